@@ -1,0 +1,229 @@
+//! Request and response bodies of the Dukcapil service's HTTP API, shared by the service
+//! and the app so both sides agree on every field. Domain fields use the validated types,
+//! so a malformed NIK or email is refused while the JSON is read.
+
+use serde::{Deserialize, Serialize};
+
+use crate::contact::{Email, PhoneNumber};
+use crate::error::ErrorBody;
+use crate::nik::Nik;
+use crate::records::{KartuKeluarga, Ktp, LinkedDocument, Photo};
+use crate::secret::{ActivationCode, Pin};
+use crate::wire::Profile;
+
+/// Every error response: `{"error": {"code", "message", "message_en"}}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiError {
+    pub error: ErrorBody,
+}
+
+/// Step 4 of the flow: the data entry screen (Isi data).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StartRegistration {
+    pub nik: Nik,
+    pub email: Email,
+    pub phone: PhoneNumber,
+    /// Version of the terms the citizen consented to.
+    pub consent_version: String,
+    /// The device key made for this registration: SEC1 uncompressed P-256, base64url.
+    pub device_public_key: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RegistrationState {
+    /// Waiting for the selfie.
+    AwaitingSelfie,
+    /// Selfie accepted; the citizen shows the QR and waits for the officer.
+    AwaitingOfficer,
+    /// The officer approved; the activation code has been emailed.
+    Approved,
+    /// The officer rejected, with a reason.
+    Rejected,
+    /// Activated: the device key is bound.
+    Activated,
+    /// Abandoned or past its time limit.
+    Expired,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RegistrationStarted {
+    pub registration_id: String,
+    pub state: RegistrationState,
+    /// Unix seconds after which the registration must be started again.
+    pub expires_at: i64,
+}
+
+/// The result of one automatic selfie check.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SelfieCheck {
+    /// `decodes`, `dimensions`, `exposure`, `sharpness`, `one_face`.
+    pub check: String,
+    pub passed: bool,
+    /// What the citizen can do when it failed, in their language.
+    pub advice: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SelfieResult {
+    pub accepted: bool,
+    pub checks: Vec<SelfieCheck>,
+    /// Present when accepted: the text of the registration QR (`IKDREG1:…`).
+    pub registration_qr: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RegistrationStatus {
+    pub state: RegistrationState,
+    /// The officer's reason when rejected.
+    pub reason: Option<String>,
+    /// `b•••@contoh.co.id` once the code has been emailed.
+    pub email_masked: Option<String>,
+}
+
+/// Step 8: Aktifkan.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Activate {
+    pub registration_id: String,
+    pub code: ActivationCode,
+    pub captcha_id: String,
+    pub captcha_answer: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Captcha {
+    pub captcha_id: String,
+    /// PNG, base64.
+    pub image_png: String,
+    pub expires_at: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Activated {
+    /// Short-lived token allowing exactly one action: setting the first PIN.
+    pub setup_token: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SetPin {
+    pub setup_token: String,
+    pub pin: Pin,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LoginChallenge {
+    pub challenge_id: String,
+    /// Random bytes (base64url) the device key signs.
+    pub challenge: String,
+    pub expires_at: i64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Login {
+    pub nik: Nik,
+    pub pin: Pin,
+    pub challenge_id: String,
+    /// ES256 signature (raw r||s, base64url) by the device key over the challenge bytes.
+    pub device_signature: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Session {
+    pub token: String,
+    pub expires_at: i64,
+    /// The issuer credential (CBOR, base64url) for offline QR presentation.
+    pub credential: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChangePin {
+    pub old_pin: Pin,
+    pub new_pin: Pin,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LockoutInfo {
+    pub attempts_left: u32,
+    /// Unix seconds until which login is refused; `None` when locked until an officer resets.
+    pub locked_until: Option<i64>,
+    pub locked_by_officer_only: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct KtpView {
+    pub ktp: Ktp,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct KkView {
+    pub kk: KartuKeluarga,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Documents {
+    pub documents: Vec<LinkedDocument>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActivityKind {
+    Login,
+    LoginFailed,
+    PinChanged,
+    DeviceReleased,
+    Activated,
+    Verified,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Activity {
+    pub at: i64,
+    pub kind: ActivityKind,
+    /// Who verified (for `verified`), or the device, or the officer.
+    pub actor: Option<String>,
+    pub profile: Option<Profile>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ActivityLog {
+    pub entries: Vec<Activity>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VerifyQr {
+    pub qr: String,
+}
+
+/// The verifier's answer: the disclosed fields, or the failure in words and code.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct VerifyResult {
+    pub valid: bool,
+    pub profile: Option<Profile>,
+    /// Element id → value, only for the chosen profile.
+    pub fields: Vec<(String, String)>,
+    /// The registry photo matching the disclosed portrait digest (online verification).
+    pub photo: Option<Photo>,
+    pub error: Option<ErrorBody>,
+    /// The check that failed (`encoding`, `decryption`, … `replay`).
+    pub failed_stage: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OfficerLogin {
+    pub username: String,
+    pub password: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OfficerDecision {
+    pub approve: bool,
+    pub reason: Option<String>,
+}

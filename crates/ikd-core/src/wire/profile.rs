@@ -1,0 +1,80 @@
+//! Disclosure profiles the citizen picks before showing the identity QR.
+
+use serde::{Deserialize, Serialize};
+
+use super::element::Element;
+use crate::error::Lang;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Profile {
+    /// Every printed KTP-el field.
+    Full,
+    /// Name, photo and masked NIK.
+    Minimal,
+    /// Name, photo and "aged 17 or over": no birth date.
+    AgeOver17,
+    /// Name, photo and "aged 21 or over": no birth date.
+    AgeOver21,
+}
+
+impl Profile {
+    pub const ALL: [Profile; 4] = [
+        Profile::Full,
+        Profile::Minimal,
+        Profile::AgeOver17,
+        Profile::AgeOver21,
+    ];
+
+    /// Exactly the elements this profile discloses; a presentation with more or fewer is refused.
+    pub fn elements(self) -> &'static [Element] {
+        use Element::*;
+        match self {
+            Profile::Full => &[
+                Nik,
+                Nama,
+                TempatLahir,
+                TanggalLahir,
+                JenisKelamin,
+                GolonganDarah,
+                Alamat,
+                RtRw,
+                KelurahanDesa,
+                Kecamatan,
+                KabupatenKota,
+                Provinsi,
+                Agama,
+                StatusPerkawinan,
+                Pekerjaan,
+                Kewarganegaraan,
+                BerlakuHingga,
+                PortraitSha256,
+            ],
+            Profile::Minimal => &[NikMasked, Nama, PortraitSha256],
+            Profile::AgeOver17 => &[Nama, PortraitSha256, AgeOver17],
+            Profile::AgeOver21 => &[Nama, PortraitSha256, AgeOver21],
+        }
+    }
+
+    pub fn id(self) -> &'static str {
+        match self {
+            Profile::Full => "full",
+            Profile::Minimal => "minimal",
+            Profile::AgeOver17 => "age_over_17",
+            Profile::AgeOver21 => "age_over_21",
+        }
+    }
+
+    pub fn label(self, lang: Lang) -> &'static str {
+        match (self, lang) {
+            (Profile::Full, Lang::Id) => "Lengkap",
+            (Profile::Full, Lang::En) => "Full",
+            (Profile::Minimal, Lang::Id) => "Minimal",
+            (Profile::Minimal, Lang::En) => "Minimal",
+            (Profile::AgeOver17, Lang::Id) => "Cek umur 17+",
+            (Profile::AgeOver17, Lang::En) => "Age check 17+",
+            (Profile::AgeOver21, Lang::Id) => "Cek umur 21+",
+            (Profile::AgeOver21, Lang::En) => "Age check 21+",
+        }
+    }
+}
