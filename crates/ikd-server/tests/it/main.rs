@@ -1,0 +1,3 @@
+//! The one integration-test binary of ikd-server.
+
+mod cli;
