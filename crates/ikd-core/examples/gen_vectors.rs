@@ -47,20 +47,15 @@ fn ktp() -> Ktp {
 }
 
 fn b45_inflate(qr: &str) -> Vec<u8> {
-    use std::io::Read;
-    let z = base45::decode(qr.strip_prefix("IKD1:").unwrap()).unwrap();
-    let mut out = Vec::new();
-    flate2::read::ZlibDecoder::new(&z[..])
-        .read_to_end(&mut out)
-        .unwrap();
-    out
+    inflate(&base45::decode(qr.strip_prefix("IKD1:").unwrap()).unwrap())
+}
+
+fn inflate(z: &[u8]) -> Vec<u8> {
+    miniz_oxide::inflate::decompress_to_vec_zlib(z).unwrap()
 }
 
 fn deflate(b: &[u8]) -> Vec<u8> {
-    use std::io::Write;
-    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
-    z.write_all(b).unwrap();
-    z.finish().unwrap()
+    miniz_oxide::deflate::compress_to_vec_zlib(b, 0)
 }
 
 fn to_qr(envelope: &Value) -> String {
@@ -79,9 +74,7 @@ fn tamper(qr: &str, key: &VerifierSecretKey, f: impl FnOnce(&mut Vec<(Value, Val
     let sealed = key
         .open(arr[2].as_bytes().unwrap(), arr[3].as_bytes().unwrap(), &aad)
         .unwrap();
-    let mut plain = Vec::new();
-    std::io::Read::read_to_end(&mut flate2::read::ZlibDecoder::new(&sealed[..]), &mut plain)
-        .unwrap();
+    let plain = sealed;
     let mut map = ciborium::from_reader::<Value, _>(&plain[..])
         .unwrap()
         .into_map()
@@ -232,13 +225,14 @@ fn qr_vectors() -> Json {
             if let Value::Array(items) = field(m, "disclosed")
                 && let Value::Bytes(b) = &mut items[1]
             {
+                // [digestID, random, elementIdentifier, elementValue]
                 let mut item = ciborium::from_reader::<Value, _>(&b[..])
                     .unwrap()
-                    .into_map()
+                    .into_array()
                     .unwrap();
-                *field(&mut item, "elementValue") = Value::Text("BUDI SANTOSO".into());
+                item[3] = Value::Text("BUDI SANTOSO".into());
                 b.clear();
-                ciborium::into_writer(&Value::Map(item), &mut *b).unwrap();
+                ciborium::into_writer(&Value::Array(item), &mut *b).unwrap();
             }
         }),
         AT,

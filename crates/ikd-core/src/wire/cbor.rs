@@ -13,19 +13,27 @@ pub(crate) fn to_vec<T: Serialize>(v: &T) -> Vec<u8> {
     out
 }
 
-/// Decodes and accepts only the encoding IKD itself writes: trailing bytes, longer integer
-/// forms or `undefined` for `null` would let two byte strings mean one value, and every
-/// byte of a QR must count.
-pub(crate) fn from_slice<T: DeserializeOwned + Serialize>(bytes: &[u8]) -> Option<T> {
+/// Decodes bytes whose every bit is already bound by a digest or a signature (items, the
+/// MSO): a different encoding of the same value fails that check anyway.
+pub(crate) fn from_slice<T: DeserializeOwned>(bytes: &[u8]) -> Option<T> {
     if bytes.len() > MAX_CBOR_LEN {
         return None;
     }
     let mut rest = bytes;
     let v = ciborium::from_reader(&mut rest).ok()?;
-    (rest.is_empty() && to_vec(&v) == bytes).then_some(v)
+    rest.is_empty().then_some(v)
 }
 
-/// The same rule for COSE structures parsed by coset.
+/// Decodes unbound bytes and accepts only the encoding IKD itself writes: longer integer
+/// forms or `undefined` for `null` would let two byte strings mean one value, and every
+/// byte of a QR must count.
+pub(crate) fn from_slice_canonical<T: DeserializeOwned + Serialize>(bytes: &[u8]) -> Option<T> {
+    let v = from_slice(bytes)?;
+    (to_vec(&v) == bytes).then_some(v)
+}
+
+/// The canonical rule for COSE structures parsed by coset (their signature and unprotected
+/// header are not covered by the signature itself).
 pub(crate) fn cose_canonical<T: coset::CborSerializable + Clone>(bytes: &[u8]) -> Option<T> {
     if bytes.len() > MAX_CBOR_LEN {
         return None;

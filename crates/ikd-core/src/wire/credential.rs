@@ -125,7 +125,7 @@ impl Credential {
             }
             let item = IssuerSignedItem {
                 digest_id: i as u32,
-                random: random_bytes::<SALT_LEN>()?.to_vec(),
+                random: random_bytes::<SALT_LEN>()?,
                 element: *element,
                 value: value.clone(),
             };

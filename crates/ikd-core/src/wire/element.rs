@@ -130,11 +130,35 @@ impl Element {
 }
 
 /// A disclosed value: text (dates as `YYYY-MM-DD`) or a yes/no attestation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(untagged)]
 pub enum ElementValue {
     Bool(bool),
     Text(String),
+}
+
+/// Hand-written so a value is read in one pass (serde's untagged enums buffer every value
+/// first, which was a fifth of a verify's non-crypto time).
+impl<'de> Deserialize<'de> for ElementValue {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = ElementValue;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a text or a boolean")
+            }
+            fn visit_bool<E>(self, b: bool) -> Result<ElementValue, E> {
+                Ok(ElementValue::Bool(b))
+            }
+            fn visit_str<E>(self, s: &str) -> Result<ElementValue, E> {
+                Ok(ElementValue::Text(s.to_owned()))
+            }
+            fn visit_string<E>(self, s: String) -> Result<ElementValue, E> {
+                Ok(ElementValue::Text(s))
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 impl std::fmt::Display for ElementValue {

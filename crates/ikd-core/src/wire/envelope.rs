@@ -1,17 +1,13 @@
 //! The identity QR text: `IKD1:` + Base45(zlib(envelope)), where the envelope is the CBOR
-//! array `[1, verifier kid, HPKE enc, HPKE ciphertext]` and the ciphertext seals
-//! zlib(presentation CBOR): compression has to happen before encryption to gain anything
-//! (a full-profile QR shrinks from ~4 500 to ~3 000 characters and so fits one QR). Base45 uses exactly the QR code's
+//! array `[1, verifier kid, HPKE enc, HPKE ciphertext]`. The envelope is ciphertext,
+//! which does not compress, so the zlib stream is written with stored blocks: the format
+//! of the EU DCC's `HC1:`, without spending the encoder's time on incompressible bytes. Base45 uses exactly the QR code's
 //! alphanumeric alphabet (as the EU DCC's `HC1:`), so the QR stays in its densest mode.
 
-use std::io::{Read as _, Write as _};
-
-use flate2::Compression;
-use flate2::read::ZlibDecoder;
-use flate2::write::ZlibEncoder;
 use serde::{Deserialize, Serialize};
 use serde_bytes::ByteBuf;
 
+use super::base45;
 use super::cbor::{self, MAX_CBOR_LEN};
 use crate::crypto::KeyId;
 
@@ -57,14 +53,14 @@ impl Envelope {
     }
 
     pub(crate) fn from_bytes(bytes: &[u8]) -> Option<Self> {
-        let e: Envelope = cbor::from_slice(bytes)?;
+        let e: Envelope = cbor::from_slice_canonical(bytes)?;
         (e.0 == ENVELOPE_VERSION).then_some(e)
     }
 
     pub(crate) fn to_qr_text(&self) -> String {
         format!(
             "{IDENTITY_QR_PREFIX}{}",
-            base45::encode(deflate(&self.to_bytes()))
+            ::base45::encode(deflate(&self.to_bytes()))
         )
     }
 
@@ -80,28 +76,21 @@ pub(crate) fn qr_text_to_envelope_bytes(text: &str) -> Option<Vec<u8>> {
         return None;
     }
     let body = text.strip_prefix(IDENTITY_QR_PREFIX)?;
-    inflate(&base45::decode(body).ok()?)
+    inflate(&base45::decode(body.as_bytes())?)
 }
 
+/// zlib with stored blocks (level 0), see the module comment.
 pub(crate) fn deflate(bytes: &[u8]) -> Vec<u8> {
-    let mut z = ZlibEncoder::new(Vec::with_capacity(bytes.len()), Compression::best());
-    // Writing into a Vec cannot fail.
-    let _ = z.write_all(bytes);
-    z.finish().unwrap_or_default()
+    miniz_oxide::deflate::compress_to_vec_zlib(bytes, 0)
 }
 
 /// zlib with a hard output bound, so a zip bomb stops at the CBOR size limit.
 pub(crate) fn inflate(compressed: &[u8]) -> Option<Vec<u8>> {
-    let mut out = Vec::new();
-    ZlibDecoder::new(compressed)
-        .take(MAX_CBOR_LEN as u64 + 1)
-        .read_to_end(&mut out)
-        .ok()?;
-    (out.len() <= MAX_CBOR_LEN).then_some(out)
+    miniz_oxide::inflate::decompress_to_vec_zlib_with_limit(compressed, MAX_CBOR_LEN).ok()
 }
 
 /// Re-wraps envelope bytes as QR text; used by tests that tamper with the envelope.
 #[cfg(test)]
 pub(crate) fn envelope_bytes_to_qr_text(bytes: &[u8]) -> String {
-    format!("{IDENTITY_QR_PREFIX}{}", base45::encode(deflate(bytes)))
+    format!("{IDENTITY_QR_PREFIX}{}", ::base45::encode(deflate(bytes)))
 }

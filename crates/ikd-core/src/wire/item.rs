@@ -1,7 +1,12 @@
 //! IssuerSignedItem: one salted data element. Its digest is SHA-256 over the exact CBOR
 //! bytes carried, so the verifier recomputes it from what it received, byte for byte.
+//!
+//! On the wire an item is the CBOR array `[digestID, random, elementIdentifier,
+//! elementValue]`: the mdoc fields in mdoc order, without repeating their names in every
+//! item, which keeps a full-profile QR inside one QR code without compression.
 
 use serde::{Deserialize, Serialize};
+use serde_bytes::ByteArray;
 
 use super::cbor;
 use super::element::{Element, ElementValue};
@@ -13,16 +18,32 @@ pub(crate) const SALT_LEN: usize = 16;
 pub(crate) const MAX_ITEM_LEN: usize = 512;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(from = "ItemWire", into = "ItemWire")]
 pub struct IssuerSignedItem {
-    #[serde(rename = "digestID")]
     pub digest_id: u32,
-    #[serde(with = "serde_bytes")]
-    pub random: Vec<u8>,
-    #[serde(rename = "elementIdentifier")]
+    pub random: [u8; SALT_LEN],
     pub element: Element,
-    #[serde(rename = "elementValue")]
     pub value: ElementValue,
+}
+
+#[derive(Serialize, Deserialize)]
+struct ItemWire(u32, ByteArray<SALT_LEN>, Element, ElementValue);
+
+impl From<ItemWire> for IssuerSignedItem {
+    fn from(w: ItemWire) -> Self {
+        IssuerSignedItem {
+            digest_id: w.0,
+            random: w.1.into_array(),
+            element: w.2,
+            value: w.3,
+        }
+    }
+}
+
+impl From<IssuerSignedItem> for ItemWire {
+    fn from(i: IssuerSignedItem) -> Self {
+        ItemWire(i.digest_id, ByteArray::new(i.random), i.element, i.value)
+    }
 }
 
 impl IssuerSignedItem {
@@ -36,7 +57,7 @@ impl IssuerSignedItem {
             return None;
         }
         let item: IssuerSignedItem = cbor::from_slice(bytes)?;
-        (item.random.len() == SALT_LEN && item.element.accepts(&item.value)).then_some(item)
+        item.element.accepts(&item.value).then_some(item)
     }
 }
 

@@ -5,6 +5,7 @@
 //! service issues, a [`Fresh`] presentation has passed every check but replay, a
 //! [`VerifiedPresentation`] has passed them all), so a step cannot be skipped by accident.
 
+mod base45;
 mod cbor;
 mod credential;
 mod element;

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use coset::{CborSerializable, CoseKey};
 use serde::{Deserialize, Serialize};
-use serde_bytes::ByteBuf;
+use serde_bytes::ByteArray;
 
 use super::cbor;
 use crate::crypto::EcdsaPublicKey;
@@ -39,7 +39,7 @@ struct MsoWire {
     #[serde(rename = "credentialId", with = "serde_bytes")]
     credential_id: Vec<u8>,
     #[serde(rename = "valueDigests")]
-    value_digests: BTreeMap<u32, ByteBuf>,
+    value_digests: BTreeMap<u32, ByteArray<32>>,
     #[serde(rename = "deviceKey", with = "serde_bytes")]
     device_key: Vec<u8>,
     #[serde(rename = "validityInfo")]
@@ -67,7 +67,7 @@ impl Mso {
             value_digests: self
                 .value_digests
                 .iter()
-                .map(|(k, v)| (*k, ByteBuf::from(v.to_vec())))
+                .map(|(k, v)| (*k, ByteArray::new(*v)))
                 .collect(),
             device_key,
             validity_info: self.validity,
@@ -82,15 +82,17 @@ impl Mso {
         if w.value_digests.is_empty() || w.value_digests.len() > MAX_DIGESTS {
             return None;
         }
-        let mut value_digests = BTreeMap::new();
-        for (id, d) in w.value_digests {
-            value_digests.insert(id, <[u8; 32]>::try_from(d.as_slice()).ok()?);
-        }
+        let value_digests = w
+            .value_digests
+            .into_iter()
+            .map(|(id, d)| (id, d.into_array()))
+            .collect();
         let v = w.validity_info;
         if v.valid_from > v.valid_until || v.signed > v.valid_until {
             return None;
         }
-        let key: CoseKey = cbor::cose_canonical(&w.device_key)?;
+        // Bound by the issuer signature: no canonical check needed.
+        let key = CoseKey::from_slice(&w.device_key).ok()?;
         Some(Mso {
             credential_id: w.credential_id.as_slice().try_into().ok()?,
             value_digests,

@@ -8,7 +8,7 @@ use serde_bytes::ByteBuf;
 
 use super::cbor;
 use super::credential::Credential;
-use super::envelope::{Envelope, deflate};
+use super::envelope::Envelope;
 use super::profile::Profile;
 use crate::crypto::{DeviceKey, KeyError, KeyId, VerifierPublicKey, random_bytes, sha256};
 use crate::error::{Lang, UserError, tr};
@@ -143,9 +143,6 @@ pub fn present(
         ts: now,
         nonce: nonce.to_vec(),
     };
-    let (enc, ct) = verifier.seal(
-        &deflate(&cbor::to_vec(&wire)),
-        &Envelope::aad(verifier.kid()),
-    )?;
+    let (enc, ct) = verifier.seal(&cbor::to_vec(&wire), &Envelope::aad(verifier.kid()))?;
     Ok(Envelope::new(verifier.kid(), enc, ct).to_qr_text())
 }

@@ -9,7 +9,7 @@ use coset::CoseSign1;
 use super::cbor;
 use super::credential::IssuerAuth;
 use super::element::{Element, ElementValue};
-use super::envelope::{Envelope, inflate};
+use super::envelope::Envelope;
 use super::item::{self, IssuerSignedItem};
 use super::presentation::{Nonce, PresentationWire, device_auth_bytes, device_sig_header_ok};
 use super::profile::Profile;
@@ -263,8 +263,8 @@ impl Verifier {
             .open(envelope.enc(), envelope.ciphertext(), &Envelope::aad(kid))
             .ok_or(VerifyError::Decryption)?;
         // 3. COSE and CBOR structure, and exactly the profile's elements.
-        let plaintext = inflate(&plaintext).ok_or(VerifyError::Structure)?;
-        let p: PresentationWire = cbor::from_slice(&plaintext).ok_or(VerifyError::Structure)?;
+        let p: PresentationWire =
+            cbor::from_slice_canonical(&plaintext).ok_or(VerifyError::Structure)?;
         let nonce: Nonce = p
             .nonce
             .as_slice()
@@ -427,7 +427,7 @@ mod tests {
                     &Envelope::aad(self.verifier.kid()),
                 )
                 .unwrap();
-            inflate(&sealed).unwrap()
+            sealed
         }
 
         fn seal_bytes(&self, plain: &[u8]) -> String {
@@ -435,7 +435,7 @@ mod tests {
             let (enc, ct) = self
                 .verifier
                 .public()
-                .seal(&crate::wire::envelope::deflate(plain), &Envelope::aad(kid))
+                .seal(plain, &Envelope::aad(kid))
                 .unwrap();
             Envelope::new(kid, enc, ct).to_qr_text()
         }
