@@ -1,15 +1,19 @@
 //! Turns the Kemendagri region list (2016–2025, cahyadsn/wilayah, MIT) into sorted static
 //! tables, so a NIK's region check is a binary search with no parsing at run time.
+#![allow(clippy::unwrap_used)] // a failure here should stop the build or the run, loudly
 
 use std::fmt::Write as _;
 use std::{env, fs, path::Path};
+
+/// Code, dotted code, name, first and last year seen.
+type Row = (u32, String, String, u16, u16);
 
 fn main() {
     let src = Path::new("data/wilayah/wilayah_kecamatan_2016_2025.csv");
     println!("cargo::rerun-if-changed={}", src.display());
     let csv = fs::read_to_string(src).expect("region list is readable");
 
-    let mut tables: [Vec<(u32, String, String, u16, u16)>; 3] = Default::default();
+    let mut tables: [Vec<Row>; 3] = Default::default();
     for (n, line) in csv.lines().enumerate().skip(1) {
         let line = line.trim_end_matches('\r');
         if line.is_empty() {

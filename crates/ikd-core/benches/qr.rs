@@ -5,6 +5,7 @@
 //!
 //! The QR matrix is built with `fast_qr`; the `qrcode` crate is measured beside it because
 //! its mask selection alone takes longer than the whole 5 ms budget.
+#![allow(clippy::unwrap_used)] // a failure here should stop the build or the run, loudly
 
 use std::hint::black_box;
 use std::path::PathBuf;

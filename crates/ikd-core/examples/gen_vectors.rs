@@ -4,6 +4,7 @@
 //!
 //! Signatures and HPKE are randomised, so re-running makes different (equally valid) QR
 //! texts; the expectations stay the same.
+#![allow(clippy::unwrap_used)] // a failure here should stop the build or the run, loudly
 
 use std::collections::BTreeMap;
 use std::path::Path;

@@ -1,0 +1,5 @@
+//! One screen per file.
+
+mod welcome;
+
+pub use welcome::Welcome;
