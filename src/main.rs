@@ -11,6 +11,8 @@ fn main() {
             .with_window(window)
             .with_menu(None)
             .with_custom_head(format!("<style>{}</style>", ikd::STYLE));
-        dioxus::LaunchBuilder::new().with_cfg(config).launch(ikd::App);
+        dioxus::LaunchBuilder::new()
+            .with_cfg(config)
+            .launch(ikd::App);
     }
 }

@@ -42,7 +42,11 @@ fn NikCheck() -> Element {
     let l = use_lang()();
     let mut input = use_signal(String::new);
     let today = time::OffsetDateTime::now_utc().date();
-    let result = if input().trim().is_empty() { None } else { Some(Nik::parse(&input())) };
+    let result = if input().trim().is_empty() {
+        None
+    } else {
+        Some(Nik::parse(&input()))
+    };
     rsx! {
         section { class: "card",
             label { r#for: "nik", {t(l, "Periksa NIK", "Check a NIK")} }
