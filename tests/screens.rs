@@ -1,4 +1,5 @@
 //! Component tests of the app's screens, rendered on a VirtualDom to HTML.
+#![allow(clippy::unwrap_used)] // test helpers: a failure is a test failure
 
 use dioxus::prelude::*;
 

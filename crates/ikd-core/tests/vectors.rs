@@ -1,4 +1,5 @@
 //! Checks this implementation against the committed JSON vectors in `vectors/`.
+#![allow(clippy::unwrap_used)] // test helpers: a failure is a test failure
 
 use ikd_core::crypto::VerifierKeyFile;
 use ikd_core::wire::{MemoryReplayCache, Verifier};

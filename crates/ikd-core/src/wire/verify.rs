@@ -419,15 +419,13 @@ mod tests {
 
         fn open(&self, qr: &str) -> Vec<u8> {
             let env = Envelope::from_qr_text(qr).unwrap();
-            let sealed = self
-                .verifier
+            self.verifier
                 .open(
                     env.enc(),
                     env.ciphertext(),
                     &Envelope::aad(self.verifier.kid()),
                 )
-                .unwrap();
-            sealed
+                .unwrap()
         }
 
         fn seal_bytes(&self, plain: &[u8]) -> String {

@@ -1,3 +1,4 @@
 //! The one integration-test binary of ikd-server.
+#![allow(clippy::unwrap_used)] // test helpers: a failure is a test failure
 
 mod cli;

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs what building and testing IKD needs on a fresh Debian 12 machine (idempotent:
+# packages already present are skipped, so a warm machine spends no time here).
+set -euo pipefail
+
+packages=(
+  # Dioxus desktop renderer (wry / WebKitGTK)
+  libwebkit2gtk-4.1-dev libgtk-3-dev libxdo-dev libsoup-3.0-dev pkg-config
+  # Desktop app under a virtual display, screenshots and clicks
+  xvfb imagemagick xdotool
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "install-deps: installing ${missing[*]}"
+  sudo_cmd=()
+  [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+for c in rustfmt clippy; do
+  rustup component list --installed 2>/dev/null | grep -q "^$c" || rustup component add "$c"
+done
