@@ -50,6 +50,8 @@ pub enum RegistrationState {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RegistrationStarted {
     pub registration_id: String,
+    /// Bearer secret for this registration's next steps (selfie, status); kept by the app.
+    pub secret: String,
     pub state: RegistrationState,
     /// Unix seconds after which the registration must be started again.
     pub expires_at: i64,
@@ -135,8 +137,8 @@ pub struct Login {
 pub struct Session {
     pub token: String,
     pub expires_at: i64,
-    /// The issuer credential (CBOR, base64url) for offline QR presentation.
-    pub credential: String,
+    /// The issuer credential (CBOR, base64url) for offline QR presentation (service part 2).
+    pub credential: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -222,8 +224,42 @@ pub struct OfficerLogin {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct OfficerSession {
+    pub token: String,
+    pub expires_at: i64,
+}
+
+/// The registration QR as scanned (`IKDREG1:…`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScanRegistration {
+    pub qr: String,
+}
+
+/// What the officer sees after scanning: both photos, the checks and the registry data.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RegistrationReview {
+    pub registration_id: String,
+    pub ktp: Ktp,
+    pub email_masked: String,
+    pub phone_masked: String,
+    /// The citizen's selfie (JPEG or PNG).
+    pub selfie: Photo,
+    /// The registry photo (JPEG).
+    pub registry_photo: Photo,
+    pub checks: Vec<SelfieCheck>,
+    pub created_at: i64,
+}
+
+/// Approve or reject; the QR is presented again so the decision is tied to the scan.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OfficerDecision {
+    pub qr: String,
     pub approve: bool,
+    /// Required when rejecting: shown to the citizen.
     pub reason: Option<String>,
 }
+
+/// Context prefix of what the device key signs at login (domain separation).
+pub const LOGIN_SIGNING_CONTEXT: &[u8] = b"IKD login v1\0";

@@ -2,7 +2,10 @@
 //! 1 on an operational failure (unreadable file…).
 
 mod nik;
+mod officer;
 mod qr;
+mod seed;
+mod serve;
 
 use std::process::ExitCode;
 
@@ -31,13 +34,28 @@ enum Command {
         #[command(subcommand)]
         command: qr::QrCommand,
     },
+    /// Run the service.
+    Serve(ikd_server::Config),
+    /// Fill an empty registry with a deterministic synthetic population.
+    Seed(seed::SeedArgs),
+    /// Manage officer accounts.
+    Officer(officer::OfficerArgs),
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Nik { nik } => Ok(nik::run(&nik)),
         Command::Qr { command } => qr::run(command),
+        Command::Serve(config) => runtime()?.block_on(serve::run(config)),
+        Command::Seed(args) => runtime()?.block_on(seed::run(args)),
+        Command::Officer(args) => runtime()?.block_on(officer::run(args)),
     }
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?)
 }
 
 /// Prints one JSON document and returns the exit code for it.

@@ -2,3 +2,5 @@
 #![allow(clippy::unwrap_used)] // test helpers: a failure is a test failure
 
 mod cli;
+mod flow;
+mod helpers;

@@ -1,0 +1,104 @@
+-- IKD service schema, PostgreSQL dialect. Times are unix seconds; records are JSON of ikd-core types.
+CREATE TABLE residents (
+    nik        TEXT PRIMARY KEY,
+    nomor_kk   TEXT NOT NULL,
+    record     TEXT NOT NULL,
+    photo      BYTEA
+);
+CREATE INDEX residents_kk ON residents (nomor_kk);
+
+CREATE TABLE families (
+    nomor_kk   TEXT PRIMARY KEY,
+    record     TEXT NOT NULL
+);
+
+CREATE TABLE documents (
+    id         BIGSERIAL PRIMARY KEY,
+    nik        TEXT NOT NULL,
+    record     TEXT NOT NULL
+);
+CREATE INDEX documents_nik ON documents (nik);
+
+CREATE TABLE registrations (
+    id              TEXT PRIMARY KEY,
+    nik             TEXT NOT NULL,
+    email           TEXT NOT NULL,
+    phone           TEXT NOT NULL,
+    consent_version TEXT NOT NULL,
+    device_key      BYTEA NOT NULL,
+    token_hash      BYTEA NOT NULL,
+    qr_token_hash   BYTEA,
+    state           TEXT NOT NULL,
+    reason          TEXT,
+    selfie          BYTEA,
+    selfie_checks   TEXT,
+    created_at      BIGINT NOT NULL,
+    expires_at      BIGINT NOT NULL,
+    decided_by      TEXT,
+    decided_at      BIGINT
+);
+CREATE INDEX registrations_nik ON registrations (nik);
+
+CREATE TABLE activation_codes (
+    registration_id TEXT PRIMARY KEY REFERENCES registrations (id),
+    code_hash       BYTEA NOT NULL,
+    attempts        BIGINT NOT NULL DEFAULT 0,
+    expires_at      BIGINT NOT NULL,
+    used            BIGINT NOT NULL DEFAULT 0
+);
+
+CREATE TABLE captchas (
+    id          TEXT PRIMARY KEY,
+    answer_hash BYTEA NOT NULL,
+    expires_at  BIGINT NOT NULL
+);
+
+CREATE TABLE accounts (
+    nik           TEXT PRIMARY KEY,
+    device_key    BYTEA,
+    email         TEXT NOT NULL,
+    phone         TEXT NOT NULL,
+    pin_hash      TEXT,
+    failed_pins   BIGINT NOT NULL DEFAULT 0,
+    locked_until  BIGINT,
+    locked_hard   BIGINT NOT NULL DEFAULT 0,
+    activated_at  BIGINT NOT NULL
+);
+
+CREATE TABLE tokens (
+    token_hash BYTEA PRIMARY KEY,
+    kind       TEXT NOT NULL,
+    subject    TEXT NOT NULL,
+    expires_at BIGINT NOT NULL
+);
+
+CREATE TABLE challenges (
+    id         TEXT PRIMARY KEY,
+    challenge  BYTEA NOT NULL,
+    expires_at BIGINT NOT NULL
+);
+
+CREATE TABLE officers (
+    username      TEXT PRIMARY KEY,
+    password_hash TEXT NOT NULL,
+    disabled      BIGINT NOT NULL DEFAULT 0,
+    created_at    BIGINT NOT NULL
+);
+
+CREATE TABLE audit_log (
+    id      BIGSERIAL PRIMARY KEY,
+    at      BIGINT NOT NULL,
+    officer TEXT NOT NULL,
+    action  TEXT NOT NULL,
+    subject TEXT NOT NULL
+);
+
+CREATE TABLE access_log (
+    id      BIGSERIAL PRIMARY KEY,
+    nik     TEXT NOT NULL,
+    at      BIGINT NOT NULL,
+    kind    TEXT NOT NULL,
+    actor   TEXT,
+    profile TEXT
+);
+CREATE INDEX access_log_nik ON access_log (nik, at);

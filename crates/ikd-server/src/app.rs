@@ -1,0 +1,84 @@
+//! The running service: state shared by every request, the router, and `spawn`.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use tokio::net::TcpListener;
+
+use crate::config::Config;
+use crate::db::Db;
+use crate::error::{Error, Result};
+use crate::mail::Mailer;
+use crate::routes;
+
+#[derive(Clone, Debug)]
+pub struct AppState {
+    pub db: Db,
+    pub mailer: Mailer,
+    pub config: Arc<Config>,
+    #[cfg(feature = "test-hooks")]
+    pub test_hooks: Option<crate::routes::test_hooks::Hooks>,
+}
+
+/// Largest request body accepted anywhere (a selfie plus headroom).
+pub const MAX_BODY: usize = crate::selfie::MAX_BYTES + 64 * 1024;
+
+impl AppState {
+    pub async fn new(config: Config) -> Result<Self> {
+        std::fs::create_dir_all(&config.data_dir)
+            .map_err(|e| Error::internal(format!("data directory: {e}")))?;
+        let db = Db::connect(config.database_url.as_deref(), &config.data_dir).await?;
+        let mailer = Mailer::new(config.smtp_url.as_deref(), config.outbox())?;
+        Ok(AppState {
+            db,
+            mailer,
+            config: Arc::new(config),
+            #[cfg(feature = "test-hooks")]
+            test_hooks: None,
+        })
+    }
+}
+
+pub fn router(state: AppState) -> Router {
+    routes::router()
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            std::time::Duration::from_secs(30),
+        ))
+        .with_state(state)
+}
+
+/// A bound, running service.
+#[derive(Debug)]
+pub struct Running {
+    pub addr: std::net::SocketAddr,
+    pub state: AppState,
+    pub handle: tokio::task::JoinHandle<()>,
+}
+
+/// Binds `config.listen` and serves until `shutdown` resolves.
+pub async fn spawn(
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<Running> {
+    let listener = TcpListener::bind(state.config.listen)
+        .await
+        .map_err(|e| Error::internal(format!("bind: {e}")))?;
+    let addr = listener.local_addr().map_err(Error::internal)?;
+    let app = router(state.clone());
+    let handle = tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, app)
+            .with_graceful_shutdown(shutdown)
+            .await
+        {
+            tracing::error!(error = %e, "server stopped");
+        }
+    });
+    Ok(Running {
+        addr,
+        state,
+        handle,
+    })
+}

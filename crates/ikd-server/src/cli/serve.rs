@@ -1,0 +1,43 @@
+//! `ikd-server serve`: runs until Ctrl-C or SIGTERM, then finishes requests in flight.
+
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use ikd_server::{AppState, Config, spawn};
+
+pub async fn run(config: Config) -> anyhow::Result<ExitCode> {
+    tracing_subscriber::fmt()
+        .json()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("IKD_LOG")
+                .unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+    let state = AppState::new(config)
+        .await
+        .context("starting the service")?;
+    let running = spawn(state, shutdown_signal())
+        .await
+        .context("binding the listen address")?;
+    tracing::info!(addr = %running.addr, "IKD service listening");
+    println!("IKD service listening on http://{}", running.addr);
+    running.handle.await.context("server task")?;
+    tracing::info!("IKD service stopped");
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}

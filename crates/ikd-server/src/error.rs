@@ -1,0 +1,226 @@
+//! The service's one error type. Every refusal has a stable code and a message in Bahasa
+//! Indonesia and English; internal failures are logged here and answered with a generic
+//! body, so nothing internal (SQL, paths, PII) reaches a client.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use ikd_core::api::ApiError;
+use ikd_core::{ErrorBody, Lang, UserError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A domain value that ikd-core refused (NIK, email, phone, PIN, activation code…).
+    #[error("invalid input: {}", .0.code)]
+    Invalid(ErrorBody),
+    #[error("request body is not valid")]
+    BadRequest,
+    #[error("request body too large")]
+    TooLarge,
+    #[error("NIK not in the registry")]
+    NotInRegistry,
+    #[error("NIK already active on another device")]
+    AlreadyActive,
+    #[error("registration not found")]
+    RegistrationNotFound,
+    #[error("registration in the wrong state for this step")]
+    RegistrationState,
+    #[error("registration expired")]
+    RegistrationExpired,
+    #[error("selfie could not be read as an image")]
+    SelfieUndecodable,
+    #[error("selfie too large")]
+    SelfieTooLarge,
+    #[error("captcha wrong or expired")]
+    Captcha,
+    #[error("activation code wrong")]
+    CodeWrong { attempts_left: u32 },
+    #[error("activation code expired or used up")]
+    CodeExpired,
+    #[error("PIN wrong")]
+    PinWrong {
+        attempts_left: u32,
+        locked_until: Option<i64>,
+    },
+    #[error("account locked for a while")]
+    Locked { until: i64 },
+    #[error("account locked until an officer resets it")]
+    LockedHard,
+    #[error("device signature invalid")]
+    DeviceSignature,
+    #[error("login challenge unknown or expired")]
+    Challenge,
+    #[error("not signed in")]
+    Unauthorized,
+    #[error("NIK not activated")]
+    NotActivated,
+    #[error("officer credentials wrong or account disabled")]
+    OfficerLogin,
+    #[error("not found")]
+    NotFound,
+    #[error("too many requests")]
+    RateLimited,
+    #[error("database: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error("internal: {0}")]
+    Internal(String),
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    pub fn invalid(e: &dyn UserError) -> Self {
+        Error::Invalid(e.body())
+    }
+
+    pub fn internal(e: impl std::fmt::Display) -> Self {
+        Error::Internal(e.to_string())
+    }
+
+    fn status(&self) -> StatusCode {
+        use Error::*;
+        match self {
+            Invalid(_) | BadRequest | SelfieUndecodable | Captcha | CodeWrong { .. } => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+            TooLarge | SelfieTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            NotInRegistry | RegistrationNotFound | NotFound => StatusCode::NOT_FOUND,
+            AlreadyActive | RegistrationState => StatusCode::CONFLICT,
+            RegistrationExpired | CodeExpired => StatusCode::GONE,
+            PinWrong { .. }
+            | DeviceSignature
+            | Challenge
+            | Unauthorized
+            | OfficerLogin
+            | NotActivated => StatusCode::UNAUTHORIZED,
+            Locked { .. } | LockedHard => StatusCode::LOCKED,
+            RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            Db(_) | Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+fn fmt_wait(secs: i64, lang: Lang) -> String {
+    let mins = (secs + 59) / 60;
+    match lang {
+        Lang::Id if secs < 60 => format!("{secs} detik"),
+        Lang::Id => format!("{mins} menit"),
+        Lang::En if secs < 60 => format!("{secs} seconds"),
+        Lang::En => format!("{mins} minutes"),
+    }
+}
+
+impl UserError for Error {
+    fn code(&self) -> &'static str {
+        use Error::*;
+        match self {
+            Invalid(_) => "INVALID",
+            BadRequest => "REQUEST_INVALID",
+            TooLarge => "REQUEST_TOO_LARGE",
+            NotInRegistry => "NIK_NOT_IN_REGISTRY",
+            AlreadyActive => "NIK_ACTIVE_ON_ANOTHER_DEVICE",
+            RegistrationNotFound => "REGISTRATION_NOT_FOUND",
+            RegistrationState => "REGISTRATION_WRONG_STATE",
+            RegistrationExpired => "REGISTRATION_EXPIRED",
+            SelfieUndecodable => "SELFIE_UNDECODABLE",
+            SelfieTooLarge => "SELFIE_TOO_LARGE",
+            Captcha => "CAPTCHA_WRONG",
+            CodeWrong { .. } => "ACTIVATION_CODE_WRONG",
+            CodeExpired => "ACTIVATION_CODE_EXPIRED",
+            PinWrong { .. } => "PIN_WRONG",
+            Locked { .. } => "ACCOUNT_LOCKED",
+            LockedHard => "ACCOUNT_LOCKED_OFFICER_RESET",
+            DeviceSignature => "DEVICE_SIGNATURE_INVALID",
+            Challenge => "LOGIN_CHALLENGE_INVALID",
+            Unauthorized => "UNAUTHORIZED",
+            NotActivated => "NIK_NOT_ACTIVATED",
+            OfficerLogin => "OFFICER_LOGIN_FAILED",
+            NotFound => "NOT_FOUND",
+            RateLimited => "RATE_LIMITED",
+            Db(_) | Internal(_) => "INTERNAL",
+        }
+    }
+
+    fn message(&self, lang: Lang) -> String {
+        use Error::*;
+        let (id, en): (String, String) = match self {
+            Invalid(body) => return body.message(lang).to_owned(),
+            BadRequest => ("Permintaan tidak lengkap atau formatnya salah. Perbarui aplikasi lalu coba lagi.".into(),
+                "The request is incomplete or malformed. Update the app and try again.".into()),
+            TooLarge => ("Data yang dikirim terlalu besar.".into(), "The data sent is too large.".into()),
+            NotInRegistry => ("NIK tidak ditemukan di data kependudukan atau belum memiliki KTP-el. Hubungi Dinas Dukcapil setempat.".into(),
+                "This NIK is not in the population registry or has no KTP-el yet. Contact your local Dukcapil office.".into()),
+            AlreadyActive => ("NIK ini sudah aktif di perangkat lain. Lepas perangkat lama dari aplikasinya, atau minta petugas Dukcapil melepasnya.".into(),
+                "This NIK is already active on another device. Release it from that device's app, or ask a Dukcapil officer to release it.".into()),
+            RegistrationNotFound => ("Pendaftaran tidak ditemukan. Mulai pendaftaran lagi dari awal.".into(),
+                "Registration not found. Start the registration again.".into()),
+            RegistrationState => ("Langkah ini tidak sesuai dengan status pendaftaran Anda. Muat ulang status pendaftaran.".into(),
+                "This step does not match your registration's status. Reload the registration status.".into()),
+            RegistrationExpired => ("Pendaftaran sudah kedaluwarsa. Mulai pendaftaran lagi.".into(),
+                "The registration has expired. Start again.".into()),
+            SelfieUndecodable => ("Foto tidak dapat dibaca. Ambil ulang foto (JPEG atau PNG).".into(),
+                "The photo could not be read. Take it again (JPEG or PNG).".into()),
+            SelfieTooLarge => ("Foto terlalu besar (maksimal 2 MB). Ambil ulang foto.".into(),
+                "The photo is too large (2 MB at most). Take it again.".into()),
+            Captcha => ("Kode captcha salah atau kedaluwarsa. Muat captcha baru lalu ketik ulang.".into(),
+                "The captcha is wrong or expired. Load a new captcha and type it again.".into()),
+            CodeWrong { attempts_left } => (format!("Kode aktivasi salah. Sisa percobaan: {attempts_left}."),
+                format!("Wrong activation code. Attempts left: {attempts_left}.")),
+            CodeExpired => ("Kode aktivasi kedaluwarsa atau sudah terlalu sering salah. Minta petugas memproses ulang pendaftaran Anda.".into(),
+                "The activation code expired or was entered wrongly too often. Ask an officer to process your registration again.".into()),
+            PinWrong { attempts_left, locked_until: None } => (format!("PIN salah. Sisa percobaan sebelum akun dikunci sementara: {attempts_left}."),
+                format!("Wrong PIN. Attempts left before a temporary lock: {attempts_left}.")),
+            PinWrong { locked_until: Some(_), .. } => ("PIN salah. Akun dikunci sementara; coba lagi nanti.".into(),
+                "Wrong PIN. The account is locked for a while; try again later.".into()),
+            Locked { until } => {
+                let wait = until - now();
+                (format!("Terlalu banyak PIN salah. Coba lagi dalam {}.", fmt_wait(wait.max(1), Lang::Id)),
+                    format!("Too many wrong PINs. Try again in {}.", fmt_wait(wait.max(1), Lang::En)))
+            }
+            LockedHard => ("Akun dikunci karena 10 kali PIN salah. Datang ke kantor Dukcapil dengan KTP-el agar petugas membukanya.".into(),
+                "The account is locked after 10 wrong PINs. Visit a Dukcapil office with your KTP-el to have an officer unlock it.".into()),
+            DeviceSignature => ("Perangkat ini tidak dikenali untuk akun tersebut. Gunakan perangkat yang didaftarkan, atau daftar ulang.".into(),
+                "This device is not recognised for that account. Use the registered device, or register again.".into()),
+            Challenge => ("Sesi masuk kedaluwarsa. Coba masuk lagi.".into(), "The sign-in session expired. Try again.".into()),
+            Unauthorized => ("Sesi Anda berakhir. Silakan masuk lagi.".into(), "Your session has ended. Please sign in again.".into()),
+            NotActivated => ("NIK ini belum aktif di IKD pada perangkat ini. Daftar dulu dengan menekan Daftar.".into(),
+                "This NIK is not active in IKD on this device. Register first with Daftar.".into()),
+            OfficerLogin => ("Nama pengguna atau kata sandi salah, atau akun petugas dinonaktifkan.".into(),
+                "Wrong username or password, or the officer account is disabled.".into()),
+            NotFound => ("Data tidak ditemukan.".into(), "Not found.".into()),
+            RateLimited => ("Terlalu banyak permintaan. Tunggu sebentar lalu coba lagi.".into(),
+                "Too many requests. Wait a moment and try again.".into()),
+            Db(_) | Internal(_) => ("Terjadi gangguan pada layanan. Coba lagi beberapa saat lagi.".into(),
+                "The service had a problem. Try again in a moment.".into()),
+        };
+        match lang {
+            Lang::Id => id,
+            Lang::En => en,
+        }
+    }
+
+    fn body(&self) -> ErrorBody {
+        match self {
+            Error::Invalid(body) => body.clone(),
+            _ => ErrorBody {
+                code: self.code().to_owned(),
+                message: self.message(Lang::Id),
+                message_en: self.message(Lang::En),
+            },
+        }
+    }
+}
+
+impl IntoResponse for Error {
+    fn into_response(self) -> Response {
+        if matches!(self, Error::Db(_) | Error::Internal(_)) {
+            // The chain names the failing statement or component, never the request's data.
+            tracing::error!(error = %self, "request failed");
+        }
+        (self.status(), Json(ApiError { error: self.body() })).into_response()
+    }
+}
+
+pub fn now() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}

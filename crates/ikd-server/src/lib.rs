@@ -1,0 +1,20 @@
+//! The Dukcapil service of IKD: population registry, registration with officer approval,
+//! activation, PIN sign-in and the citizen's data, over HTTP (axum), on SQLite by default
+//! or PostgreSQL.
+#![forbid(unsafe_code)]
+
+pub mod app;
+pub mod captcha;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod mail;
+pub mod portrait;
+pub mod registry;
+pub mod routes;
+pub mod security;
+pub mod seed;
+pub mod selfie;
+
+pub use app::{AppState, Running, spawn};
+pub use config::Config;

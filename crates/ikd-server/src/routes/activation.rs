@@ -1,0 +1,199 @@
+//! Activation: the emailed 6-digit code with a captcha (single use, 24 h, 5 attempts) binds
+//! the device key of the registration; then the citizen sets the first PIN.
+
+use axum::Json;
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::post;
+use base64::Engine as _;
+use ikd_core::api::{Activate, Activated, Captcha, SetPin};
+use ikd_core::wire::RegistrationId;
+use sqlx::Row;
+
+use super::{ApiJson, activity};
+use crate::app::AppState;
+use crate::captcha;
+use crate::error::{Error, Result, now};
+use crate::security::{hash_secret, new_id, new_token, token_hash, verify_secret};
+
+pub const MAX_CODE_ATTEMPTS: i64 = 5;
+/// The setup token allows one thing, setting the first PIN, for this long.
+const SETUP_SECS: i64 = 15 * 60;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/captcha", post(new_captcha))
+        .route("/activate", post(activate))
+        .route("/pin", post(set_pin))
+}
+
+async fn new_captcha(State(state): State<AppState>) -> Result<Json<Captcha>> {
+    let (answer, png) = captcha::generate()?;
+    let id = new_id()?;
+    let expires_at = now() + captcha::TTL_SECS;
+    sqlx::query("INSERT INTO captchas (id, answer_hash, expires_at) VALUES ($1, $2, $3)")
+        .bind(&id)
+        .bind(captcha::answer_hash(&id, &answer))
+        .bind(expires_at)
+        .execute(&state.db.pool)
+        .await?;
+    #[cfg(feature = "test-hooks")]
+    if let Some(h) = &state.test_hooks {
+        h.remember_captcha(&id, &answer);
+    }
+    // Expired captchas are swept as new ones are made.
+    sqlx::query("DELETE FROM captchas WHERE expires_at < $1")
+        .bind(now())
+        .execute(&state.db.pool)
+        .await?;
+    Ok(Json(Captcha {
+        captcha_id: id,
+        image_png: base64::engine::general_purpose::STANDARD.encode(png),
+        expires_at,
+    }))
+}
+
+/// Consumes a captcha (single use, right or wrong) and tells whether it was solved.
+async fn solve_captcha(state: &AppState, id: &str, answer: &str) -> Result<bool> {
+    if id.len() > 64 || answer.len() > 32 {
+        return Ok(false);
+    }
+    let row = sqlx::query("DELETE FROM captchas WHERE id = $1 RETURNING answer_hash, expires_at")
+        .bind(id)
+        .fetch_optional(&state.db.pool)
+        .await?;
+    Ok(row.is_some_and(|r| {
+        let stored: Vec<u8> = r.get(0);
+        r.get::<i64, _>(1) >= now()
+            && bool::from(subtle::ConstantTimeEq::ct_eq(
+                stored.as_slice(),
+                captcha::answer_hash(id, answer).as_slice(),
+            ))
+    }))
+}
+
+async fn activate(
+    State(state): State<AppState>,
+    ApiJson(req): ApiJson<Activate>,
+) -> Result<Json<Activated>> {
+    if !solve_captcha(&state, &req.captcha_id, &req.captcha_answer).await? {
+        return Err(Error::Captcha);
+    }
+    let id = RegistrationId::parse(&req.registration_id)
+        .ok_or(Error::RegistrationNotFound)?
+        .to_string();
+    let row = sqlx::query(
+        "SELECT r.nik, r.email, r.phone, r.device_key, r.state, c.code_hash, c.attempts, c.expires_at, c.used
+         FROM registrations r JOIN activation_codes c ON c.registration_id = r.id WHERE r.id = $1",
+    )
+    .bind(&id)
+    .fetch_optional(&state.db.pool)
+    .await?
+    .ok_or(Error::RegistrationNotFound)?;
+    let nik: String = row.get(0);
+    if row.get::<String, _>(4) != "approved" {
+        return Err(Error::RegistrationState);
+    }
+    let attempts: i64 = row.get(6);
+    if row.get::<i64, _>(8) != 0 || row.get::<i64, _>(7) < now() || attempts >= MAX_CODE_ATTEMPTS {
+        return Err(Error::CodeExpired);
+    }
+    // Count the attempt first, atomically, so parallel guesses cannot exceed the limit.
+    let counted = sqlx::query("UPDATE activation_codes SET attempts = attempts + 1 WHERE registration_id = $1 AND attempts < $2 AND used = 0")
+        .bind(&id)
+        .bind(MAX_CODE_ATTEMPTS)
+        .execute(&state.db.pool)
+        .await?;
+    if counted.rows_affected() != 1 {
+        return Err(Error::CodeExpired);
+    }
+    let hash: String = row.get(5);
+    let code = req.code.clone();
+    let ok = tokio::task::spawn_blocking(move || verify_secret(code.expose().as_bytes(), &hash))
+        .await
+        .map_err(Error::internal)?;
+    if !ok {
+        let left = (MAX_CODE_ATTEMPTS - attempts - 1).max(0) as u32;
+        return Err(if left == 0 {
+            Error::CodeExpired
+        } else {
+            Error::CodeWrong {
+                attempts_left: left,
+            }
+        });
+    }
+    if super::registration::device_bound(&state, &nik).await? {
+        return Err(Error::AlreadyActive);
+    }
+    let (setup, setup_hash) = new_token()?;
+    let at = now();
+    let mut tx = state.db.pool.begin().await?;
+    let used =
+        sqlx::query("UPDATE activation_codes SET used = 1 WHERE registration_id = $1 AND used = 0")
+            .bind(&id)
+            .execute(&mut *tx)
+            .await?;
+    if used.rows_affected() != 1 {
+        return Err(Error::CodeExpired);
+    }
+    sqlx::query("UPDATE registrations SET state = 'activated' WHERE id = $1")
+        .bind(&id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(
+        "INSERT INTO accounts (nik, device_key, email, phone, pin_hash, failed_pins, locked_until, locked_hard, activated_at)
+         VALUES ($1, $2, $3, $4, NULL, 0, NULL, 0, $5)
+         ON CONFLICT (nik) DO UPDATE SET device_key = $2, email = $3, phone = $4, pin_hash = NULL, failed_pins = 0,
+             locked_until = NULL, locked_hard = 0, activated_at = $5",
+    )
+    .bind(&nik)
+    .bind(row.get::<Vec<u8>, _>(3))
+    .bind(row.get::<String, _>(1))
+    .bind(row.get::<String, _>(2))
+    .bind(at)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("DELETE FROM tokens WHERE subject = $1 AND kind IN ('session', 'setup')")
+        .bind(&nik)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(
+        "INSERT INTO tokens (token_hash, kind, subject, expires_at) VALUES ($1, 'setup', $2, $3)",
+    )
+    .bind(setup_hash)
+    .bind(&nik)
+    .bind(at + SETUP_SECS)
+    .execute(&mut *tx)
+    .await?;
+    activity(&mut *tx, &nik, "activated", None).await?;
+    tx.commit().await?;
+    tracing::info!(registration = %id, "account activated");
+    Ok(Json(Activated { setup_token: setup }))
+}
+
+async fn set_pin(
+    State(state): State<AppState>,
+    ApiJson(req): ApiJson<SetPin>,
+) -> Result<StatusCode> {
+    let pin = req.pin;
+    let hash = tokio::task::spawn_blocking(move || hash_secret(pin.expose()))
+        .await
+        .map_err(Error::internal)??;
+    let mut tx = state.db.pool.begin().await?;
+    let row = sqlx::query("DELETE FROM tokens WHERE token_hash = $1 AND kind = 'setup' AND expires_at > $2 RETURNING subject")
+        .bind(token_hash(&req.setup_token))
+        .bind(now())
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(Error::Unauthorized)?;
+    let nik: String = row.get(0);
+    sqlx::query("UPDATE accounts SET pin_hash = $1, failed_pins = 0, locked_until = NULL, locked_hard = 0 WHERE nik = $2")
+        .bind(hash)
+        .bind(&nik)
+        .execute(&mut *tx)
+        .await?;
+    activity(&mut *tx, &nik, "pin_set", None).await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,280 @@
+//! Citizen sign-in: a server challenge signed by the device key plus the PIN; escalating
+//! lockout kept in the database (3 wrong → 30 s, doubling with each further miss; 10 →
+//! locked until an officer resets it); change PIN; release the device; sign out.
+
+use axum::Json;
+use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::post;
+use ikd_core::api::{ChangePin, LOGIN_SIGNING_CONTEXT, Login, LoginChallenge, Session};
+use ikd_core::crypto::{EcdsaPublicKey, random_bytes};
+use sqlx::Row;
+
+use super::{ApiJson, Citizen, activity};
+use crate::app::AppState;
+use crate::error::{Error, Result, now};
+use crate::security::{b64u, from_b64u, hash_secret, new_id, new_token, token_hash, verify_secret};
+
+const CHALLENGE_SECS: i64 = 120;
+const SESSION_SECS: i64 = 3600;
+
+/// Wrong PINs before the first temporary lock, and before the lock only an officer lifts.
+pub const FIRST_LOCK_AFTER: i64 = 3;
+pub const HARD_LOCK_AFTER: i64 = 10;
+
+/// What a wrong PIN leads to, given the failures so far (this one included).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lock {
+    None { attempts_left: u32 },
+    Until(i64),
+    Hard,
+}
+
+pub fn lock_after(failed: i64, at: i64) -> Lock {
+    if failed >= HARD_LOCK_AFTER {
+        Lock::Hard
+    } else if failed >= FIRST_LOCK_AFTER {
+        Lock::Until(at + (30 << (failed - FIRST_LOCK_AFTER)))
+    } else {
+        Lock::None {
+            attempts_left: (FIRST_LOCK_AFTER - failed) as u32,
+        }
+    }
+}
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/login/challenge", post(challenge))
+        .route("/login", post(login))
+        .route("/logout", post(logout))
+        .route("/me/pin", post(change_pin))
+        .route("/me/device/release", post(release_device))
+}
+
+async fn challenge(State(state): State<AppState>) -> Result<Json<LoginChallenge>> {
+    let id = new_id()?;
+    let bytes: [u8; 32] = random_bytes().map_err(Error::internal)?;
+    let expires_at = now() + CHALLENGE_SECS;
+    sqlx::query("INSERT INTO challenges (id, challenge, expires_at) VALUES ($1, $2, $3)")
+        .bind(&id)
+        .bind(bytes.to_vec())
+        .bind(expires_at)
+        .execute(&state.db.pool)
+        .await?;
+    sqlx::query("DELETE FROM challenges WHERE expires_at < $1")
+        .bind(now())
+        .execute(&state.db.pool)
+        .await?;
+    Ok(Json(LoginChallenge {
+        challenge_id: id,
+        challenge: b64u(&bytes),
+        expires_at,
+    }))
+}
+
+async fn login(
+    State(state): State<AppState>,
+    ApiJson(req): ApiJson<Login>,
+) -> Result<Json<Session>> {
+    let at = now();
+    // The challenge is single use: taken out whether the login succeeds or not.
+    let challenge: Vec<u8> = sqlx::query(
+        "DELETE FROM challenges WHERE id = $1 AND expires_at >= $2 RETURNING challenge",
+    )
+    .bind(&req.challenge_id)
+    .bind(at)
+    .fetch_optional(&state.db.pool)
+    .await?
+    .ok_or(Error::Challenge)?
+    .get(0);
+    let nik = req.nik.as_str().to_owned();
+    let account = sqlx::query("SELECT device_key, pin_hash, failed_pins, locked_until, locked_hard FROM accounts WHERE nik = $1")
+        .bind(&nik)
+        .fetch_optional(&state.db.pool)
+        .await?
+        .ok_or(Error::NotActivated)?;
+    let device: Vec<u8> = account
+        .get::<Option<Vec<u8>>, _>(0)
+        .ok_or(Error::NotActivated)?;
+    let pin_hash: String = account
+        .get::<Option<String>, _>(1)
+        .ok_or(Error::NotActivated)?;
+    if account.get::<i64, _>(4) != 0 {
+        return Err(Error::LockedHard);
+    }
+    if let Some(until) = account.get::<Option<i64>, _>(3)
+        && until > at
+    {
+        return Err(Error::Locked { until });
+    }
+    // The device signature comes first: PINs can only be tried from the bound phone.
+    let mut signed = LOGIN_SIGNING_CONTEXT.to_vec();
+    signed.extend_from_slice(&challenge);
+    let sig = from_b64u(&req.device_signature).ok_or(Error::DeviceSignature)?;
+    let key = EcdsaPublicKey::from_sec1(&device).map_err(Error::internal)?;
+    if !key.verify(&signed, &sig) {
+        return Err(Error::DeviceSignature);
+    }
+    let pin = req.pin.clone();
+    let ok = tokio::task::spawn_blocking(move || verify_secret(pin.expose(), &pin_hash))
+        .await
+        .map_err(Error::internal)?;
+    let mut tx = state.db.pool.begin().await?;
+    if !ok {
+        // Counted in the database, so the lockout survives restarts and spans instances.
+        let failed: i64 = sqlx::query("UPDATE accounts SET failed_pins = failed_pins + 1 WHERE nik = $1 RETURNING failed_pins")
+            .bind(&nik)
+            .fetch_one(&mut *tx)
+            .await?
+            .get(0);
+        let lock = lock_after(failed, at);
+        match lock {
+            Lock::Hard => {
+                sqlx::query("UPDATE accounts SET locked_hard = 1 WHERE nik = $1")
+                    .bind(&nik)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            Lock::Until(until) => {
+                sqlx::query("UPDATE accounts SET locked_until = $1 WHERE nik = $2")
+                    .bind(until)
+                    .bind(&nik)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            Lock::None { .. } => {}
+        }
+        activity(&mut *tx, &nik, "login_failed", None).await?;
+        tx.commit().await?;
+        return Err(match lock {
+            Lock::Hard => Error::LockedHard,
+            Lock::Until(until) => Error::PinWrong {
+                attempts_left: (HARD_LOCK_AFTER - failed) as u32,
+                locked_until: Some(until),
+            },
+            Lock::None { attempts_left } => Error::PinWrong {
+                attempts_left,
+                locked_until: None,
+            },
+        });
+    }
+    sqlx::query("UPDATE accounts SET failed_pins = 0, locked_until = NULL WHERE nik = $1")
+        .bind(&nik)
+        .execute(&mut *tx)
+        .await?;
+    let (token, hash) = new_token()?;
+    let expires_at = at + SESSION_SECS;
+    sqlx::query(
+        "INSERT INTO tokens (token_hash, kind, subject, expires_at) VALUES ($1, 'session', $2, $3)",
+    )
+    .bind(hash)
+    .bind(&nik)
+    .bind(expires_at)
+    .execute(&mut *tx)
+    .await?;
+    activity(&mut *tx, &nik, "login", None).await?;
+    tx.commit().await?;
+    Ok(Json(Session {
+        token,
+        expires_at,
+        credential: None,
+    }))
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(axum::http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+}
+
+async fn logout(
+    State(state): State<AppState>,
+    Citizen(nik): Citizen,
+    headers: HeaderMap,
+) -> Result<StatusCode> {
+    let token = bearer(&headers).ok_or(Error::Unauthorized)?;
+    let mut tx = state.db.pool.begin().await?;
+    sqlx::query("DELETE FROM tokens WHERE token_hash = $1")
+        .bind(token_hash(token))
+        .execute(&mut *tx)
+        .await?;
+    activity(&mut *tx, nik.as_str(), "logout", None).await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn change_pin(
+    State(state): State<AppState>,
+    Citizen(nik): Citizen,
+    ApiJson(req): ApiJson<ChangePin>,
+) -> Result<StatusCode> {
+    let row = sqlx::query("SELECT pin_hash FROM accounts WHERE nik = $1")
+        .bind(nik.as_str())
+        .fetch_optional(&state.db.pool)
+        .await?
+        .ok_or(Error::NotActivated)?;
+    let hash: String = row.get::<Option<String>, _>(0).ok_or(Error::NotActivated)?;
+    let (old, new) = (req.old_pin.clone(), req.new_pin.clone());
+    let new_hash = tokio::task::spawn_blocking(move || {
+        if verify_secret(old.expose(), &hash) {
+            hash_secret(new.expose()).map(Some)
+        } else {
+            Ok(None)
+        }
+    })
+    .await
+    .map_err(Error::internal)??;
+    let Some(new_hash) = new_hash else {
+        return Err(Error::PinWrong {
+            attempts_left: FIRST_LOCK_AFTER as u32,
+            locked_until: None,
+        });
+    };
+    let mut tx = state.db.pool.begin().await?;
+    sqlx::query("UPDATE accounts SET pin_hash = $1 WHERE nik = $2")
+        .bind(new_hash)
+        .bind(nik.as_str())
+        .execute(&mut *tx)
+        .await?;
+    activity(&mut *tx, nik.as_str(), "pin_changed", None).await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Lepas perangkat: unbinds this phone and ends every session; registering again on a new
+/// phone is then possible without an office visit.
+async fn release_device(
+    State(state): State<AppState>,
+    Citizen(nik): Citizen,
+) -> Result<StatusCode> {
+    let mut tx = state.db.pool.begin().await?;
+    sqlx::query("UPDATE accounts SET device_key = NULL WHERE nik = $1")
+        .bind(nik.as_str())
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("DELETE FROM tokens WHERE subject = $1 AND kind IN ('session', 'setup')")
+        .bind(nik.as_str())
+        .execute(&mut *tx)
+        .await?;
+    activity(&mut *tx, nik.as_str(), "device_released", None).await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_lock_escalates_from_thirty_seconds_and_ends_in_an_officer_lock() {
+        assert_eq!(lock_after(1, 0), Lock::None { attempts_left: 2 });
+        assert_eq!(lock_after(2, 0), Lock::None { attempts_left: 1 });
+        assert_eq!(lock_after(3, 100), Lock::Until(130));
+        assert_eq!(lock_after(4, 100), Lock::Until(160));
+        assert_eq!(lock_after(9, 0), Lock::Until(30 * 64));
+        assert_eq!(lock_after(10, 0), Lock::Hard);
+    }
+}

@@ -1,0 +1,106 @@
+//! What a signed-in citizen sees: the KTP-el, the family card, linked documents, the
+//! registry photo and the activity log (Riwayat aktivitas).
+
+use axum::Json;
+use axum::Router;
+use axum::extract::State;
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use ikd_core::api::{Activity, ActivityKind, ActivityLog, Documents, KkView, KtpView};
+use ikd_core::records::Photo;
+use sqlx::Row;
+
+use super::Citizen;
+use crate::app::AppState;
+use crate::error::{Error, Result};
+use crate::registry;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/me/ktp", get(ktp))
+        .route("/me/photo", get(photo))
+        .route("/me/kk", get(kk))
+        .route("/me/documents", get(documents))
+        .route("/me/activity", get(activity_log))
+}
+
+async fn ktp(State(state): State<AppState>, Citizen(nik): Citizen) -> Result<Json<KtpView>> {
+    let r = registry::find(&state.db, &nik)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let mut fields: ikd_core::records::KtpFields = r.ktp.into();
+    fields.foto =
+        Some(Photo::new(registry::photo(&state.db, &nik).await?).map_err(Error::internal)?);
+    Ok(Json(KtpView {
+        ktp: ikd_core::records::Ktp::new(fields).map_err(Error::internal)?,
+    }))
+}
+
+async fn photo(State(state): State<AppState>, Citizen(nik): Citizen) -> Result<impl IntoResponse> {
+    let bytes = registry::photo(&state.db, &nik).await?;
+    let media = Photo::new(bytes.clone())
+        .map_err(Error::internal)?
+        .media_type();
+    Ok((
+        [
+            (header::CONTENT_TYPE, media),
+            (header::CACHE_CONTROL, "private, no-store"),
+        ],
+        bytes,
+    ))
+}
+
+async fn kk(State(state): State<AppState>, Citizen(nik): Citizen) -> Result<Json<KkView>> {
+    Ok(Json(KkView {
+        kk: registry::family(&state.db, &nik).await?,
+    }))
+}
+
+async fn documents(
+    State(state): State<AppState>,
+    Citizen(nik): Citizen,
+) -> Result<Json<Documents>> {
+    let r = registry::find(&state.db, &nik)
+        .await?
+        .ok_or(Error::NotFound)?;
+    Ok(Json(Documents {
+        documents: r.documents,
+    }))
+}
+
+fn kind(s: &str) -> Option<ActivityKind> {
+    Some(match s {
+        "login" => ActivityKind::Login,
+        "login_failed" => ActivityKind::LoginFailed,
+        "pin_changed" | "pin_set" | "pin_reset_by_officer" => ActivityKind::PinChanged,
+        "device_released" => ActivityKind::DeviceReleased,
+        "activated" => ActivityKind::Activated,
+        "verified" => ActivityKind::Verified,
+        _ => return None,
+    })
+}
+
+async fn activity_log(
+    State(state): State<AppState>,
+    Citizen(nik): Citizen,
+) -> Result<Json<ActivityLog>> {
+    let rows = sqlx::query(
+        "SELECT at, kind, actor FROM access_log WHERE nik = $1 ORDER BY at DESC, id DESC LIMIT 200",
+    )
+    .bind(nik.as_str())
+    .fetch_all(&state.db.pool)
+    .await?;
+    let entries = rows
+        .into_iter()
+        .filter_map(|r| {
+            Some(Activity {
+                at: r.get(0),
+                kind: kind(&r.get::<String, _>(1))?,
+                actor: r.get(2),
+                profile: None,
+            })
+        })
+        .collect();
+    Ok(Json(ActivityLog { entries }))
+}

@@ -1,0 +1,183 @@
+//! HTTP API, one module per route group, each exposing `router()`.
+
+mod activation;
+mod auth;
+mod citizen;
+mod health;
+mod officer;
+pub use officer::add_officer;
+mod registration;
+#[cfg(feature = "test-hooks")]
+pub mod test_hooks;
+
+use axum::Router;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use serde::de::DeserializeOwned;
+
+use crate::app::AppState;
+use crate::error::{Error, now};
+use crate::security::token_hash;
+
+pub fn router() -> Router<AppState> {
+    let api = Router::new()
+        .merge(registration::router())
+        .merge(officer::router())
+        .merge(activation::router())
+        .merge(auth::router())
+        .merge(citizen::router());
+    #[cfg(feature = "test-hooks")]
+    let api = api.merge(test_hooks::router());
+    Router::new().nest("/api/v1", api).merge(health::router())
+}
+
+/// JSON body whose refusal names the field at fault with ikd-core's code and message
+/// (`NIK_BIRTH_DATE`, `EMAIL_FORMAT`…) instead of a serde message.
+#[derive(Debug)]
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = Error;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Error> {
+        let bytes = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(|_| Error::TooLarge)?;
+        match serde_json::from_slice::<T>(&bytes) {
+            Ok(v) => Ok(ApiJson(v)),
+            Err(_) => Err(explain(&bytes)),
+        }
+    }
+}
+
+/// Re-checks the known domain fields of a refused body to give the precise reason.
+fn explain(bytes: &[u8]) -> Error {
+    use ikd_core::UserError;
+    let Ok(serde_json::Value::Object(map)) = serde_json::from_slice::<serde_json::Value>(bytes)
+    else {
+        return Error::BadRequest;
+    };
+    let field = |k: &str| map.get(k).and_then(|v| v.as_str());
+    let checks: [(&str, fn(&str) -> Option<ikd_core::ErrorBody>); 6] = [
+        ("nik", |s| ikd_core::Nik::parse(s).err().map(|e| e.body())),
+        ("email", |s| {
+            ikd_core::Email::parse(s).err().map(|e| e.body())
+        }),
+        ("phone", |s| {
+            ikd_core::PhoneNumber::parse(s).err().map(|e| e.body())
+        }),
+        ("pin", |s| ikd_core::Pin::parse(s).err().map(|e| e.body())),
+        ("new_pin", |s| {
+            ikd_core::Pin::parse(s).err().map(|e| e.body())
+        }),
+        ("code", |s| {
+            ikd_core::ActivationCode::parse(s).err().map(|e| e.body())
+        }),
+    ];
+    for (name, check) in checks {
+        match map.get(name) {
+            Some(serde_json::Value::String(_)) => {
+                if let Some(body) = field(name).and_then(check) {
+                    return Error::Invalid(body);
+                }
+            }
+            Some(_) => return Error::BadRequest,
+            None => {}
+        }
+    }
+    Error::BadRequest
+}
+
+fn bearer(parts: &Parts) -> Option<&str> {
+    parts
+        .headers
+        .get(axum::http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+}
+
+/// Looks a bearer token up in `tokens` with the given kind; returns its subject.
+async fn token_subject(state: &AppState, parts: &Parts, kind: &str) -> Result<String, Error> {
+    use sqlx::Row;
+    let token = bearer(parts).ok_or(Error::Unauthorized)?;
+    let row = sqlx::query(
+        "SELECT subject FROM tokens WHERE token_hash = $1 AND kind = $2 AND expires_at > $3",
+    )
+    .bind(token_hash(token))
+    .bind(kind)
+    .bind(now())
+    .fetch_optional(&state.db.pool)
+    .await?
+    .ok_or(Error::Unauthorized)?;
+    Ok(row.get(0))
+}
+
+/// A signed-in citizen (session token), by NIK.
+#[derive(Debug)]
+pub struct Citizen(pub ikd_core::Nik);
+
+impl FromRequestParts<AppState> for Citizen {
+    type Rejection = Error;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
+        let nik = token_subject(state, parts, "session").await?;
+        Ok(Citizen(
+            ikd_core::Nik::parse(&nik).map_err(|_| Error::Unauthorized)?,
+        ))
+    }
+}
+
+/// A signed-in officer, by username; disabled officers lose their sessions at once.
+#[derive(Debug)]
+pub struct Officer(pub String);
+
+impl FromRequestParts<AppState> for Officer {
+    type Rejection = Error;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
+        use sqlx::Row;
+        let username = token_subject(state, parts, "officer").await?;
+        let active = sqlx::query("SELECT disabled FROM officers WHERE username = $1")
+            .bind(&username)
+            .fetch_optional(&state.db.pool)
+            .await?
+            .is_some_and(|r| r.get::<i64, _>(0) == 0);
+        if !active {
+            return Err(Error::Unauthorized);
+        }
+        Ok(Officer(username))
+    }
+}
+
+/// Writes one officer action to the audit log, inside the caller's transaction.
+pub async fn audit(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    officer: &str,
+    action: &str,
+    subject: &str,
+) -> Result<(), Error> {
+    sqlx::query("INSERT INTO audit_log (at, officer, action, subject) VALUES ($1, $2, $3, $4)")
+        .bind(now())
+        .bind(officer)
+        .bind(action)
+        .bind(subject)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Appends to a citizen's activity log (Riwayat aktivitas).
+pub async fn activity(
+    exec: impl sqlx::Executor<'_, Database = sqlx::Any>,
+    nik: &str,
+    kind: &str,
+    actor: Option<&str>,
+) -> Result<(), Error> {
+    sqlx::query("INSERT INTO access_log (nik, at, kind, actor) VALUES ($1, $2, $3, $4)")
+        .bind(nik)
+        .bind(now())
+        .bind(kind)
+        .bind(actor)
+        .execute(exec)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,278 @@
+//! The officer at the counter: sign in, scan the citizen's registration QR, review the
+//! selfie beside the registry photo, approve or reject, and unlock a locked PIN. Every
+//! action is written to the audit log with the officer's name.
+
+use axum::Json;
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::post;
+use ikd_core::api::{
+    OfficerDecision, OfficerLogin, OfficerSession, RegistrationReview, ScanRegistration,
+    SelfieCheck,
+};
+use ikd_core::records::Photo;
+use ikd_core::wire::RegistrationQr;
+use ikd_core::{ActivationCode, Email, Nik, PhoneNumber, UserError};
+use sqlx::Row;
+
+use super::{ApiJson, Officer, audit};
+use crate::app::AppState;
+use crate::error::{Error, Result, now};
+use crate::registry;
+use crate::security::{hash_secret, new_token, token_hash, verify_secret};
+
+/// Officer sessions last one working day.
+const SESSION_SECS: i64 = 8 * 3600;
+/// The emailed code is valid this long after approval.
+pub const CODE_TTL_SECS: i64 = 24 * 3600;
+const MAX_REASON: usize = 500;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/officer/login", post(login))
+        .route("/officer/logout", post(logout))
+        .route("/officer/scan", post(scan))
+        .route("/officer/decision", post(decide))
+        .route("/officer/accounts/{nik}/reset-pin", post(reset_pin))
+}
+
+/// Creates or re-enables an officer (CLI `officer add`).
+pub async fn add_officer(db: &crate::db::Db, username: &str, password: &str) -> Result<()> {
+    let hash = hash_secret(password.as_bytes())?;
+    sqlx::query(
+        "INSERT INTO officers (username, password_hash, disabled, created_at) VALUES ($1, $2, 0, $3)
+         ON CONFLICT (username) DO UPDATE SET password_hash = $2, disabled = 0",
+    )
+    .bind(username)
+    .bind(hash)
+    .bind(now())
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
+
+async fn login(
+    State(state): State<AppState>,
+    ApiJson(req): ApiJson<OfficerLogin>,
+) -> Result<Json<OfficerSession>> {
+    if req.username.len() > 64 || req.password.len() > 256 {
+        return Err(Error::OfficerLogin);
+    }
+    let row = sqlx::query("SELECT password_hash, disabled FROM officers WHERE username = $1")
+        .bind(&req.username)
+        .fetch_optional(&state.db.pool)
+        .await?;
+    // Hash even for an unknown name, so timing does not tell which names exist.
+    let (hash, disabled) = match &row {
+        Some(r) => (r.get::<String, _>(0), r.get::<i64, _>(1) != 0),
+        None => ("$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0000000000000000000000000000000000000000000".to_owned(), true),
+    };
+    let password = req.password;
+    let ok = tokio::task::spawn_blocking(move || verify_secret(password.as_bytes(), &hash))
+        .await
+        .map_err(Error::internal)?;
+    if !ok || disabled {
+        return Err(Error::OfficerLogin);
+    }
+    let (token, hash) = new_token()?;
+    let expires_at = now() + SESSION_SECS;
+    let mut tx = state.db.pool.begin().await?;
+    sqlx::query(
+        "INSERT INTO tokens (token_hash, kind, subject, expires_at) VALUES ($1, 'officer', $2, $3)",
+    )
+    .bind(hash)
+    .bind(&req.username)
+    .bind(expires_at)
+    .execute(&mut *tx)
+    .await?;
+    audit(&mut tx, &req.username, "login", "-").await?;
+    tx.commit().await?;
+    Ok(Json(OfficerSession { token, expires_at }))
+}
+
+async fn logout(
+    State(state): State<AppState>,
+    officer: Officer,
+    headers: axum::http::HeaderMap,
+) -> Result<StatusCode> {
+    let token = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .ok_or(Error::Unauthorized)?;
+    let mut tx = state.db.pool.begin().await?;
+    sqlx::query("DELETE FROM tokens WHERE token_hash = $1")
+        .bind(token_hash(token))
+        .execute(&mut *tx)
+        .await?;
+    audit(&mut tx, &officer.0, "logout", "-").await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A pending registration matched by its QR (id and one-time token).
+struct Pending {
+    id: String,
+    nik: Nik,
+    email: String,
+    phone: String,
+    selfie: Vec<u8>,
+    checks: String,
+    created_at: i64,
+}
+
+async fn pending(state: &AppState, qr_text: &str) -> Result<Pending> {
+    let qr = RegistrationQr::parse(qr_text).map_err(|e| Error::invalid(&e))?;
+    let id = qr.id.to_string();
+    let row = sqlx::query("SELECT nik, email, phone, selfie, selfie_checks, created_at, qr_token_hash, state, expires_at FROM registrations WHERE id = $1")
+        .bind(&id)
+        .fetch_optional(&state.db.pool)
+        .await?
+        .ok_or(Error::RegistrationNotFound)?;
+    let stored: Option<Vec<u8>> = row.get(6);
+    let presented = ikd_core::crypto::sha256(qr.token.as_bytes());
+    if !stored.is_some_and(|s| {
+        bool::from(subtle::ConstantTimeEq::ct_eq(
+            s.as_slice(),
+            presented.as_slice(),
+        ))
+    }) {
+        return Err(Error::RegistrationNotFound);
+    }
+    if row.get::<String, _>(7) != "awaiting_officer" {
+        return Err(Error::RegistrationState);
+    }
+    if row.get::<i64, _>(8) < now() {
+        return Err(Error::RegistrationExpired);
+    }
+    Ok(Pending {
+        id,
+        nik: Nik::parse(&row.get::<String, _>(0)).map_err(Error::internal)?,
+        email: row.get(1),
+        phone: row.get(2),
+        selfie: row
+            .get::<Option<Vec<u8>>, _>(3)
+            .ok_or(Error::RegistrationState)?,
+        checks: row.get::<Option<String>, _>(4).unwrap_or_default(),
+        created_at: row.get(5),
+    })
+}
+
+async fn scan(
+    State(state): State<AppState>,
+    officer: Officer,
+    ApiJson(req): ApiJson<ScanRegistration>,
+) -> Result<Json<RegistrationReview>> {
+    let p = pending(&state, &req.qr).await?;
+    let resident = registry::find(&state.db, &p.nik)
+        .await?
+        .ok_or(Error::NotInRegistry)?;
+    let registry_photo = registry::photo(&state.db, &p.nik).await?;
+    let checks: Vec<SelfieCheck> = serde_json::from_str(&p.checks).unwrap_or_default();
+    let mut tx = state.db.pool.begin().await?;
+    audit(&mut tx, &officer.0, "scan", &p.id).await?;
+    tx.commit().await?;
+    Ok(Json(RegistrationReview {
+        registration_id: p.id,
+        ktp: resident.ktp,
+        email_masked: Email::parse(&p.email)
+            .map(|e| e.masked())
+            .unwrap_or_default(),
+        phone_masked: PhoneNumber::parse(&p.phone)
+            .map(|e| e.masked())
+            .unwrap_or_default(),
+        selfie: Photo::new(p.selfie).map_err(Error::internal)?,
+        registry_photo: Photo::new(registry_photo).map_err(Error::internal)?,
+        checks,
+        created_at: p.created_at,
+    }))
+}
+
+async fn decide(
+    State(state): State<AppState>,
+    officer: Officer,
+    ApiJson(req): ApiJson<OfficerDecision>,
+) -> Result<StatusCode> {
+    let p = pending(&state, &req.qr).await?;
+    let reason = req
+        .reason
+        .as_deref()
+        .map(str::trim)
+        .filter(|r| !r.is_empty());
+    if reason.is_some_and(|r| r.chars().count() > MAX_REASON) {
+        return Err(Error::BadRequest);
+    }
+    let at = now();
+    let mut tx = state.db.pool.begin().await?;
+    if req.approve {
+        let code = ActivationCode::generate();
+        let code_hash = hash_secret(code.expose().as_bytes())?;
+        // The selfie is deleted once the officer has decided.
+        let done = sqlx::query("UPDATE registrations SET state = 'approved', selfie = NULL, qr_token_hash = NULL, decided_by = $1, decided_at = $2, expires_at = $3 WHERE id = $4 AND state = 'awaiting_officer'")
+            .bind(&officer.0)
+            .bind(at)
+            .bind(at + CODE_TTL_SECS)
+            .bind(&p.id)
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() != 1 {
+            return Err(Error::RegistrationState);
+        }
+        sqlx::query("INSERT INTO activation_codes (registration_id, code_hash, attempts, expires_at, used) VALUES ($1, $2, 0, $3, 0)
+                     ON CONFLICT (registration_id) DO UPDATE SET code_hash = $2, attempts = 0, expires_at = $3, used = 0")
+            .bind(&p.id)
+            .bind(code_hash)
+            .bind(at + CODE_TTL_SECS)
+            .execute(&mut *tx)
+            .await?;
+        audit(&mut tx, &officer.0, "approve", &p.id).await?;
+        // Send before committing: if the mail cannot go out, the approval is not recorded
+        // and the officer can try again; nothing is left half-done.
+        let email = Email::parse(&p.email).map_err(|e| Error::internal(e.code()))?;
+        state.mailer.send_activation_code(&email, &code).await?;
+        tx.commit().await?;
+        tracing::info!(registration = %p.id, "registration approved, activation code sent");
+    } else {
+        let reason = reason.ok_or(Error::BadRequest)?;
+        sqlx::query("UPDATE registrations SET state = 'rejected', reason = $1, selfie = NULL, qr_token_hash = NULL, decided_by = $2, decided_at = $3 WHERE id = $4")
+            .bind(reason)
+            .bind(&officer.0)
+            .bind(at)
+            .bind(&p.id)
+            .execute(&mut *tx)
+            .await?;
+        audit(&mut tx, &officer.0, "reject", &p.id).await?;
+        tx.commit().await?;
+        tracing::info!(registration = %p.id, "registration rejected");
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn reset_pin(
+    State(state): State<AppState>,
+    officer: Officer,
+    Path(nik): Path<String>,
+) -> Result<StatusCode> {
+    let nik = Nik::parse(&nik).map_err(|e| Error::invalid(&e))?;
+    let mut tx = state.db.pool.begin().await?;
+    let done = sqlx::query(
+        "UPDATE accounts SET failed_pins = 0, locked_until = NULL, locked_hard = 0 WHERE nik = $1",
+    )
+    .bind(nik.as_str())
+    .execute(&mut *tx)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Err(Error::NotActivated);
+    }
+    audit(&mut tx, &officer.0, "reset_pin", nik.as_str()).await?;
+    super::activity(
+        &mut *tx,
+        nik.as_str(),
+        "pin_reset_by_officer",
+        Some(&officer.0),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}

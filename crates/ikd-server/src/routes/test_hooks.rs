@@ -1,0 +1,42 @@
+//! Test hooks, compiled only with the `test-hooks` feature (which only the test suite turns
+//! on) and active only when a test sets them on the state: the captcha answer, so tests can
+//! activate without reading the image. A release build has no such code at all.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::routing::get;
+
+use crate::app::AppState;
+use crate::error::{Error, Result};
+
+#[derive(Debug, Clone, Default)]
+pub struct Hooks {
+    captchas: Arc<Mutex<HashMap<String, String>>>,
+}
+
+impl Hooks {
+    pub fn remember_captcha(&self, id: &str, answer: &str) {
+        if let Ok(mut m) = self.captchas.lock() {
+            m.insert(id.to_owned(), answer.to_owned());
+        }
+    }
+
+    pub fn captcha_answer(&self, id: &str) -> Option<String> {
+        self.captchas.lock().ok()?.get(id).cloned()
+    }
+}
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/test-hooks/captcha/{id}", get(answer))
+}
+
+async fn answer(State(state): State<AppState>, Path(id): Path<String>) -> Result<String> {
+    state
+        .test_hooks
+        .as_ref()
+        .and_then(|h| h.captcha_answer(&id))
+        .ok_or(Error::NotFound)
+}
