@@ -5,6 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 ./scripts/install-deps.sh
+# The PostgreSQL run of the service tests is not optional: start the server here.
+IKD_TEST_POSTGRES_URL=$(./scripts/start-postgres.sh)
+export IKD_TEST_POSTGRES_URL
 
 echo "== cargo fmt --check"
 cargo fmt --all --check

@@ -41,7 +41,7 @@ CREATE INDEX registrations_nik ON registrations (nik);
 
 CREATE TABLE activation_codes (
     registration_id TEXT PRIMARY KEY REFERENCES registrations (id),
-    code_hash       BLOB NOT NULL,
+    code_hash       TEXT NOT NULL,
     attempts        INTEGER NOT NULL DEFAULT 0,
     expires_at      INTEGER NOT NULL,
     used            INTEGER NOT NULL DEFAULT 0

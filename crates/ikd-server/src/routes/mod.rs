@@ -50,6 +50,9 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     }
 }
 
+/// A domain parser reduced to "why is this value refused, if it is".
+type FieldCheck = fn(&str) -> Option<ikd_core::ErrorBody>;
+
 /// Re-checks the known domain fields of a refused body to give the precise reason.
 fn explain(bytes: &[u8]) -> Error {
     use ikd_core::UserError;
@@ -58,7 +61,7 @@ fn explain(bytes: &[u8]) -> Error {
         return Error::BadRequest;
     };
     let field = |k: &str| map.get(k).and_then(|v| v.as_str());
-    let checks: [(&str, fn(&str) -> Option<ikd_core::ErrorBody>); 6] = [
+    let checks: [(&str, FieldCheck); 6] = [
         ("nik", |s| ikd_core::Nik::parse(s).err().map(|e| e.body())),
         ("email", |s| {
             ikd_core::Email::parse(s).err().map(|e| e.body())

@@ -52,6 +52,11 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 }
 
 pub async fn spawn_with(backend: Backend, tweak: impl FnOnce(&mut Config)) -> TestApp {
+    // The service's log goes to the test's captured output (shown when a test fails).
+    let _ = tracing_subscriber::fmt()
+        .with_test_writer()
+        .with_env_filter("info")
+        .try_init();
     let dir = tempfile::tempdir().unwrap();
     let mut config = Config::local(dir.path().to_path_buf());
     if backend == Backend::Postgres {
