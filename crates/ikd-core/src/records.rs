@@ -407,8 +407,6 @@ pub struct KartuKeluargaFields {
 impl TryFrom<KartuKeluargaFields> for KartuKeluarga {
     type Error = RecordError;
     fn try_from(f: KartuKeluargaFields) -> Result<Self, Self::Error> {
-        non_empty("kepala_keluarga", &f.kepala_keluarga)?;
-        non_empty("alamat", &f.alamat)?;
         let heads = f
             .anggota
             .iter()
@@ -417,6 +415,8 @@ impl TryFrom<KartuKeluargaFields> for KartuKeluarga {
         if heads != 1 {
             return Err(RecordError::KepalaKeluarga);
         }
+        non_empty("kepala_keluarga", &f.kepala_keluarga)?;
+        non_empty("alamat", &f.alamat)?;
         for a in &f.anggota {
             non_empty("nama", &a.nama)?;
             check_against_nik(&a.nik, a.jenis_kelamin, a.tanggal_lahir)?;

@@ -8,6 +8,7 @@ pub mod captcha;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod import;
 pub mod mail;
 pub mod portrait;
 pub mod registry;

@@ -1,6 +1,7 @@
 //! Subcommands. Each prints JSON on stdout; exit 0 on success, 2 on a refusal of the input,
 //! 1 on an operational failure (unreadable file…).
 
+mod import;
 mod nik;
 mod officer;
 mod qr;
@@ -38,6 +39,8 @@ enum Command {
     Serve(ikd_server::Config),
     /// Fill an empty registry with a deterministic synthetic population.
     Seed(seed::SeedArgs),
+    /// Load residents from a CSV export (all rows or none).
+    Import(import::ImportArgs),
     /// Manage officer accounts.
     Officer(officer::OfficerArgs),
 }
@@ -48,6 +51,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Qr { command } => qr::run(command),
         Command::Serve(config) => runtime()?.block_on(serve::run(config)),
         Command::Seed(args) => runtime()?.block_on(seed::run(args)),
+        Command::Import(args) => runtime()?.block_on(import::run(args)),
         Command::Officer(args) => runtime()?.block_on(officer::run(args)),
     }
 }

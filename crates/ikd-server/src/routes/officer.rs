@@ -35,6 +35,10 @@ pub fn router() -> Router<AppState> {
         .route("/officer/scan", post(scan))
         .route("/officer/decision", post(decide))
         .route("/officer/accounts/{nik}/reset-pin", post(reset_pin))
+        .route(
+            "/officer/accounts/{nik}/release-device",
+            post(release_device),
+        )
 }
 
 /// Creates or re-enables an officer (CLI `officer add`).
@@ -273,6 +277,32 @@ async fn reset_pin(
         Some(&officer.0),
     )
     .await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Releases a citizen's device at the counter (a lost or broken phone), after the officer
+/// has checked the person's identity; the citizen can then register a new phone.
+async fn release_device(
+    State(state): State<AppState>,
+    officer: Officer,
+    Path(nik): Path<String>,
+) -> Result<StatusCode> {
+    let nik = Nik::parse(&nik).map_err(|e| Error::invalid(&e))?;
+    let mut tx = state.db.pool.begin().await?;
+    let done = sqlx::query("UPDATE accounts SET device_key = NULL WHERE nik = $1")
+        .bind(nik.as_str())
+        .execute(&mut *tx)
+        .await?;
+    if done.rows_affected() == 0 {
+        return Err(Error::NotActivated);
+    }
+    sqlx::query("DELETE FROM tokens WHERE subject = $1 AND kind IN ('session', 'setup')")
+        .bind(nik.as_str())
+        .execute(&mut *tx)
+        .await?;
+    audit(&mut tx, &officer.0, "release_device", nik.as_str()).await?;
+    super::activity(&mut *tx, nik.as_str(), "device_released", Some(&officer.0)).await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -92,3 +92,64 @@ fn qr_verify_with_an_unreadable_key_file_is_an_operational_error() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("reading the key file"));
 }
+
+const CSV_HEAD: &str = "nik,nomor_kk,hubungan,nama,tempat_lahir,tanggal_lahir,jenis_kelamin,golongan_darah,agama,status_perkawinan,pekerjaan,pendidikan,kewarganegaraan,nama_ayah,nama_ibu,alamat,rt,rw,kelurahan_desa,kecamatan,kabupaten_kota,provinsi,kode_pos,kk_tanggal_dikeluarkan,ktp_tempat_terbit,ktp_tanggal_terbit,memiliki_ktp_el\n";
+const CSV_BUDI: &str = "3171011708850003,3171011203150007,KEPALA KELUARGA,Budi Santoso,Jakarta,1985-08-17,LAKI-LAKI,O,ISLAM,KAWIN,KARYAWAN SWASTA,SLTA/SEDERAJAT,WNI,Ahmad,Siti,Jl. Merdeka No. 10,1,2,Gambir,Gambir,Kota Adm. Jakarta Pusat,DKI Jakarta,10110,2015-03-12,Jakarta Pusat,2012-05-02,ya\n";
+
+fn residents_in(dir: &std::path::Path) -> i64 {
+    if !dir.exists() {
+        return 0; // a refused import does not even create the data directory
+    }
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let db = ikd_server::db::Db::connect(None, dir).await.unwrap();
+        ikd_server::registry::count(&db).await.unwrap()
+    })
+}
+
+#[test]
+fn import_loads_a_valid_csv_and_a_bad_one_loads_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let bad = dir.path().join("bad.csv");
+    let second = CSV_BUDI
+        .replace("3171011708850003", "3171011708850004")
+        .replace("KEPALA KELUARGA", "ANAK")
+        .replace("1985-08-17", "1985-13-17");
+    std::fs::write(&bad, format!("{CSV_HEAD}{CSV_BUDI}{second}")).unwrap();
+    let (code, v) = ikd_server(&[
+        "import",
+        "--csv",
+        bad.to_str().unwrap(),
+        "--data-dir",
+        data.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 2, "{v}");
+    assert_eq!(v["imported"], 0);
+    assert_eq!(v["errors"][0]["line"], 3);
+    assert_eq!(v["errors"][0]["code"], "CSV_DATE");
+    assert_eq!(residents_in(&data), 0, "nothing half-loaded");
+
+    let good = dir.path().join("good.csv");
+    std::fs::write(&good, format!("{CSV_HEAD}{CSV_BUDI}")).unwrap();
+    let (code, v) = ikd_server(&[
+        "import",
+        "--csv",
+        good.to_str().unwrap(),
+        "--data-dir",
+        data.to_str().unwrap(),
+    ]);
+    assert_eq!((code, &v["imported"]), (0, &serde_json::json!(1)), "{v}");
+    let (code, v) = ikd_server(&[
+        "import",
+        "--csv",
+        good.to_str().unwrap(),
+        "--data-dir",
+        data.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        (code, v["errors"][0]["code"].as_str()),
+        (2, Some("CSV_ALREADY_IN_REGISTRY"))
+    );
+    assert_eq!(residents_in(&data), 1);
+}

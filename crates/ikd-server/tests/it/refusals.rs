@@ -403,3 +403,41 @@ async fn the_captcha_test_hook_is_off_by_default() {
         .unwrap();
     assert_eq!(res.status().as_u16(), 404);
 }
+
+#[tokio::test]
+async fn a_nik_active_on_another_device_is_refused_until_an_officer_releases_it() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let r = app.adult(6).clone();
+    let token = onboard(&app, &r, &Phone::new(), "h@contoh.id", "135790").await;
+    let (s, v) = app
+        .post(
+            "/registrations",
+            start_body(&r, &Phone::new(), "h@contoh.id"),
+            None,
+        )
+        .await;
+    assert_eq!((s, code(&v)), (409, "NIK_ACTIVE_ON_ANOTHER_DEVICE"));
+    assert!(
+        v["error"]["message"].as_str().unwrap().contains("petugas"),
+        "says the way out"
+    );
+    let officer = app.officer_token().await;
+    let (s, _) = app
+        .post(
+            &format!("/officer/accounts/{}/release-device", r.ktp.nik.as_str()),
+            json!({}),
+            Some(&officer),
+        )
+        .await;
+    assert_eq!(s, 204);
+    let (s, _) = app.get("/me/ktp", &token).await;
+    assert_eq!(s, 401, "the old phone's session ended");
+    let (s, v) = app
+        .post(
+            "/registrations",
+            start_body(&r, &Phone::new(), "h@contoh.id"),
+            None,
+        )
+        .await;
+    assert_eq!(s, 201, "{v}");
+}
