@@ -8,7 +8,7 @@ pub struct Config {
     /// Address and port to listen on.
     #[arg(long, env = "IKD_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
-    /// Data directory: the SQLite file, keys and the mail outbox. Created on first start.
+    /// Data directory: the SQLite file and the mail outbox. Created on first start.
     #[arg(long, env = "IKD_DATA_DIR", default_value = "./ikd-data")]
     pub data_dir: PathBuf,
     /// PostgreSQL URL (`postgres://user:pass@host/db`); without it, SQLite in the data dir.

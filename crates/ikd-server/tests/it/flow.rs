@@ -134,6 +134,16 @@ async fn whole_flow(backend: Backend) {
     approve(&app, &qr).await;
     let st = status(&app, &reg).await;
     assert_eq!(st["state"], "approved");
+    let selfie: Option<Vec<u8>> =
+        sqlx::query_scalar("SELECT selfie FROM registrations WHERE id = $1")
+            .bind(&reg.id)
+            .fetch_one(&app.running.state.db.pool)
+            .await
+            .unwrap();
+    assert!(
+        selfie.is_none(),
+        "the selfie is deleted once the officer has decided"
+    );
     assert_eq!(st["email_masked"], "w•••@contoh.co.id");
 
     let code = app.code_from_outbox(email);
@@ -180,6 +190,11 @@ async fn whole_flow(backend: Backend) {
         .collect();
     assert_eq!(kinds.first(), Some(&"login"));
     assert!(kinds.contains(&"activated"));
+
+    let (s, _) = app.post("/logout", json!({}), Some(token)).await;
+    assert_eq!(s, 204);
+    let (s, _) = app.get("/me/ktp", token).await;
+    assert_eq!(s, 401, "the session ended");
 
     // A second registration for the same NIK is refused while the device is bound.
     let (s, v) = app
