@@ -17,6 +17,12 @@ pub struct AppState {
     pub db: Db,
     pub mailer: Mailer,
     pub config: Arc<Config>,
+    /// Signs credentials.
+    pub issuer: Arc<ikd_core::crypto::IssuerKey>,
+    /// What `/.well-known/ikd-keys` publishes.
+    pub published: Arc<ikd_core::crypto::KeySet>,
+    /// Trusted issuer keys and the decryption keys, for online verification.
+    pub verifier: Arc<ikd_core::wire::Verifier>,
     #[cfg(feature = "test-hooks")]
     pub test_hooks: Option<crate::routes::test_hooks::Hooks>,
 }
@@ -30,10 +36,16 @@ impl AppState {
             .map_err(|e| Error::internal(format!("data directory: {e}")))?;
         let db = Db::connect(config.database_url.as_deref(), &config.data_dir).await?;
         let mailer = Mailer::new(config.smtp_url.as_deref(), config.outbox())?;
+        let ring = crate::keys::load_or_create(&config.data_dir)?;
+        let published = ring.published();
+        let verifier = ikd_core::wire::Verifier::new(ring.issuers, ring.decryption);
         Ok(AppState {
             db,
             mailer,
             config: Arc::new(config),
+            issuer: Arc::new(ring.issuer),
+            published: Arc::new(published),
+            verifier: Arc::new(verifier),
             #[cfg(feature = "test-hooks")]
             test_hooks: None,
         })

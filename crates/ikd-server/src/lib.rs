@@ -9,6 +9,7 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod import;
+pub mod keys;
 pub mod mail;
 pub mod portrait;
 pub mod registry;

@@ -29,7 +29,9 @@ pub enum Element {
     /// SHA-256 (hex) of the registry portrait: a photo does not fit in a QR, so the
     /// credential binds it and the online verifier shows the registry photo it matches.
     PortraitSha256,
+    #[serde(rename = "age_over_17")]
     AgeOver17,
+    #[serde(rename = "age_over_21")]
     AgeOver21,
 }
 
@@ -167,6 +169,18 @@ impl std::fmt::Display for ElementValue {
             ElementValue::Bool(true) => f.write_str("YA / YES"),
             ElementValue::Bool(false) => f.write_str("TIDAK / NO"),
             ElementValue::Text(t) => f.write_str(t),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_elements_wire_name_is_its_documented_id() {
+        for e in Element::ALL {
+            assert_eq!(serde_json::to_value(e).unwrap(), e.id(), "{e:?}");
         }
     }
 }

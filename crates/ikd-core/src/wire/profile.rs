@@ -13,8 +13,10 @@ pub enum Profile {
     /// Name, photo and masked NIK.
     Minimal,
     /// Name, photo and "aged 17 or over": no birth date.
+    #[serde(rename = "age_over_17")]
     AgeOver17,
     /// Name, photo and "aged 21 or over": no birth date.
+    #[serde(rename = "age_over_21")]
     AgeOver21,
 }
 
@@ -75,6 +77,18 @@ impl Profile {
             (Profile::AgeOver17, Lang::En) => "Age check 17+",
             (Profile::AgeOver21, Lang::Id) => "Cek umur 21+",
             (Profile::AgeOver21, Lang::En) => "Age check 21+",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_profiles_wire_name_is_its_documented_id() {
+        for p in Profile::ALL {
+            assert_eq!(serde_json::to_value(p).unwrap(), p.id(), "{p:?}");
         }
     }
 }

@@ -2,6 +2,7 @@
 //! 1 on an operational failure (unreadable file…).
 
 mod import;
+mod keys;
 mod nik;
 mod officer;
 mod qr;
@@ -43,6 +44,8 @@ enum Command {
     Import(import::ImportArgs),
     /// Manage officer accounts.
     Officer(officer::OfficerArgs),
+    /// Issuer and verifier keys.
+    Keys(keys::KeysArgs),
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -53,6 +56,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Seed(args) => runtime()?.block_on(seed::run(args)),
         Command::Import(args) => runtime()?.block_on(import::run(args)),
         Command::Officer(args) => runtime()?.block_on(officer::run(args)),
+        Command::Keys(args) => keys::run(args),
     }
 }
 

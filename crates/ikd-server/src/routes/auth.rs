@@ -11,7 +11,7 @@ use ikd_core::api::{ChangePin, LOGIN_SIGNING_CONTEXT, Login, LoginChallenge, Ses
 use ikd_core::crypto::{EcdsaPublicKey, random_bytes};
 use sqlx::Row;
 
-use super::{ApiJson, Citizen, activity};
+use super::{ApiJson, Citizen, activity, bearer, unbind_device};
 use crate::app::AppState;
 use crate::error::{Error, Result, now};
 use crate::security::{b64u, from_b64u, hash_secret, new_id, new_token, token_hash, verify_secret};
@@ -175,19 +175,13 @@ async fn login(
     .await?;
     activity(&mut *tx, &nik, "login", None).await?;
     tx.commit().await?;
+    // A fresh credential at every login: the app presents QRs offline from it.
+    let credential = super::verify::issue(&state, &req.nik).await?;
     Ok(Json(Session {
         token,
         expires_at,
-        credential: None,
+        credential: Some(credential),
     }))
-}
-
-fn bearer(headers: &HeaderMap) -> Option<&str> {
-    headers
-        .get(axum::http::header::AUTHORIZATION)?
-        .to_str()
-        .ok()?
-        .strip_prefix("Bearer ")
 }
 
 async fn logout(
@@ -251,15 +245,7 @@ async fn release_device(
     Citizen(nik): Citizen,
 ) -> Result<StatusCode> {
     let mut tx = state.db.pool.begin().await?;
-    sqlx::query("UPDATE accounts SET device_key = NULL WHERE nik = $1")
-        .bind(nik.as_str())
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query("DELETE FROM tokens WHERE subject = $1 AND kind IN ('session', 'setup')")
-        .bind(nik.as_str())
-        .execute(&mut *tx)
-        .await?;
-    activity(&mut *tx, nik.as_str(), "device_released", None).await?;
+    unbind_device(&mut tx, nik.as_str(), None).await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }

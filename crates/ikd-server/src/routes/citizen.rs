@@ -86,7 +86,7 @@ async fn activity_log(
     Citizen(nik): Citizen,
 ) -> Result<Json<ActivityLog>> {
     let rows = sqlx::query(
-        "SELECT at, kind, actor FROM access_log WHERE nik = $1 ORDER BY at DESC, id DESC LIMIT 200",
+        "SELECT at, kind, actor, profile FROM access_log WHERE nik = $1 ORDER BY at DESC, id DESC LIMIT 200",
     )
     .bind(nik.as_str())
     .fetch_all(&state.db.pool)
@@ -94,11 +94,14 @@ async fn activity_log(
     let entries = rows
         .into_iter()
         .filter_map(|r| {
+            let profile = r
+                .get::<Option<String>, _>(3)
+                .and_then(|p| serde_json::from_value(serde_json::Value::String(p)).ok());
             Some(Activity {
                 at: r.get(0),
                 kind: kind(&r.get::<String, _>(1))?,
                 actor: r.get(2),
-                profile: None,
+                profile,
             })
         })
         .collect();

@@ -9,6 +9,7 @@ pub use officer::add_officer;
 mod registration;
 #[cfg(feature = "test-hooks")]
 pub mod test_hooks;
+mod verify;
 
 use axum::Router;
 use axum::extract::{FromRequest, FromRequestParts, Request};
@@ -25,10 +26,14 @@ pub fn router() -> Router<AppState> {
         .merge(officer::router())
         .merge(activation::router())
         .merge(auth::router())
-        .merge(citizen::router());
+        .merge(citizen::router())
+        .merge(verify::router());
     #[cfg(feature = "test-hooks")]
     let api = api.merge(test_hooks::router());
-    Router::new().nest("/api/v1", api).merge(health::router())
+    Router::new()
+        .nest("/api/v1", api)
+        .merge(health::router())
+        .merge(verify::well_known())
 }
 
 /// JSON body whose refusal names the field at fault with ikd-core's code and message
@@ -91,9 +96,9 @@ fn explain(bytes: &[u8]) -> Error {
     Error::BadRequest
 }
 
-fn bearer(parts: &Parts) -> Option<&str> {
-    parts
-        .headers
+/// The token of an `Authorization: Bearer …` header.
+pub fn bearer(headers: &axum::http::HeaderMap) -> Option<&str> {
+    headers
         .get(axum::http::header::AUTHORIZATION)?
         .to_str()
         .ok()?
@@ -103,7 +108,7 @@ fn bearer(parts: &Parts) -> Option<&str> {
 /// Looks a bearer token up in `tokens` with the given kind; returns its subject.
 async fn token_subject(state: &AppState, parts: &Parts, kind: &str) -> Result<String, Error> {
     use sqlx::Row;
-    let token = bearer(parts).ok_or(Error::Unauthorized)?;
+    let token = bearer(&parts.headers).ok_or(Error::Unauthorized)?;
     let row = sqlx::query(
         "SELECT subject FROM tokens WHERE token_hash = $1 AND kind = $2 AND expires_at > $3",
     )
@@ -166,6 +171,28 @@ pub async fn audit(
         .execute(&mut **tx)
         .await?;
     Ok(())
+}
+
+/// Unbinds a citizen's device and ends their sessions (Lepas perangkat, by the citizen or
+/// by an officer); false when the NIK has no account.
+pub async fn unbind_device(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    nik: &str,
+    actor: Option<&str>,
+) -> Result<bool, Error> {
+    let done = sqlx::query("UPDATE accounts SET device_key = NULL WHERE nik = $1")
+        .bind(nik)
+        .execute(&mut **tx)
+        .await?;
+    if done.rows_affected() == 0 {
+        return Ok(false);
+    }
+    sqlx::query("DELETE FROM tokens WHERE subject = $1 AND kind IN ('session', 'setup')")
+        .bind(nik)
+        .execute(&mut **tx)
+        .await?;
+    activity(&mut **tx, nik, "device_released", actor).await?;
+    Ok(true)
 }
 
 /// Appends to a citizen's activity log (Riwayat aktivitas).

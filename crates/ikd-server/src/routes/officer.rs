@@ -16,7 +16,7 @@ use ikd_core::wire::RegistrationQr;
 use ikd_core::{ActivationCode, Email, Nik, PhoneNumber, UserError};
 use sqlx::Row;
 
-use super::{ApiJson, Officer, audit};
+use super::{ApiJson, Officer, audit, bearer, unbind_device};
 use crate::app::AppState;
 use crate::error::{Error, Result, now};
 use crate::registry;
@@ -100,11 +100,7 @@ async fn logout(
     officer: Officer,
     headers: axum::http::HeaderMap,
 ) -> Result<StatusCode> {
-    let token = headers
-        .get(axum::http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .ok_or(Error::Unauthorized)?;
+    let token = bearer(&headers).ok_or(Error::Unauthorized)?;
     let mut tx = state.db.pool.begin().await?;
     sqlx::query("DELETE FROM tokens WHERE token_hash = $1")
         .bind(token_hash(token))
@@ -290,19 +286,10 @@ async fn release_device(
 ) -> Result<StatusCode> {
     let nik = Nik::parse(&nik).map_err(|e| Error::invalid(&e))?;
     let mut tx = state.db.pool.begin().await?;
-    let done = sqlx::query("UPDATE accounts SET device_key = NULL WHERE nik = $1")
-        .bind(nik.as_str())
-        .execute(&mut *tx)
-        .await?;
-    if done.rows_affected() == 0 {
+    if !unbind_device(&mut tx, nik.as_str(), Some(&officer.0)).await? {
         return Err(Error::NotActivated);
     }
-    sqlx::query("DELETE FROM tokens WHERE subject = $1 AND kind IN ('session', 'setup')")
-        .bind(nik.as_str())
-        .execute(&mut *tx)
-        .await?;
     audit(&mut tx, &officer.0, "release_device", nik.as_str()).await?;
-    super::activity(&mut *tx, nik.as_str(), "device_released", Some(&officer.0)).await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -114,11 +114,7 @@ async fn owned(state: &AppState, id: &str, headers: &HeaderMap) -> Result<Owned>
     let id = RegistrationId::parse(id)
         .ok_or(Error::RegistrationNotFound)?
         .to_string();
-    let secret = headers
-        .get(axum::http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .ok_or(Error::Unauthorized)?;
+    let secret = super::bearer(headers).ok_or(Error::Unauthorized)?;
     let row = sqlx::query(
         "SELECT email, state, reason, expires_at, token_hash FROM registrations WHERE id = $1",
     )

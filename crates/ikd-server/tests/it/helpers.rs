@@ -47,16 +47,35 @@ async fn fresh_postgres() -> String {
     format!("{base}/{name}")
 }
 
+/// Every log line the service writes in this test process, at debug level, for the PII check.
+pub static LOGS: std::sync::Mutex<Vec<u8>> = std::sync::Mutex::new(Vec::new());
+
+struct Capture;
+
+impl std::io::Write for Capture {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        LOGS.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn init_logs() {
+    let _ = tracing_subscriber::fmt()
+        .json()
+        .with_env_filter("debug")
+        .with_writer(|| Capture)
+        .try_init();
+}
+
 pub async fn spawn_app(backend: Backend) -> TestApp {
     spawn_with(backend, |_| {}).await
 }
 
 pub async fn spawn_with(backend: Backend, tweak: impl FnOnce(&mut Config)) -> TestApp {
-    // The service's log goes to the test's captured output (shown when a test fails).
-    let _ = tracing_subscriber::fmt()
-        .with_test_writer()
-        .with_env_filter("info")
-        .try_init();
+    init_logs();
     let dir = tempfile::tempdir().unwrap();
     let mut config = Config::local(dir.path().to_path_buf());
     if backend == Backend::Postgres {
@@ -103,6 +122,16 @@ async fn start(
 }
 
 impl TestApp {
+    /// A second instance of the same service: same keys and the same database.
+    pub async fn second_instance(&self) -> (String, Running) {
+        let mut state = AppState::new(self.config.clone()).await.unwrap();
+        state.test_hooks = Some(Hooks::default());
+        let running = ikd_server::spawn(state, std::future::pending())
+            .await
+            .unwrap();
+        (format!("http://{}/api/v1", running.addr), running)
+    }
+
     /// Stops the service and starts a new one on the same data directory and database.
     pub async fn restart(mut self) -> TestApp {
         if let Some(tx) = self.shutdown.take() {

@@ -6,3 +6,4 @@ mod flow;
 mod helpers;
 mod refusals;
 mod smtp;
+mod verification;

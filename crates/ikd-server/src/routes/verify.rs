@@ -1,0 +1,214 @@
+//! Credentials and verification: the published keys, the citizen's credential (issued at
+//! login, re-issued on request), and online verification of an identity QR: every offline
+//! check of ikd-core, the replay cache in the database (shared by all instances), then the
+//! revocation checks only the service can make (device released, account locked). Each
+//! verification is written to the citizen's activity log.
+
+use axum::Json;
+use axum::Router;
+use axum::extract::State;
+use axum::routing::{get, post};
+use ikd_core::api::{VerifyQr, VerifyResult};
+use ikd_core::crypto::sha256;
+use ikd_core::records::Photo;
+use ikd_core::wire::{AsyncReplayCache, Credential, Element, ElementValue, Nonce, claims_from_ktp};
+use ikd_core::{ErrorBody, Nik, UserError};
+use sqlx::Row;
+
+use super::{ApiJson, Citizen, Officer};
+use crate::app::AppState;
+use crate::db::Db;
+use crate::error::{Error, Result, now};
+use crate::keys::CREDENTIAL_SECS;
+use crate::registry;
+use crate::security::b64u;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/me/credential", get(credential))
+        .route("/verify", post(verify))
+}
+
+pub fn well_known() -> Router<AppState> {
+    Router::new().route(
+        "/.well-known/ikd-keys",
+        get(|State(s): State<AppState>| async move { Json((*s.published).clone()) }),
+    )
+}
+
+/// Issues a credential for `nik`, bound to its device key, and records it.
+pub async fn issue(state: &AppState, nik: &Nik) -> Result<String> {
+    let device: Vec<u8> = sqlx::query("SELECT device_key FROM accounts WHERE nik = $1")
+        .bind(nik.as_str())
+        .fetch_optional(&state.db.pool)
+        .await?
+        .and_then(|r| r.get::<Option<Vec<u8>>, _>(0))
+        .ok_or(Error::NotActivated)?;
+    let device = ikd_core::crypto::EcdsaPublicKey::from_sec1(&device).map_err(Error::internal)?;
+    let resident = registry::find(&state.db, nik)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let photo = registry::photo(&state.db, nik).await?;
+    let at = now();
+    let today = time::OffsetDateTime::now_utc().date();
+    let claims = claims_from_ktp(&resident.ktp, &sha256(&photo), today);
+    let cred = Credential::issue(&state.issuer, &device, &claims, at, CREDENTIAL_SECS)
+        .map_err(Error::internal)?;
+    let id: String = cred
+        .mso()
+        .credential_id
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    sqlx::query("INSERT INTO credentials (id, nik, device_key, issued_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
+        .bind(id)
+        .bind(nik.as_str())
+        .bind(device.sec1().to_vec())
+        .bind(at)
+        .bind(cred.valid_until())
+        .execute(&state.db.pool)
+        .await?;
+    Ok(b64u(&cred.to_cbor()))
+}
+
+async fn credential(
+    State(state): State<AppState>,
+    Citizen(nik): Citizen,
+) -> Result<Json<serde_json::Value>> {
+    Ok(Json(
+        serde_json::json!({ "credential": issue(&state, &nik).await? }),
+    ))
+}
+
+/// The database as the replay cache: a nonce is new if its row could be inserted.
+struct DbReplay<'a>(&'a Db);
+
+impl AsyncReplayCache for DbReplay<'_> {
+    type Error = sqlx::Error;
+    async fn insert_if_new(
+        &self,
+        nonce: &Nonce,
+        now: i64,
+        forget_after: i64,
+    ) -> Result<bool, sqlx::Error> {
+        sqlx::query("DELETE FROM nonces WHERE forget_after < $1")
+            .bind(now)
+            .execute(&self.0.pool)
+            .await?;
+        let done = sqlx::query("INSERT INTO nonces (nonce, forget_after) VALUES ($1, $2) ON CONFLICT (nonce) DO NOTHING")
+            .bind(nonce.to_vec())
+            .bind(forget_after)
+            .execute(&self.0.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+}
+
+fn refused(body: ErrorBody, stage: &str) -> Json<VerifyResult> {
+    Json(VerifyResult {
+        valid: false,
+        profile: None,
+        fields: Vec::new(),
+        photo: None,
+        error: Some(body),
+        failed_stage: Some(stage.to_owned()),
+    })
+}
+
+fn revoked(code: &str, id: &str, en: &str) -> ErrorBody {
+    ErrorBody {
+        code: code.to_owned(),
+        message: id.to_owned(),
+        message_en: en.to_owned(),
+    }
+}
+
+async fn verify(
+    State(state): State<AppState>,
+    officer: Officer,
+    ApiJson(req): ApiJson<VerifyQr>,
+) -> Result<Json<VerifyResult>> {
+    let at = now();
+    let fresh = match state.verifier.verify(&req.qr, at) {
+        Ok(f) => f,
+        Err(e) => {
+            let stage = serde_json::to_value(e.stage()).map_err(Error::internal)?;
+            return Ok(refused(e.body(), stage.as_str().unwrap_or_default()));
+        }
+    };
+    let v = match fresh.check_replay_async(&DbReplay(&state.db), at).await {
+        Ok(v) => v,
+        Err(e) => return Ok(refused(e.body(), "replay")),
+    };
+    let id: String = v.credential_id.iter().map(|b| format!("{b:02x}")).collect();
+    let row = sqlx::query(
+        "SELECT c.nik, c.device_key, a.device_key, a.locked_hard, a.locked_until FROM credentials c
+         LEFT JOIN accounts a ON a.nik = c.nik WHERE c.id = $1",
+    )
+    .bind(&id)
+    .fetch_optional(&state.db.pool)
+    .await?;
+    let Some(row) = row else {
+        return Ok(refused(
+            revoked(
+                "QR_UNKNOWN_CREDENTIAL",
+                "KTP digital ini tidak tercatat di layanan Dukcapil.",
+                "This digital KTP is not on record at the Dukcapil service.",
+            ),
+            "revocation",
+        ));
+    };
+    let nik: String = row.get(0);
+    let bound: Option<Vec<u8>> = row.get(2);
+    if bound.as_deref() != Some(row.get::<Vec<u8>, _>(1).as_slice()) {
+        return Ok(refused(
+            revoked(
+                "QR_DEVICE_RELEASED",
+                "Perangkat ini sudah dilepas dari akun IKD pemiliknya. Jangan terima identitas ini.",
+                "This device has been released from the holder's IKD account. Do not accept this identity.",
+            ),
+            "revocation",
+        ));
+    }
+    if row.get::<Option<i64>, _>(3).unwrap_or(0) != 0
+        || row.get::<Option<i64>, _>(4).is_some_and(|u| u > at)
+    {
+        return Ok(refused(
+            revoked(
+                "QR_ACCOUNT_LOCKED",
+                "Akun IKD pemilik sedang terkunci. Minta pemilik membuka kuncinya lebih dulu.",
+                "The holder's IKD account is locked. Ask them to unlock it first.",
+            ),
+            "revocation",
+        ));
+    }
+    let nik = Nik::parse(&nik).map_err(Error::internal)?;
+    let photo = registry::photo(&state.db, &nik).await?;
+    let digest: String = sha256(&photo).iter().map(|b| format!("{b:02x}")).collect();
+    let photo_matches =
+        v.disclosed.get(&Element::PortraitSha256) == Some(&ElementValue::Text(digest));
+    sqlx::query("INSERT INTO access_log (nik, at, kind, actor, profile) VALUES ($1, $2, 'verified', $3, $4)")
+        .bind(nik.as_str())
+        .bind(at)
+        .bind(&officer.0)
+        .bind(v.profile.id())
+        .execute(&state.db.pool)
+        .await?;
+    tracing::info!(profile = v.profile.id(), "identity QR verified");
+    Ok(Json(VerifyResult {
+        valid: true,
+        profile: Some(v.profile),
+        fields: v
+            .disclosed
+            .iter()
+            .map(|(k, val)| (k.id().to_owned(), val.to_string()))
+            .collect(),
+        photo: if photo_matches {
+            Some(Photo::new(photo).map_err(Error::internal)?)
+        } else {
+            None
+        },
+        error: None,
+        failed_stage: None,
+    }))
+}
