@@ -21,6 +21,7 @@ pub struct AppState {
     pub issuer: Arc<ikd_core::crypto::IssuerKey>,
     /// What `/.well-known/ikd-keys` publishes.
     pub published: Arc<ikd_core::crypto::KeySet>,
+    pub metrics: Arc<crate::metrics::Metrics>,
     /// Trusted issuer keys and the decryption keys, for online verification.
     pub verifier: Arc<ikd_core::wire::Verifier>,
     #[cfg(feature = "test-hooks")]
@@ -43,6 +44,7 @@ impl AppState {
             db,
             mailer,
             config: Arc::new(config),
+            metrics: crate::metrics::Metrics::new(),
             issuer: Arc::new(ring.issuer),
             published: Arc::new(published),
             verifier: Arc::new(verifier),
@@ -54,6 +56,11 @@ impl AppState {
 
 pub fn router(state: AppState) -> Router {
     routes::router()
+        .route("/metrics", axum::routing::get(crate::metrics::render))
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::metrics::track,
+        ))
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,

@@ -11,6 +11,7 @@ pub mod error;
 pub mod import;
 pub mod keys;
 pub mod mail;
+pub mod metrics;
 pub mod portrait;
 pub mod registry;
 pub mod routes;

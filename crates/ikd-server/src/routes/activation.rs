@@ -169,6 +169,7 @@ async fn activate(
     activity(&mut *tx, &nik, "activated", None).await?;
     tx.commit().await?;
     tracing::info!(registration = %id, "account activated");
+    state.metrics.activations.inc();
     Ok(Json(Activated { setup_token: setup }))
 }
 

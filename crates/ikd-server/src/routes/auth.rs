@@ -129,6 +129,9 @@ async fn login(
             .await?
             .get(0);
         let lock = lock_after(failed, at);
+        if !matches!(lock, Lock::None { .. }) {
+            state.metrics.lockouts.inc();
+        }
         match lock {
             Lock::Hard => {
                 sqlx::query("UPDATE accounts SET locked_hard = 1 WHERE nik = $1")

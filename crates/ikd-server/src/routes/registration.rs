@@ -91,6 +91,7 @@ async fn start(
     .execute(&state.db.pool)
     .await?;
     tracing::info!(registration = %id, "registration started");
+    state.metrics.registrations.inc();
     Ok((
         StatusCode::CREATED,
         Json(RegistrationStarted {

@@ -104,7 +104,8 @@ impl AsyncReplayCache for DbReplay<'_> {
     }
 }
 
-fn refused(body: ErrorBody, stage: &str) -> Json<VerifyResult> {
+fn refused(state: &AppState, body: ErrorBody, stage: &str) -> Json<VerifyResult> {
+    state.metrics.verification(&body.code);
     Json(VerifyResult {
         valid: false,
         profile: None,
@@ -133,12 +134,16 @@ async fn verify(
         Ok(f) => f,
         Err(e) => {
             let stage = serde_json::to_value(e.stage()).map_err(Error::internal)?;
-            return Ok(refused(e.body(), stage.as_str().unwrap_or_default()));
+            return Ok(refused(
+                &state,
+                e.body(),
+                stage.as_str().unwrap_or_default(),
+            ));
         }
     };
     let v = match fresh.check_replay_async(&DbReplay(&state.db), at).await {
         Ok(v) => v,
-        Err(e) => return Ok(refused(e.body(), "replay")),
+        Err(e) => return Ok(refused(&state, e.body(), "replay")),
     };
     let id: String = v.credential_id.iter().map(|b| format!("{b:02x}")).collect();
     let row = sqlx::query(
@@ -150,6 +155,7 @@ async fn verify(
     .await?;
     let Some(row) = row else {
         return Ok(refused(
+            &state,
             revoked(
                 "QR_UNKNOWN_CREDENTIAL",
                 "KTP digital ini tidak tercatat di layanan Dukcapil.",
@@ -162,6 +168,7 @@ async fn verify(
     let bound: Option<Vec<u8>> = row.get(2);
     if bound.as_deref() != Some(row.get::<Vec<u8>, _>(1).as_slice()) {
         return Ok(refused(
+            &state,
             revoked(
                 "QR_DEVICE_RELEASED",
                 "Perangkat ini sudah dilepas dari akun IKD pemiliknya. Jangan terima identitas ini.",
@@ -174,6 +181,7 @@ async fn verify(
         || row.get::<Option<i64>, _>(4).is_some_and(|u| u > at)
     {
         return Ok(refused(
+            &state,
             revoked(
                 "QR_ACCOUNT_LOCKED",
                 "Akun IKD pemilik sedang terkunci. Minta pemilik membuka kuncinya lebih dulu.",
@@ -195,6 +203,7 @@ async fn verify(
         .execute(&state.db.pool)
         .await?;
     tracing::info!(profile = v.profile.id(), "identity QR verified");
+    state.metrics.verification("valid");
     Ok(Json(VerifyResult {
         valid: true,
         profile: Some(v.profile),

@@ -102,6 +102,28 @@ async fn verified_and_logged(backend: Backend) {
         (seen["actor"].as_str(), seen["profile"].as_str()),
         (Some(OFFICER.0), Some("age_over_17"))
     );
+
+    let metrics = app
+        .http
+        .get(app.base.replace("/api/v1", "/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for line in [
+        r#"ikd_verifications_total{result="valid"} 1"#,
+        r#"ikd_verifications_total{result="QR_REPLAYED"} 1"#,
+        "ikd_registrations_started_total 1",
+        "ikd_activations_total 1",
+    ] {
+        assert!(metrics.contains(line), "{line} in\n{metrics}");
+    }
+    assert!(
+        metrics.contains(r#"route="/api/v1/registrations/{id}/selfie""#),
+        "routes by pattern, never a raw path"
+    );
 }
 
 #[tokio::test]
