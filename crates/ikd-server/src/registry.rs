@@ -44,17 +44,25 @@ fn parse_record(json: &str) -> Result<ResidentRecord> {
     serde_json::from_str(json).map_err(|e| Error::internal(format!("stored resident record: {e}")))
 }
 
-/// The registry photo: the stored one, or the generated portrait of a synthetic resident.
+/// The registry photo: the stored one, or the generated portrait of a synthetic resident,
+/// which is stored at its first use (rendering a JPEG on every verification and login
+/// cost more than the crypto).
 pub async fn photo(db: &Db, nik: &Nik) -> Result<Vec<u8>> {
     let row = sqlx::query("SELECT photo FROM residents WHERE nik = $1")
         .bind(nik.as_str())
         .fetch_optional(&db.pool)
         .await?
         .ok_or(Error::NotFound)?;
-    match row.get::<Option<Vec<u8>>, _>(0) {
-        Some(p) => Ok(p),
-        None => crate::portrait::render(nik),
+    if let Some(p) = row.get::<Option<Vec<u8>>, _>(0) {
+        return Ok(p);
     }
+    let rendered = crate::portrait::render(nik)?;
+    sqlx::query("UPDATE residents SET photo = $1 WHERE nik = $2 AND photo IS NULL")
+        .bind(rendered.clone())
+        .bind(nik.as_str())
+        .execute(&db.pool)
+        .await?;
+    Ok(rendered)
 }
 
 /// The family card of a resident, members in card order (head first).

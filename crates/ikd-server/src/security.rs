@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 
 /// Argon2id at OWASP's second recommended setting (19 MiB, 2 passes, 1 lane): the PIN is
 /// only 6 digits, so the lockout, not the hash, is what stops guessing online.
-fn argon2() -> Argon2<'static> {
+pub fn argon2() -> Argon2<'static> {
     let params = Params::new(19 * 1024, 2, 1, None).unwrap_or_default();
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
 }

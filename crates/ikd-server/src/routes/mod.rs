@@ -6,6 +6,7 @@ mod citizen;
 mod health;
 mod officer;
 pub use officer::add_officer;
+pub use verify::issue as issue_credential;
 mod registration;
 #[cfg(feature = "test-hooks")]
 pub mod test_hooks;

@@ -1,0 +1,281 @@
+//! Load generator for the service (`cargo bench -p ikd-server`). Each figure is printed
+//! beside its raw limit measured in the same run on the same two cores:
+//! 1. NIK lookup latency in a registry of `IKD_BENCH_RESIDENTS` (default 1 000 000) on SQLite;
+//! 2. the verify endpoint over HTTP (throughput, p50/p99) vs. 2 ES256 verifies + 1 X25519;
+//! 3. PIN login over HTTP vs. raw Argon2id verifications at the service's cost.
+#![allow(clippy::unwrap_used)] // a bench that cannot set up should stop loudly
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use ikd_core::crypto::{DeviceKey, KeySet};
+use ikd_core::wire::{Credential, Profile, present};
+use ikd_server::db::Db;
+use ikd_server::seed::{Generator, Places};
+use ikd_server::{AppState, Config, registry, security};
+use sqlx::Row;
+
+const CLIENTS: usize = 32;
+
+fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i].as_secs_f64() * 1e3
+}
+
+/// Runs `op` on every core for `secs` and returns operations per second.
+fn raw_rate(secs: f64, op: impl Fn() + Sync) -> f64 {
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2);
+    let deadline = Instant::now() + Duration::from_secs_f64(secs);
+    let count = std::sync::atomic::AtomicU64::new(0);
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|| {
+                while Instant::now() < deadline {
+                    op();
+                    count.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                }
+            });
+        }
+    });
+    count.into_inner() as f64 / secs
+}
+
+async fn seed(db: &Db, residents: u64) {
+    if registry::count(db).await.unwrap() > 0 {
+        return;
+    }
+    let places = Places::load();
+    let mut g = Generator::new(1, &places, time::OffsetDateTime::now_utc().date());
+    let (mut made, mut batch) = (0u64, Vec::new());
+    while made < residents {
+        let Some(f) = g.family() else { continue };
+        made += f.members.len() as u64;
+        batch.push(f);
+        if batch.len() == 4000 || made >= residents {
+            registry::insert_families(db, &batch).await.unwrap();
+            batch.clear();
+        }
+    }
+}
+
+async fn nik_lookup(residents: u64) {
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("bench-registry-{residents}"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = Db::connect(None, &dir).await.unwrap();
+    let t = Instant::now();
+    seed(&db, residents).await;
+    let n = registry::count(&db).await.unwrap();
+    println!(
+        "registry: {n} residents ready in {:.1} s (seeded once, kept in {})",
+        t.elapsed().as_secs_f64(),
+        dir.display()
+    );
+    let niks: Vec<ikd_core::Nik> =
+        sqlx::query("SELECT nik FROM residents WHERE rowid % 97 = 0 LIMIT 20000")
+            .fetch_all(&db.pool)
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| ikd_core::Nik::parse(&r.get::<String, _>(0)).unwrap())
+            .collect();
+    let mut lat = Vec::with_capacity(niks.len());
+    for nik in &niks {
+        let t = Instant::now();
+        assert!(registry::find(&db, nik).await.unwrap().is_some());
+        lat.push(t.elapsed());
+    }
+    lat.sort();
+    println!(
+        "NIK lookup ({} random NIKs, one at a time): p50 {:.3} ms, p99 {:.3} ms, max {:.3} ms",
+        lat.len(),
+        percentile(&lat, 0.5),
+        percentile(&lat, 0.99),
+        percentile(&lat, 1.0)
+    );
+}
+
+/// Fires `requests` (method, path, body) with CLIENTS concurrent clients; returns (per second, sorted latencies).
+async fn load(
+    base: &str,
+    token: &str,
+    bodies: Vec<(String, serde_json::Value)>,
+) -> (f64, Vec<Duration>) {
+    let http = reqwest::Client::new();
+    let queue = Arc::new(std::sync::Mutex::new(bodies));
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..CLIENTS {
+        let (http, queue, base, token) = (
+            http.clone(),
+            queue.clone(),
+            base.to_owned(),
+            token.to_owned(),
+        );
+        tasks.push(tokio::spawn(async move {
+            let mut lat = Vec::new();
+            loop {
+                let Some((path, body)) = queue.lock().unwrap().pop() else {
+                    break;
+                };
+                let t = Instant::now();
+                let res = http
+                    .post(format!("{base}{path}"))
+                    .bearer_auth(&token)
+                    .json(&body)
+                    .send()
+                    .await
+                    .unwrap();
+                assert!(res.status().is_success(), "{}", res.status());
+                let _ = res.bytes().await.unwrap();
+                lat.push(t.elapsed());
+            }
+            lat
+        }));
+    }
+    let mut lat = Vec::new();
+    for t in tasks {
+        lat.extend(t.await.unwrap());
+    }
+    let secs = started.elapsed().as_secs_f64();
+    lat.sort();
+    (lat.len() as f64 / secs, lat)
+}
+
+async fn service_benches() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut state = AppState::new(Config::local(dir.path().to_path_buf()))
+        .await
+        .unwrap();
+    state.test_hooks = None;
+    let places = Places::load();
+    let mut g = Generator::new(7, &places, time::OffsetDateTime::now_utc().date());
+    let families: Vec<_> = (0..200).filter_map(|_| g.family()).collect();
+    registry::insert_families(&state.db, &families)
+        .await
+        .unwrap();
+    ikd_server::routes::add_officer(&state.db, "bench", "bench-password-1")
+        .await
+        .unwrap();
+    let adults: Vec<_> = families
+        .iter()
+        .flat_map(|f| f.members.iter())
+        .filter(|m| m.has_ktp_el)
+        .take(64)
+        .cloned()
+        .collect();
+    // Accounts made directly: this bench measures verify and login, not registration.
+    let pin_hash = security::hash_secret(b"135790").unwrap();
+    let mut devices = Vec::new();
+    for r in &adults {
+        let key = DeviceKey::generate().unwrap();
+        sqlx::query("INSERT INTO accounts (nik, device_key, email, phone, pin_hash, activated_at) VALUES ($1, $2, 'b@contoh.id', '+6281234567890', $3, 0)")
+            .bind(r.ktp.nik.as_str())
+            .bind(key.public().sec1().to_vec())
+            .bind(&pin_hash)
+            .execute(&state.db.pool)
+            .await
+            .unwrap();
+        devices.push(key);
+    }
+    let keys: KeySet = (*state.published).clone();
+    let running = ikd_server::spawn(state.clone(), std::future::pending())
+        .await
+        .unwrap();
+    let base = format!("http://{}/api/v1", running.addr);
+    let http = reqwest::Client::new();
+    let officer: serde_json::Value = http
+        .post(format!("{base}/officer/login"))
+        .json(&serde_json::json!({"username": "bench", "password": "bench-password-1"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let officer = officer["token"].as_str().unwrap().to_owned();
+
+    // 2. Verify over HTTP: distinct QRs (fresh nonces), minimal profile.
+    let mut qrs = Vec::new();
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    for (r, key) in adults.iter().zip(&devices) {
+        let cred = ikd_server::routes::issue_credential(&state, &r.ktp.nik)
+            .await
+            .unwrap();
+        let cred = Credential::from_cbor(&security::from_b64u(&cred).unwrap()).unwrap();
+        for _ in 0..60 {
+            qrs.push(("/verify".to_owned(), serde_json::json!({"qr": present(&cred, key, Profile::Minimal, &keys.verifiers[0], now).unwrap()})));
+        }
+    }
+    let total = qrs.len();
+    let (rate, lat) = load(&base, &officer, qrs).await;
+    let issuer = DeviceKey::generate().unwrap();
+    let (msg, sig) = (vec![1u8; 900], issuer.sign(&[1u8; 900]).unwrap());
+    let secret = x25519_dalek::StaticSecret::from([7u8; 32]);
+    let peer = x25519_dalek::PublicKey::from(&x25519_dalek::StaticSecret::from([3u8; 32]));
+    let raw = raw_rate(5.0, || {
+        assert!(issuer.public().verify(&msg, &sig));
+        assert!(issuer.public().verify(&msg, &sig));
+        std::hint::black_box(secret.diffie_hellman(&peer));
+    });
+    println!(
+        "verify over HTTP ({total} QRs, {CLIENTS} clients): {rate:.0}/s, p50 {:.2} ms, p99 {:.2} ms; raw crypto limit on all cores {raw:.0}/s; ratio {:.1} % (goal ≥ 40 %, p99 ≤ 10 ms)",
+        percentile(&lat, 0.5),
+        percentile(&lat, 0.99),
+        100.0 * rate / raw
+    );
+
+    // 3. PIN login over HTTP (challenge, device signature, PIN, credential) vs raw Argon2id.
+    let mut logins = Vec::new();
+    for round in 0..4 {
+        for (r, key) in adults.iter().zip(&devices) {
+            let ch: serde_json::Value = http
+                .post(format!("{base}/login/challenge"))
+                .json(&serde_json::json!({}))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            let mut signed = ikd_core::api::LOGIN_SIGNING_CONTEXT.to_vec();
+            signed.extend(security::from_b64u(ch["challenge"].as_str().unwrap()).unwrap());
+            let sig = security::b64u(&key.sign(&signed).unwrap());
+            logins.push(("/login".to_owned(), serde_json::json!({"nik": r.ktp.nik.as_str(), "pin": "135790", "challenge_id": ch["challenge_id"], "device_signature": sig})));
+        }
+        let _ = round;
+    }
+    let n = logins.len();
+    let (rate, lat) = load(&base, &officer, logins).await;
+    let hash = argon2::password_hash::PasswordHash::new(&pin_hash).unwrap();
+    let raw = raw_rate(5.0, || {
+        use argon2::password_hash::PasswordVerifier;
+        assert!(security::argon2().verify_password(b"135790", &hash).is_ok());
+    });
+    println!(
+        "PIN login over HTTP ({n} logins, {CLIENTS} clients): {rate:.1}/s, p50 {:.1} ms, p99 {:.1} ms; raw Argon2id (19 MiB, t=2) on all cores {raw:.1}/s; ratio {:.1} % (goal ≥ 90 %)",
+        percentile(&lat, 0.5),
+        percentile(&lat, 0.99),
+        100.0 * rate / raw
+    );
+}
+
+fn main() {
+    if std::env::args().any(|a| a == "--list") {
+        return; // `cargo bench -- --list` / `cargo test --benches`: nothing to list
+    }
+    let residents: u64 = std::env::var("IKD_BENCH_RESIDENTS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1_000_000);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        nik_lookup(residents).await;
+        service_benches().await;
+    });
+}
