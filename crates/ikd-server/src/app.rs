@@ -88,6 +88,7 @@ pub async fn spawn(
     let addr = listener.local_addr().map_err(Error::internal)?;
     let app = router(state.clone());
     let handle = tokio::spawn(async move {
+        let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
         if let Err(e) = axum::serve(listener, app)
             .with_graceful_shutdown(shutdown)
             .await

@@ -10,6 +10,7 @@ pub mod db;
 pub mod error;
 pub mod import;
 pub mod keys;
+pub mod limits;
 pub mod mail;
 pub mod metrics;
 pub mod portrait;

@@ -28,7 +28,8 @@ pub fn router() -> Router<AppState> {
         .route("/pin", post(set_pin))
 }
 
-async fn new_captcha(State(state): State<AppState>) -> Result<Json<Captcha>> {
+async fn new_captcha(State(state): State<AppState>, ip: super::ClientIp) -> Result<Json<Captcha>> {
+    ip.limit(&state, crate::limits::CAPTCHA_PER_IP).await?;
     let (answer, png) = captcha::generate()?;
     let id = new_id()?;
     let expires_at = now() + captcha::TTL_SECS;

@@ -52,7 +52,11 @@ pub fn router() -> Router<AppState> {
         .route("/me/device/release", post(release_device))
 }
 
-async fn challenge(State(state): State<AppState>) -> Result<Json<LoginChallenge>> {
+async fn challenge(
+    State(state): State<AppState>,
+    ip: super::ClientIp,
+) -> Result<Json<LoginChallenge>> {
+    ip.limit(&state, crate::limits::CHALLENGE_PER_IP).await?;
     let id = new_id()?;
     let bytes: [u8; 32] = random_bytes().map_err(Error::internal)?;
     let expires_at = now() + CHALLENGE_SECS;
@@ -77,6 +81,7 @@ async fn login(
     State(state): State<AppState>,
     ApiJson(req): ApiJson<Login>,
 ) -> Result<Json<Session>> {
+    crate::limits::hit(&state.db, crate::limits::LOGIN_PER_NIK, req.nik.as_str()).await?;
     let at = now();
     // The challenge is single use: taken out whether the login succeeds or not.
     let challenge: Vec<u8> = sqlx::query(

@@ -122,6 +122,29 @@ async fn token_subject(state: &AppState, parts: &Parts, kind: &str) -> Result<St
     Ok(row.get(0))
 }
 
+/// The client's address, for per-address rate limits (the TCP peer; a deployment behind a
+/// load balancer must have it pass the client address on, see the README).
+#[derive(Debug, Clone, Copy)]
+pub struct ClientIp(pub std::net::IpAddr);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+    type Rejection = Error;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Error> {
+        let addr = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|c| c.0.ip())
+            .unwrap_or(std::net::IpAddr::from([127, 0, 0, 1]));
+        Ok(ClientIp(addr))
+    }
+}
+
+impl ClientIp {
+    pub async fn limit(self, state: &AppState, limit: crate::limits::Limit) -> Result<(), Error> {
+        crate::limits::hit(&state.db, limit, &crate::limits::ip_key(self.0)).await
+    }
+}
+
 /// A signed-in citizen (session token), by NIK.
 #[derive(Debug)]
 pub struct Citizen(pub ikd_core::Nik);

@@ -58,8 +58,11 @@ pub async fn add_officer(db: &crate::db::Db, username: &str, password: &str) -> 
 
 async fn login(
     State(state): State<AppState>,
+    ip: super::ClientIp,
     ApiJson(req): ApiJson<OfficerLogin>,
 ) -> Result<Json<OfficerSession>> {
+    ip.limit(&state, crate::limits::OFFICER_LOGIN_PER_IP)
+        .await?;
     if req.username.len() > 64 || req.password.len() > 256 {
         return Err(Error::OfficerLogin);
     }

@@ -55,8 +55,10 @@ pub async fn device_bound(state: &AppState, nik: &str) -> Result<bool> {
 
 async fn start(
     State(state): State<AppState>,
+    ip: super::ClientIp,
     ApiJson(req): ApiJson<StartRegistration>,
 ) -> Result<(StatusCode, Json<RegistrationStarted>)> {
+    ip.limit(&state, crate::limits::REGISTRATION_PER_IP).await?;
     if req.consent_version != state.config.consent_version {
         return Err(Error::BadRequest);
     }

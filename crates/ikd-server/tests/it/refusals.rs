@@ -441,3 +441,15 @@ async fn a_nik_active_on_another_device_is_refused_until_an_officer_releases_it(
         .await;
     assert_eq!(s, 201, "{v}");
 }
+
+#[tokio::test]
+async fn a_client_asking_for_too_many_captchas_is_rate_limited_with_a_code() {
+    let app = spawn_app(Backend::Sqlite).await;
+    for _ in 0..ikd_server::limits::CAPTCHA_PER_IP.max {
+        let (s, _) = app.post("/captcha", json!({}), None).await;
+        assert_eq!(s, 200);
+    }
+    let (s, v) = app.post("/captcha", json!({}), None).await;
+    assert_eq!((s, code(&v)), (429, "RATE_LIMITED"));
+    assert!(v["error"]["message"].as_str().unwrap().contains("Tunggu"));
+}

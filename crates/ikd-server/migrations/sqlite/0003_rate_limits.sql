@@ -1,0 +1,6 @@
+-- Fixed-window rate-limit counters, in the database so every instance shares them.
+CREATE TABLE rate_limits (
+    key          TEXT PRIMARY KEY,
+    window_start INTEGER NOT NULL,
+    count        INTEGER NOT NULL
+);
