@@ -4,7 +4,6 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use ikd_server::db::Db;
 use ikd_server::error::Error;
 use ikd_server::{import, registry};
 use serde_json::json;
@@ -14,10 +13,8 @@ pub struct ImportArgs {
     /// CSV file with the header `nik,nomor_kk,hubungan,…,memiliki_ktp_el` (see README).
     #[arg(long)]
     csv: PathBuf,
-    #[arg(long, env = "IKD_DATA_DIR", default_value = "./ikd-data")]
-    data_dir: PathBuf,
-    #[arg(long, env = "IKD_DATABASE_URL")]
-    database_url: Option<String>,
+    #[command(flatten)]
+    store: super::store::StoreArgs,
 }
 
 pub async fn run(args: ImportArgs) -> anyhow::Result<ExitCode> {
@@ -33,10 +30,7 @@ pub async fn run(args: ImportArgs) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(2));
         }
     };
-    std::fs::create_dir_all(&args.data_dir).context("creating the data directory")?;
-    let db = Db::connect(args.database_url.as_deref(), &args.data_dir)
-        .await
-        .context("opening the database")?;
+    let db = args.store.open().await?;
     match registry::insert_families(&db, &families).await {
         Ok(()) => {
             let residents: usize = families.iter().map(|f| f.members.len()).sum();

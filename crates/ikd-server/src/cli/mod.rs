@@ -8,6 +8,7 @@ mod officer;
 mod qr;
 mod seed;
 mod serve;
+mod store;
 
 use std::process::ExitCode;
 

@@ -1,27 +1,18 @@
 //! `ikd-server officer add|list|disable`.
 
 use std::io::BufRead as _;
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context as _, bail};
 use clap::Subcommand;
-use ikd_server::db::Db;
 use sqlx::Row;
 
 #[derive(Debug, clap::Args)]
 pub struct OfficerArgs {
     #[command(subcommand)]
     command: OfficerCommand,
-    #[arg(
-        long,
-        env = "IKD_DATA_DIR",
-        default_value = "./ikd-data",
-        global = true
-    )]
-    data_dir: PathBuf,
-    #[arg(long, env = "IKD_DATABASE_URL", global = true)]
-    database_url: Option<String>,
+    #[command(flatten)]
+    store: super::store::StoreArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -35,10 +26,7 @@ enum OfficerCommand {
 }
 
 pub async fn run(args: OfficerArgs) -> anyhow::Result<ExitCode> {
-    std::fs::create_dir_all(&args.data_dir).context("creating the data directory")?;
-    let db = Db::connect(args.database_url.as_deref(), &args.data_dir)
-        .await
-        .context("opening the database")?;
+    let db = args.store.open().await?;
     match args.command {
         OfficerCommand::Add { username } => {
             if username.is_empty()

@@ -1,11 +1,9 @@
 //! `ikd-server seed --residents N [--seed S]`: deterministic synthetic registry.
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::{Context as _, bail};
-use ikd_server::db::Db;
 use ikd_server::{registry, seed};
 
 #[derive(Debug, clap::Args)]
@@ -16,20 +14,15 @@ pub struct SeedArgs {
     /// The generator's seed: the same seed gives the same population.
     #[arg(long, default_value_t = 1)]
     seed: u64,
-    #[arg(long, env = "IKD_DATA_DIR", default_value = "./ikd-data")]
-    data_dir: PathBuf,
-    #[arg(long, env = "IKD_DATABASE_URL")]
-    database_url: Option<String>,
+    #[command(flatten)]
+    store: super::store::StoreArgs,
 }
 
 /// Families per transaction: large enough to amortise the commit, small enough to bound memory.
 const BATCH: usize = 4_000;
 
 pub async fn run(args: SeedArgs) -> anyhow::Result<ExitCode> {
-    std::fs::create_dir_all(&args.data_dir).context("creating the data directory")?;
-    let db = Db::connect(args.database_url.as_deref(), &args.data_dir)
-        .await
-        .context("opening the database")?;
+    let db = args.store.open().await?;
     if registry::count(&db).await? > 0 {
         bail!("the registry is not empty; seed only into a new data directory or database");
     }

@@ -218,6 +218,25 @@ async fn the_pin_lockout_survives_a_restart_on_postgres_too() {
     pin_lockout(Backend::Postgres).await;
 }
 
+/// Seconds until the account's temporary lock ends.
+async fn seconds_locked(app: &TestApp, nik: &str) -> i64 {
+    let until: i64 = sqlx::query_scalar("SELECT locked_until FROM accounts WHERE nik = $1")
+        .bind(nik)
+        .fetch_one(&app.running.state.db.pool)
+        .await
+        .unwrap();
+    until - time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+/// Moves the temporary lock into the past, as if its time had passed.
+async fn let_lock_pass(app: &TestApp, nik: &str) {
+    sqlx::query("UPDATE accounts SET locked_until = 0 WHERE nik = $1")
+        .bind(nik)
+        .execute(&app.running.state.db.pool)
+        .await
+        .unwrap();
+}
+
 async fn pin_lockout(backend: Backend) {
     let app = spawn_app(backend).await;
     let r = app.adult(3).clone();
@@ -257,43 +276,22 @@ async fn pin_lockout(backend: Backend) {
     let app = app.restart().await;
     let (s, v) = login(&app, &phone, &nik, "135790").await;
     assert_eq!((s, code(&v)), (423, "ACCOUNT_LOCKED"));
-    let until: i64 = sqlx::query_scalar("SELECT locked_until FROM accounts WHERE nik = $1")
-        .bind(&nik)
-        .fetch_one(&app.running.state.db.pool)
-        .await
-        .unwrap();
-    let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    assert!((25..=30).contains(&(until - now)), "first lock is 30 s");
+    let left = seconds_locked(&app, &nik).await;
+    assert!((25..=30).contains(&left), "first lock is 30 s");
 
     // Let each lock pass (moving it into the past) and keep failing up to ten.
     for n in 4..=10 {
-        sqlx::query("UPDATE accounts SET locked_until = 0 WHERE nik = $1")
-            .bind(&nik)
-            .execute(&app.running.state.db.pool)
-            .await
-            .unwrap();
+        let_lock_pass(&app, &nik).await;
         let (s, v) = login(&app, &phone, &nik, "975310").await;
         if n < 10 {
             assert_eq!((s, code(&v)), (401, "PIN_WRONG"));
-            let until: i64 = sqlx::query_scalar("SELECT locked_until FROM accounts WHERE nik = $1")
-                .bind(&nik)
-                .fetch_one(&app.running.state.db.pool)
-                .await
-                .unwrap();
-            let now = time::OffsetDateTime::now_utc().unix_timestamp();
-            assert!(
-                until - now > 30 << (n - 4),
-                "lock {n} is longer than the last"
-            );
+            let left = seconds_locked(&app, &nik).await;
+            assert!(left > 30 << (n - 4), "lock {n} is longer than the last");
         } else {
             assert_eq!((s, code(&v)), (423, "ACCOUNT_LOCKED_OFFICER_RESET"));
         }
     }
-    sqlx::query("UPDATE accounts SET locked_until = 0 WHERE nik = $1")
-        .bind(&nik)
-        .execute(&app.running.state.db.pool)
-        .await
-        .unwrap();
+    let_lock_pass(&app, &nik).await;
     let (s, v) = login(&app, &phone, &nik, "135790").await;
     assert_eq!((s, code(&v)), (423, "ACCOUNT_LOCKED_OFFICER_RESET"));
 
