@@ -17,6 +17,10 @@ pub fn argon2() -> Argon2<'static> {
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
 }
 
+/// Verified against when a username does not exist, so a wrong name costs the same time as a
+/// wrong password (same algorithm and cost as [`argon2`]); nothing verifies against it.
+pub const UNKNOWN_USER_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0000000000000000000000000000000000000000000";
+
 pub fn hash_secret(secret: &[u8]) -> Result<String> {
     let salt = SaltString::generate(&mut OsRng);
     argon2()
@@ -69,5 +73,16 @@ mod tests {
         assert!(verify_secret(b"135790", &h));
         assert!(!verify_secret(b"135791", &h));
         assert!(!verify_secret(b"135790", "not a hash"));
+    }
+
+    #[test]
+    fn the_unknown_user_hash_parses_and_costs_what_a_real_one_does() {
+        let dummy = PasswordHash::new(UNKNOWN_USER_HASH)
+            .expect("a real PHC string, so verifying it does the work");
+        let real_hash = hash_secret(b"x").unwrap();
+        let real = PasswordHash::new(&real_hash).unwrap();
+        assert_eq!(dummy.algorithm, real.algorithm);
+        assert_eq!(dummy.params, real.params);
+        assert!(!verify_secret(b"", UNKNOWN_USER_HASH));
     }
 }

@@ -73,7 +73,7 @@ async fn login(
     // Hash even for an unknown name, so timing does not tell which names exist.
     let (hash, disabled) = match &row {
         Some(r) => (r.get::<String, _>(0), r.get::<i64, _>(1) != 0),
-        None => ("$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0000000000000000000000000000000000000000000".to_owned(), true),
+        None => (crate::security::UNKNOWN_USER_HASH.to_owned(), true),
     };
     let password = req.password;
     let ok = tokio::task::spawn_blocking(move || verify_secret(password.as_bytes(), &hash))
