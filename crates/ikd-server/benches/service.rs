@@ -144,7 +144,7 @@ async fn load(
     (lat.len() as f64 / secs, lat)
 }
 
-async fn service_benches() {
+async fn service_benches(only_verify: bool) {
     let dir = tempfile::tempdir().unwrap();
     let mut state = AppState::new(Config::local(dir.path().to_path_buf()))
         .await
@@ -210,7 +210,9 @@ async fn service_benches() {
         }
     }
     let total = qrs.len();
+    eprintln!("verify load: start"); // a marker for attaching a profiler to this phase only
     let (rate, lat) = load(&base, &officer, qrs).await;
+    eprintln!("verify load: end");
     let issuer = DeviceKey::generate().unwrap();
     let (msg, sig) = (vec![1u8; 900], issuer.sign(&[1u8; 900]).unwrap());
     let secret = x25519_dalek::StaticSecret::from([7u8; 32]);
@@ -227,6 +229,9 @@ async fn service_benches() {
         100.0 * rate / raw
     );
 
+    if only_verify {
+        return;
+    }
     // 3. PIN login over HTTP (challenge, device signature, PIN, credential) vs raw Argon2id.
     let mut logins = Vec::new();
     for round in 0..4 {
@@ -274,8 +279,12 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
+    // IKD_BENCH_ONLY=verify skips the registry and login parts (for profiling one path).
+    let only_verify = std::env::var("IKD_BENCH_ONLY").is_ok_and(|v| v == "verify");
     rt.block_on(async {
-        nik_lookup(residents).await;
-        service_benches().await;
+        if !only_verify {
+            nik_lookup(residents).await;
+        }
+        service_benches(only_verify).await;
     });
 }

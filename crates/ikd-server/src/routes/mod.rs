@@ -167,16 +167,18 @@ impl FromRequestParts<AppState> for Officer {
     type Rejection = Error;
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
         use sqlx::Row;
-        let username = token_subject(state, parts, "officer").await?;
-        let active = sqlx::query("SELECT disabled FROM officers WHERE username = $1")
-            .bind(&username)
-            .fetch_optional(&state.db.pool)
-            .await?
-            .is_some_and(|r| r.get::<i64, _>(0) == 0);
-        if !active {
-            return Err(Error::Unauthorized);
-        }
-        Ok(Officer(username))
+        let token = bearer(&parts.headers).ok_or(Error::Unauthorized)?;
+        // One query: the session and the officer's state (every officer request pays it).
+        let row = sqlx::query(
+            "SELECT o.username FROM tokens t JOIN officers o ON o.username = t.subject
+             WHERE t.token_hash = $1 AND t.kind = 'officer' AND t.expires_at > $2 AND o.disabled = 0",
+        )
+        .bind(token_hash(token))
+        .bind(now())
+        .fetch_optional(&state.db.pool)
+        .await?
+        .ok_or(Error::Unauthorized)?;
+        Ok(Officer(row.get(0)))
     }
 }
 

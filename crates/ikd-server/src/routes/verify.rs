@@ -150,8 +150,8 @@ async fn verify(
     };
     let id: String = v.credential_id.iter().map(|b| format!("{b:02x}")).collect();
     let row = sqlx::query(
-        "SELECT c.nik, c.device_key, a.device_key, a.locked_hard, a.locked_until FROM credentials c
-         LEFT JOIN accounts a ON a.nik = c.nik WHERE c.id = $1",
+        "SELECT c.nik, c.device_key, a.device_key, a.locked_hard, a.locked_until, r.photo FROM credentials c
+         LEFT JOIN accounts a ON a.nik = c.nik LEFT JOIN residents r ON r.nik = c.nik WHERE c.id = $1",
     )
     .bind(&id)
     .fetch_optional(&state.db.pool)
@@ -194,7 +194,11 @@ async fn verify(
         ));
     }
     let nik = Nik::parse(&nik).map_err(Error::internal)?;
-    let photo = registry::photo(&state.db, &nik).await?;
+    // Read with the credential; a portrait not yet stored is rendered (and stored) once.
+    let photo = match row.get::<Option<Vec<u8>>, _>(5) {
+        Some(p) => p,
+        None => registry::photo(&state.db, &nik).await?,
+    };
     let digest: String = sha256(&photo).iter().map(|b| format!("{b:02x}")).collect();
     let photo_matches =
         v.disclosed.get(&Element::PortraitSha256) == Some(&ElementValue::Text(digest));
