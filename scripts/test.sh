@@ -7,6 +7,10 @@ cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
 # The PostgreSQL run of the service tests is not optional: start the server here.
 IKD_TEST_POSTGRES_URL=$(./scripts/start-postgres.sh)
+case "$IKD_TEST_POSTGRES_URL" in
+  postgres://*) ;;
+  *) echo "start-postgres.sh did not print a PostgreSQL URL: '$IKD_TEST_POSTGRES_URL'" >&2; exit 1 ;;
+esac
 export IKD_TEST_POSTGRES_URL
 
 echo "== cargo fmt --check"
