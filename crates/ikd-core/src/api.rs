@@ -13,12 +13,14 @@ use crate::wire::Profile;
 
 /// Every error response: `{"error": {"code", "message", "message_en"}}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApiError {
     pub error: ErrorBody,
 }
 
 /// Step 4 of the flow: the data entry screen (Isi data).
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct StartRegistration {
     pub nik: Nik,
@@ -31,6 +33,7 @@ pub struct StartRegistration {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum RegistrationState {
     /// Waiting for the selfie.
@@ -48,6 +51,7 @@ pub enum RegistrationState {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RegistrationStarted {
     pub registration_id: String,
     /// Bearer secret for this registration's next steps (selfie, status); kept by the app.
@@ -59,6 +63,7 @@ pub struct RegistrationStarted {
 
 /// The result of one automatic selfie check.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SelfieCheck {
     /// `decodes`, `dimensions`, `exposure`, `sharpness`, `one_face`.
     pub check: String,
@@ -68,6 +73,7 @@ pub struct SelfieCheck {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SelfieResult {
     pub accepted: bool,
     pub checks: Vec<SelfieCheck>,
@@ -76,6 +82,7 @@ pub struct SelfieResult {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RegistrationStatus {
     pub state: RegistrationState,
     /// The officer's reason when rejected.
@@ -86,6 +93,7 @@ pub struct RegistrationStatus {
 
 /// Step 8: Aktifkan.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Activate {
     pub registration_id: String,
@@ -95,6 +103,7 @@ pub struct Activate {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Captcha {
     pub captcha_id: String,
     /// PNG, base64.
@@ -102,13 +111,23 @@ pub struct Captcha {
     pub expires_at: i64,
 }
 
+/// A fresh issuer credential for the signed-in device.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CredentialView {
+    /// CBOR, base64url.
+    pub credential: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Activated {
     /// Short-lived token allowing exactly one action: setting the first PIN.
     pub setup_token: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SetPin {
     pub setup_token: String,
@@ -116,6 +135,7 @@ pub struct SetPin {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LoginChallenge {
     pub challenge_id: String,
     /// Random bytes (base64url) the device key signs.
@@ -124,6 +144,7 @@ pub struct LoginChallenge {
 }
 
 #[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Login {
     pub nik: Nik,
@@ -134,6 +155,7 @@ pub struct Login {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Session {
     pub token: String,
     pub expires_at: i64,
@@ -142,6 +164,7 @@ pub struct Session {
 }
 
 #[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ChangePin {
     pub old_pin: Pin,
@@ -149,6 +172,7 @@ pub struct ChangePin {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LockoutInfo {
     pub attempts_left: u32,
     /// Unix seconds until which login is refused; `None` when locked until an officer resets.
@@ -157,21 +181,25 @@ pub struct LockoutInfo {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct KtpView {
     pub ktp: Ktp,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct KkView {
     pub kk: KartuKeluarga,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Documents {
     pub documents: Vec<LinkedDocument>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ActivityKind {
     Login,
@@ -183,6 +211,7 @@ pub enum ActivityKind {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Activity {
     pub at: i64,
     pub kind: ActivityKind,
@@ -192,11 +221,13 @@ pub struct Activity {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ActivityLog {
     pub entries: Vec<Activity>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct VerifyQr {
     pub qr: String,
@@ -204,6 +235,7 @@ pub struct VerifyQr {
 
 /// The verifier's answer: the disclosed fields, or the failure in words and code.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct VerifyResult {
     pub valid: bool,
     pub profile: Option<Profile>,
@@ -217,6 +249,7 @@ pub struct VerifyResult {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct OfficerLogin {
     pub username: String,
@@ -224,6 +257,7 @@ pub struct OfficerLogin {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OfficerSession {
     pub token: String,
     pub expires_at: i64,
@@ -231,6 +265,7 @@ pub struct OfficerSession {
 
 /// The registration QR as scanned (`IKDREG1:…`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ScanRegistration {
     pub qr: String,
@@ -238,6 +273,7 @@ pub struct ScanRegistration {
 
 /// What the officer sees after scanning: both photos, the checks and the registry data.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RegistrationReview {
     pub registration_id: String,
     pub ktp: Ktp,
@@ -253,6 +289,7 @@ pub struct RegistrationReview {
 
 /// Approve or reject; the QR is presented again so the decision is tied to the scan.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct OfficerDecision {
     pub qr: String,

@@ -42,6 +42,7 @@ pub trait UserError: std::error::Error {
 
 /// `{"code", "message", "message_en"}`: the wire form of a [`UserError`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorBody {
     pub code: String,
     /// Bahasa Indonesia.

@@ -10,6 +10,8 @@ pub mod crypto;
 pub mod error;
 pub mod kk;
 pub mod nik;
+#[cfg(feature = "openapi")]
+mod openapi;
 pub mod records;
 pub mod region;
 pub mod secret;

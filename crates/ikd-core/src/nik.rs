@@ -17,6 +17,7 @@ pub struct Nik(String);
 
 /// Sex as printed on the KTP-el (Jenis Kelamin).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Sex {
     #[serde(rename = "LAKI-LAKI")]
     LakiLaki,

@@ -18,6 +18,7 @@ use crate::nik::{Nik, Sex};
 time::serde::format_description!(iso_date, Date, "[year]-[month]-[day]");
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum GolonganDarah {
     A,
     B,
@@ -29,6 +30,7 @@ pub enum GolonganDarah {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "UPPERCASE")]
 pub enum Agama {
     Islam,
@@ -42,6 +44,7 @@ pub enum Agama {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum StatusPerkawinan {
     #[serde(rename = "BELUM KAWIN")]
     BelumKawin,
@@ -54,6 +57,7 @@ pub enum StatusPerkawinan {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Kewarganegaraan {
     WNI,
     WNA,
@@ -80,6 +84,7 @@ impl BerlakuHingga {
 
 /// RT/RW (neighbourhood / community unit), printed `001/002`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RtRw {
     pub rt: u16,
     pub rw: u16,
@@ -228,6 +233,7 @@ pub struct Ktp(KtpFields);
 
 /// The fields of a [`Ktp`] before the consistency check.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct KtpFields {
     pub provinsi: String,
@@ -236,6 +242,7 @@ pub struct KtpFields {
     pub nama: String,
     pub tempat_lahir: String,
     #[serde(with = "iso_date")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
     pub tanggal_lahir: Date,
     pub jenis_kelamin: Sex,
     pub golongan_darah: GolonganDarah,
@@ -251,6 +258,7 @@ pub struct KtpFields {
     /// Place and date of issue printed under the photo.
     pub tempat_terbit: String,
     #[serde(with = "iso_date")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
     pub tanggal_terbit: Date,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub foto: Option<Photo>,
@@ -307,6 +315,7 @@ impl Ktp {
 
 /// Status Hubungan Dalam Keluarga as printed on the KK.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum HubunganKeluarga {
     #[serde(rename = "KEPALA KELUARGA")]
     KepalaKeluarga,
@@ -364,6 +373,7 @@ impl HubunganKeluarga {
 
 /// One row of the family card.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AnggotaKeluarga {
     pub nik: Nik,
@@ -371,6 +381,7 @@ pub struct AnggotaKeluarga {
     pub jenis_kelamin: Sex,
     pub tempat_lahir: String,
     #[serde(with = "iso_date")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
     pub tanggal_lahir: Date,
     pub agama: Agama,
     pub pendidikan: String,
@@ -388,6 +399,7 @@ pub struct AnggotaKeluarga {
 pub struct KartuKeluarga(KartuKeluargaFields);
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct KartuKeluargaFields {
     pub nomor_kk: NomorKk,
@@ -400,6 +412,7 @@ pub struct KartuKeluargaFields {
     pub provinsi: String,
     pub kode_pos: String,
     #[serde(with = "iso_date")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
     pub tanggal_dikeluarkan: Date,
     pub anggota: Vec<AnggotaKeluarga>,
 }
@@ -446,6 +459,7 @@ impl KartuKeluarga {
 
 /// Kinds of documents the service links to a NIK.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum DocumentKind {
     KtpEl,
@@ -500,14 +514,17 @@ impl DocumentKind {
 
 /// A document held by another agency and linked to the citizen's NIK.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct LinkedDocument {
     pub kind: DocumentKind,
     pub number: String,
     pub issuer: String,
     #[serde(with = "iso_date")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
     pub issued_on: Date,
     #[serde(default, with = "iso_date::option")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = Date))]
     pub valid_until: Option<Date>,
     /// Kind-specific details (vaccine doses, vehicle plate, BPJS class…), shown as a list.
     #[serde(default)]

@@ -56,7 +56,6 @@ impl AppState {
 
 pub fn router(state: AppState) -> Router {
     routes::router()
-        .route("/metrics", axum::routing::get(crate::metrics::render))
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             crate::metrics::track,

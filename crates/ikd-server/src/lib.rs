@@ -13,6 +13,7 @@ pub mod keys;
 pub mod limits;
 pub mod mail;
 pub mod metrics;
+pub mod openapi;
 pub mod portrait;
 pub mod registry;
 pub mod routes;

@@ -2,14 +2,14 @@
 //! the device key of the registration; then the citizen sets the first PIN.
 
 use axum::Json;
-use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::post;
 use base64::Engine as _;
-use ikd_core::api::{Activate, Activated, Captcha, SetPin};
+use ikd_core::api::{Activate, Activated, ApiError, Captcha, SetPin};
 use ikd_core::wire::RegistrationId;
 use sqlx::Row;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::{ApiJson, activity};
 use crate::app::AppState;
@@ -21,13 +21,18 @@ pub const MAX_CODE_ATTEMPTS: i64 = 5;
 /// The setup token allows one thing, setting the first PIN, for this long.
 const SETUP_SECS: i64 = 15 * 60;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/captcha", post(new_captcha))
-        .route("/activate", post(activate))
-        .route("/pin", post(set_pin))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(new_captcha))
+        .routes(routes!(activate))
+        .routes(routes!(set_pin))
 }
 
+#[utoipa::path(post, path = "/captcha", tag = "activation",
+    responses(
+        (status = 200, description = "A new captcha image", body = Captcha),
+        (status = 429, description = "Too many attempts; wait", body = ApiError),
+    ))]
 async fn new_captcha(State(state): State<AppState>, ip: super::ClientIp) -> Result<Json<Captcha>> {
     ip.limit(&state, crate::limits::CAPTCHA_PER_IP).await?;
     let (answer, png) = captcha::generate()?;
@@ -74,6 +79,13 @@ async fn solve_captcha(state: &AppState, id: &str, answer: &str) -> Result<bool>
     }))
 }
 
+#[utoipa::path(post, path = "/activate", tag = "activation", request_body = Activate,
+    responses(
+        (status = 200, description = "Activated: set the PIN with the setup token", body = Activated),
+        (status = 401, description = "Wrong code or captcha; the message says how many tries are left", body = ApiError),
+        (status = 410, description = "The code expired or was used up", body = ApiError),
+        (status = 422, description = "The code is not six digits", body = ApiError),
+    ))]
 async fn activate(
     State(state): State<AppState>,
     ApiJson(req): ApiJson<Activate>,
@@ -174,6 +186,12 @@ async fn activate(
     Ok(Json(Activated { setup_token: setup }))
 }
 
+#[utoipa::path(post, path = "/pin", tag = "activation", request_body = SetPin,
+    responses(
+        (status = 204, description = "The PIN is set; sign in next"),
+        (status = 401, description = "The setup token is invalid or expired", body = ApiError),
+        (status = 422, description = "The PIN is too easy to guess", body = ApiError),
+    ))]
 async fn set_pin(
     State(state): State<AppState>,
     ApiJson(req): ApiJson<SetPin>,

@@ -3,13 +3,13 @@
 //! locked until an officer resets it); change PIN; release the device; sign out.
 
 use axum::Json;
-use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
-use axum::routing::post;
-use ikd_core::api::{ChangePin, LOGIN_SIGNING_CONTEXT, Login, LoginChallenge, Session};
+use ikd_core::api::{ApiError, ChangePin, LOGIN_SIGNING_CONTEXT, Login, LoginChallenge, Session};
 use ikd_core::crypto::{EcdsaPublicKey, random_bytes};
 use sqlx::Row;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::{ApiJson, Citizen, activity, bearer, unbind_device};
 use crate::app::AppState;
@@ -43,15 +43,20 @@ pub fn lock_after(failed: i64, at: i64) -> Lock {
     }
 }
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/login/challenge", post(challenge))
-        .route("/login", post(login))
-        .route("/logout", post(logout))
-        .route("/me/pin", post(change_pin))
-        .route("/me/device/release", post(release_device))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(challenge))
+        .routes(routes!(login))
+        .routes(routes!(logout))
+        .routes(routes!(change_pin))
+        .routes(routes!(release_device))
 }
 
+#[utoipa::path(post, path = "/login/challenge", tag = "auth",
+    responses(
+        (status = 200, description = "Sign it with the device key", body = LoginChallenge),
+        (status = 429, description = "Too many attempts; wait", body = ApiError),
+    ))]
 async fn challenge(
     State(state): State<AppState>,
     ip: super::ClientIp,
@@ -77,6 +82,13 @@ async fn challenge(
     }))
 }
 
+#[utoipa::path(post, path = "/login", tag = "auth", request_body = Login,
+    responses(
+        (status = 200, description = "Signed in; a fresh credential is included", body = Session),
+        (status = 401, description = "Wrong PIN (attempts left in the message), bad device signature or unknown challenge", body = ApiError),
+        (status = 423, description = "Locked: for a while, or until an officer resets the PIN", body = ApiError),
+        (status = 429, description = "Too many attempts; wait", body = ApiError),
+    ))]
 async fn login(
     State(state): State<AppState>,
     ApiJson(req): ApiJson<Login>,
@@ -192,6 +204,11 @@ async fn login(
     }))
 }
 
+#[utoipa::path(post, path = "/logout", tag = "auth", security(("citizen" = [])),
+    responses(
+        (status = 204, description = "Signed out"),
+        (status = 401, description = "No valid session", body = ApiError),
+    ))]
 async fn logout(
     State(state): State<AppState>,
     Citizen(nik): Citizen,
@@ -208,6 +225,12 @@ async fn logout(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(post, path = "/me/pin", tag = "auth", security(("citizen" = [])), request_body = ChangePin,
+    responses(
+        (status = 204, description = "The PIN is changed"),
+        (status = 401, description = "No valid session, or the old PIN is wrong", body = ApiError),
+        (status = 422, description = "The new PIN is too easy to guess", body = ApiError),
+    ))]
 async fn change_pin(
     State(state): State<AppState>,
     Citizen(nik): Citizen,
@@ -248,6 +271,11 @@ async fn change_pin(
 
 /// Lepas perangkat: unbinds this phone and ends every session; registering again on a new
 /// phone is then possible without an office visit.
+#[utoipa::path(post, path = "/me/device/release", tag = "auth", security(("citizen" = [])),
+    responses(
+        (status = 204, description = "This phone is released and every session ended"),
+        (status = 401, description = "No valid session", body = ApiError),
+    ))]
 async fn release_device(
     State(state): State<AppState>,
     Citizen(nik): Citizen,

@@ -2,29 +2,34 @@
 //! registry photo and the activity log (Riwayat aktivitas).
 
 use axum::Json;
-use axum::Router;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
-use axum::routing::get;
-use ikd_core::api::{Activity, ActivityKind, ActivityLog, Documents, KkView, KtpView};
+use ikd_core::api::{Activity, ActivityKind, ActivityLog, ApiError, Documents, KkView, KtpView};
 use ikd_core::records::Photo;
 use sqlx::Row;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::Citizen;
 use crate::app::AppState;
 use crate::error::{Error, Result};
 use crate::registry;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/me/ktp", get(ktp))
-        .route("/me/photo", get(photo))
-        .route("/me/kk", get(kk))
-        .route("/me/documents", get(documents))
-        .route("/me/activity", get(activity_log))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(ktp))
+        .routes(routes!(photo))
+        .routes(routes!(kk))
+        .routes(routes!(documents))
+        .routes(routes!(activity_log))
 }
 
+#[utoipa::path(get, path = "/me/ktp", tag = "citizen", security(("citizen" = [])),
+    responses(
+        (status = 200, description = "The KTP-el, every printed field", body = KtpView),
+        (status = 401, description = "No valid session", body = ApiError),
+    ))]
 async fn ktp(State(state): State<AppState>, Citizen(nik): Citizen) -> Result<Json<KtpView>> {
     let r = registry::find(&state.db, &nik)
         .await?
@@ -37,6 +42,11 @@ async fn ktp(State(state): State<AppState>, Citizen(nik): Citizen) -> Result<Jso
     }))
 }
 
+#[utoipa::path(get, path = "/me/photo", tag = "citizen", security(("citizen" = [])),
+    responses(
+        (status = 200, description = "The registry photo", body = crate::openapi::Image, content_type = "image/jpeg"),
+        (status = 401, description = "No valid session", body = ApiError),
+    ))]
 async fn photo(State(state): State<AppState>, Citizen(nik): Citizen) -> Result<impl IntoResponse> {
     let bytes = registry::photo(&state.db, &nik).await?;
     let media = Photo::new(bytes.clone())
@@ -51,12 +61,22 @@ async fn photo(State(state): State<AppState>, Citizen(nik): Citizen) -> Result<i
     ))
 }
 
+#[utoipa::path(get, path = "/me/kk", tag = "citizen", security(("citizen" = [])),
+    responses(
+        (status = 200, description = "The family card", body = KkView),
+        (status = 401, description = "No valid session", body = ApiError),
+    ))]
 async fn kk(State(state): State<AppState>, Citizen(nik): Citizen) -> Result<Json<KkView>> {
     Ok(Json(KkView {
         kk: registry::family(&state.db, &nik).await?,
     }))
 }
 
+#[utoipa::path(get, path = "/me/documents", tag = "citizen", security(("citizen" = [])),
+    responses(
+        (status = 200, description = "Documents linked to the NIK", body = Documents),
+        (status = 401, description = "No valid session", body = ApiError),
+    ))]
 async fn documents(
     State(state): State<AppState>,
     Citizen(nik): Citizen,
@@ -81,6 +101,11 @@ fn kind(s: &str) -> Option<ActivityKind> {
     })
 }
 
+#[utoipa::path(get, path = "/me/activity", tag = "citizen", security(("citizen" = [])),
+    responses(
+        (status = 200, description = "Riwayat aktivitas, newest first", body = ActivityLog),
+        (status = 401, description = "No valid session", body = ApiError),
+    ))]
 async fn activity_log(
     State(state): State<AppState>,
     Citizen(nik): Citizen,

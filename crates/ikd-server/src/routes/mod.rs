@@ -16,25 +16,37 @@ use axum::Router;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
+use utoipa_axum::router::OpenApiRouter;
 
 use crate::app::AppState;
 use crate::error::{Error, now};
 use crate::security::token_hash;
 
+/// Every route, and the OpenAPI document of every route: both come from the same
+/// `routes!` lists, so neither can miss what the other has.
 pub fn router() -> Router<AppState> {
-    let api = Router::new()
+    let (router, doc) = documented();
+    let router = router.merge(crate::openapi::router(&doc));
+    #[cfg(feature = "test-hooks")]
+    let router = router.nest("/api/v1", test_hooks::router());
+    router
+}
+
+/// The documented routes and their OpenAPI document.
+pub fn documented() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    use utoipa::OpenApi as _;
+    let api = OpenApiRouter::new()
         .merge(registration::router())
         .merge(officer::router())
         .merge(activation::router())
         .merge(auth::router())
         .merge(citizen::router())
         .merge(verify::router());
-    #[cfg(feature = "test-hooks")]
-    let api = api.merge(test_hooks::router());
-    Router::new()
+    OpenApiRouter::with_openapi(crate::openapi::ApiDoc::openapi())
         .nest("/api/v1", api)
         .merge(health::router())
         .merge(verify::well_known())
+        .split_for_parts()
 }
 
 /// JSON body whose refusal names the field at fault with ikd-core's code and message

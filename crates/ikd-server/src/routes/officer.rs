@@ -3,18 +3,18 @@
 //! action is written to the audit log with the officer's name.
 
 use axum::Json;
-use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::post;
 use ikd_core::api::{
-    OfficerDecision, OfficerLogin, OfficerSession, RegistrationReview, ScanRegistration,
+    ApiError, OfficerDecision, OfficerLogin, OfficerSession, RegistrationReview, ScanRegistration,
     SelfieCheck,
 };
 use ikd_core::records::Photo;
 use ikd_core::wire::RegistrationQr;
 use ikd_core::{ActivationCode, Email, Nik, PhoneNumber, UserError};
 use sqlx::Row;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::{ApiJson, Officer, audit, bearer, unbind_device};
 use crate::app::AppState;
@@ -28,17 +28,14 @@ const SESSION_SECS: i64 = 8 * 3600;
 pub const CODE_TTL_SECS: i64 = 24 * 3600;
 const MAX_REASON: usize = 500;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/officer/login", post(login))
-        .route("/officer/logout", post(logout))
-        .route("/officer/scan", post(scan))
-        .route("/officer/decision", post(decide))
-        .route("/officer/accounts/{nik}/reset-pin", post(reset_pin))
-        .route(
-            "/officer/accounts/{nik}/release-device",
-            post(release_device),
-        )
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(login))
+        .routes(routes!(logout))
+        .routes(routes!(scan))
+        .routes(routes!(decide))
+        .routes(routes!(reset_pin))
+        .routes(routes!(release_device))
 }
 
 /// Creates or re-enables an officer (CLI `officer add`).
@@ -56,6 +53,13 @@ pub async fn add_officer(db: &crate::db::Db, username: &str, password: &str) -> 
     Ok(())
 }
 
+#[utoipa::path(post, path = "/officer/login", tag = "officer", operation_id = "officer_login",
+    request_body = OfficerLogin,
+    responses(
+        (status = 200, description = "Signed in", body = OfficerSession),
+        (status = 401, description = "Wrong username or password, or the account is disabled", body = ApiError),
+        (status = 429, description = "Too many attempts; wait", body = ApiError),
+    ))]
 async fn login(
     State(state): State<AppState>,
     ip: super::ClientIp,
@@ -98,6 +102,12 @@ async fn login(
     Ok(Json(OfficerSession { token, expires_at }))
 }
 
+#[utoipa::path(post, path = "/officer/logout", tag = "officer", operation_id = "officer_logout",
+    security(("officer" = [])),
+    responses(
+        (status = 204, description = "Signed out"),
+        (status = 401, description = "No valid session", body = ApiError),
+    ))]
 async fn logout(
     State(state): State<AppState>,
     officer: Officer,
@@ -162,6 +172,15 @@ async fn pending(state: &AppState, qr_text: &str) -> Result<Pending> {
     })
 }
 
+#[utoipa::path(post, path = "/officer/scan", tag = "officer", security(("officer" = [])),
+    request_body = ScanRegistration,
+    responses(
+        (status = 200, description = "Selfie, registry photo, checks and data", body = RegistrationReview),
+        (status = 422, description = "Not an IKD registration QR", body = ApiError),
+        (status = 404, description = "No such registration, or the QR does not match it", body = ApiError),
+        (status = 409, description = "The registration is not waiting for an officer", body = ApiError),
+        (status = 401, description = "No valid session", body = ApiError),
+    ))]
 async fn scan(
     State(state): State<AppState>,
     officer: Officer,
@@ -192,6 +211,14 @@ async fn scan(
     }))
 }
 
+#[utoipa::path(post, path = "/officer/decision", tag = "officer", security(("officer" = [])),
+    request_body = OfficerDecision,
+    responses(
+        (status = 204, description = "Approved (the activation code is emailed) or rejected"),
+        (status = 400, description = "Rejecting needs a reason", body = ApiError),
+        (status = 409, description = "Already decided", body = ApiError),
+        (status = 401, description = "No valid session", body = ApiError),
+    ))]
 async fn decide(
     State(state): State<AppState>,
     officer: Officer,
@@ -252,6 +279,12 @@ async fn decide(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(post, path = "/officer/accounts/{nik}/reset-pin", tag = "officer",
+    security(("officer" = [])), params(("nik" = String, Path, description = "The citizen's NIK")),
+    responses(
+        (status = 204, description = "The PIN lock is lifted"),
+        (status = 401, description = "No valid session, or the NIK has no active account", body = ApiError),
+    ))]
 async fn reset_pin(
     State(state): State<AppState>,
     officer: Officer,
@@ -282,6 +315,12 @@ async fn reset_pin(
 
 /// Releases a citizen's device at the counter (a lost or broken phone), after the officer
 /// has checked the person's identity; the citizen can then register a new phone.
+#[utoipa::path(post, path = "/officer/accounts/{nik}/release-device", tag = "officer",
+    operation_id = "officer_release_device", security(("officer" = [])), params(("nik" = String, Path, description = "The citizen's NIK")),
+    responses(
+        (status = 204, description = "The device is released"),
+        (status = 401, description = "No valid session, or the NIK has no active account", body = ApiError),
+    ))]
 async fn release_device(
     State(state): State<AppState>,
     officer: Officer,

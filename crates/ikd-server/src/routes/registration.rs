@@ -2,18 +2,19 @@
 //! upload the selfie (checked automatically); poll the status while the officer decides.
 
 use axum::Json;
-use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::routing::{get, post, put};
 use ikd_core::api::{
-    RegistrationStarted, RegistrationState, RegistrationStatus, SelfieResult, StartRegistration,
+    ApiError, RegistrationStarted, RegistrationState, RegistrationStatus, SelfieResult,
+    StartRegistration,
 };
 use ikd_core::crypto::EcdsaPublicKey;
 use ikd_core::wire::{RegistrationId, RegistrationQr, RegistrationToken};
 use ikd_core::{Email, Lang};
 use sqlx::Row;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::ApiJson;
 use crate::app::AppState;
@@ -24,11 +25,11 @@ use crate::{registry, selfie};
 /// A registration must reach the officer's decision within this time.
 pub const TTL_SECS: i64 = 24 * 3600;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/registrations", post(start))
-        .route("/registrations/{id}", get(status))
-        .route("/registrations/{id}/selfie", put(upload_selfie))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(start))
+        .routes(routes!(status))
+        .routes(routes!(upload_selfie))
 }
 
 pub fn parse_state(s: &str) -> RegistrationState {
@@ -53,6 +54,17 @@ pub async fn device_bound(state: &AppState, nik: &str) -> Result<bool> {
     )
 }
 
+/// Starts a registration for a resident in the registry (data entry, "Isi data").
+#[utoipa::path(post, path = "/registrations", tag = "registration",
+    request_body = StartRegistration,
+    responses(
+        (status = 201, description = "Started: send the selfie next", body = RegistrationStarted),
+        (status = 400, description = "Not JSON, or a field missing", body = ApiError),
+        (status = 409, description = "The NIK already has an active device", body = ApiError),
+        (status = 404, description = "The NIK is not in the registry", body = ApiError),
+        (status = 422, description = "A field is invalid; the code names which", body = ApiError),
+        (status = 429, description = "Too many registrations from this address", body = ApiError),
+    ))]
 async fn start(
     State(state): State<AppState>,
     ip: super::ClientIp,
@@ -148,6 +160,19 @@ fn lang_of(headers: &HeaderMap) -> Lang {
         .unwrap_or_default()
 }
 
+/// Uploads the selfie; answered with each automatic check and, when accepted, the
+/// registration QR for the officer.
+#[utoipa::path(put, path = "/registrations/{id}/selfie", tag = "registration",
+    params(("id" = String, Path, description = "registration_id")),
+    request_body(content = crate::openapi::Image, content_type = "image/jpeg"),
+    security(("registration" = [])),
+    responses(
+        (status = 200, description = "The checks; the registration QR when accepted", body = SelfieResult),
+        (status = 404, description = "Unknown registration or wrong secret", body = ApiError),
+        (status = 409, description = "Not waiting for a selfie", body = ApiError),
+        (status = 410, description = "The registration expired", body = ApiError),
+        (status = 413, description = "The image is too large", body = ApiError),
+    ))]
 async fn upload_selfie(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -197,6 +222,14 @@ async fn upload_selfie(
     }))
 }
 
+/// Where the registration stands (the app polls this while the officer decides).
+#[utoipa::path(get, path = "/registrations/{id}", tag = "registration",
+    params(("id" = String, Path, description = "registration_id")),
+    security(("registration" = [])),
+    responses(
+        (status = 200, description = "The state, and the reason when rejected", body = RegistrationStatus),
+        (status = 404, description = "Unknown registration or wrong secret", body = ApiError),
+    ))]
 async fn status(
     State(state): State<AppState>,
     Path(id): Path<String>,

@@ -5,15 +5,15 @@
 //! verification is written to the citizen's activity log.
 
 use axum::Json;
-use axum::Router;
 use axum::extract::State;
-use axum::routing::{get, post};
-use ikd_core::api::{VerifyQr, VerifyResult};
+use ikd_core::api::{ApiError, CredentialView, VerifyQr, VerifyResult};
 use ikd_core::crypto::sha256;
 use ikd_core::records::Photo;
 use ikd_core::wire::{AsyncReplayCache, Credential, Element, ElementValue, Nonce, claims_from_ktp};
 use ikd_core::{ErrorBody, Nik, UserError};
 use sqlx::Row;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::{ApiJson, Citizen, Officer};
 use crate::app::AppState;
@@ -23,17 +23,22 @@ use crate::keys::CREDENTIAL_SECS;
 use crate::registry;
 use crate::security::b64u;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/me/credential", get(credential))
-        .route("/verify", post(verify))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(credential))
+        .routes(routes!(verify))
 }
 
-pub fn well_known() -> Router<AppState> {
-    Router::new().route(
-        "/.well-known/ikd-keys",
-        get(|State(s): State<AppState>| async move { Json((*s.published).clone()) }),
-    )
+pub fn well_known() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(published_keys))
+}
+
+/// The issuer public keys (with key ids and the end of their use) and the verifier's
+/// HPKE public key, for offline verifiers.
+#[utoipa::path(get, path = "/.well-known/ikd-keys", tag = "verification",
+    responses((status = 200, description = "JWK-style key set", content_type = "application/json")))]
+async fn published_keys(State(state): State<AppState>) -> Json<ikd_core::crypto::KeySet> {
+    Json((*state.published).clone())
 }
 
 /// Issues a credential for `nik`, bound to its device key, and records it.
@@ -71,13 +76,19 @@ pub async fn issue(state: &AppState, nik: &Nik) -> Result<String> {
     Ok(b64u(&cred.to_cbor()))
 }
 
+/// A fresh credential for this citizen's device (on data changes or near expiry).
+#[utoipa::path(get, path = "/me/credential", tag = "verification", security(("citizen" = [])),
+    responses(
+        (status = 200, description = "A credential valid for 24 hours", body = CredentialView),
+        (status = 401, description = "No valid session", body = ApiError),
+    ))]
 async fn credential(
     State(state): State<AppState>,
     Citizen(nik): Citizen,
-) -> Result<Json<serde_json::Value>> {
-    Ok(Json(
-        serde_json::json!({ "credential": issue(&state, &nik).await? }),
-    ))
+) -> Result<Json<CredentialView>> {
+    Ok(Json(CredentialView {
+        credential: issue(&state, &nik).await?,
+    }))
 }
 
 /// The database as the replay cache: a nonce is new if its row could be inserted.
@@ -127,6 +138,12 @@ fn revoked(code: &str, id: &str, en: &str) -> ErrorBody {
     }
 }
 
+#[utoipa::path(post, path = "/verify", tag = "verification", security(("officer" = [])),
+    request_body = VerifyQr,
+    responses(
+        (status = 200, description = "Valid with the disclosed fields and photo, or refused with the reason, code and stage", body = VerifyResult),
+        (status = 401, description = "Verification is for signed-in officers", body = ApiError),
+    ))]
 async fn verify(
     State(state): State<AppState>,
     officer: Officer,

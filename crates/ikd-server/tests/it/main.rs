@@ -4,6 +4,7 @@
 mod cli;
 mod flow;
 mod helpers;
+mod operations;
 mod refusals;
 mod smtp;
 mod verification;
