@@ -86,6 +86,7 @@ pub async fn spawn(
         .map_err(|e| Error::internal(format!("bind: {e}")))?;
     let addr = listener.local_addr().map_err(Error::internal)?;
     let app = router(state.clone());
+    let sweeper = tokio::spawn(crate::sweep::run(state.db.clone()));
     let handle = tokio::spawn(async move {
         let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
         if let Err(e) = axum::serve(listener, app)
@@ -94,6 +95,7 @@ pub async fn spawn(
         {
             tracing::error!(error = %e, "server stopped");
         }
+        sweeper.abort();
     });
     Ok(Running {
         addr,

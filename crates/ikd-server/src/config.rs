@@ -21,6 +21,11 @@ pub struct Config {
     /// Version of the terms and privacy policy the app must have shown.
     #[arg(long, env = "IKD_CONSENT_VERSION", default_value = "2026-01")]
     pub consent_version: String,
+    /// Reverse proxies / load balancers in front of the service (addresses or blocks,
+    /// comma-separated, e.g. `10.0.0.0/8`): only from these is `X-Forwarded-For` believed,
+    /// for the per-address rate limits.
+    #[arg(long, env = "IKD_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<crate::proxy::IpBlock>,
 }
 
 impl Config {
@@ -32,6 +37,7 @@ impl Config {
             database_url: None,
             smtp_url: None,
             consent_version: "2026-01".into(),
+            trusted_proxies: Vec::new(),
         }
     }
 

@@ -17,6 +17,8 @@ pub enum Error {
     BadRequest,
     #[error("request body too large")]
     TooLarge,
+    #[error("consent given to terms that are no longer current")]
+    ConsentOutdated,
     #[error("NIK not in the registry")]
     NotInRegistry,
     #[error("NIK already active on another device")]
@@ -85,7 +87,7 @@ impl Error {
             }
             TooLarge | SelfieTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             NotInRegistry | RegistrationNotFound | NotFound => StatusCode::NOT_FOUND,
-            AlreadyActive | RegistrationState => StatusCode::CONFLICT,
+            AlreadyActive | RegistrationState | ConsentOutdated => StatusCode::CONFLICT,
             RegistrationExpired | CodeExpired => StatusCode::GONE,
             PinWrong { .. }
             | DeviceSignature
@@ -117,6 +119,7 @@ impl UserError for Error {
             Invalid(_) => "INVALID",
             BadRequest => "REQUEST_INVALID",
             TooLarge => "REQUEST_TOO_LARGE",
+            ConsentOutdated => "CONSENT_OUTDATED",
             NotInRegistry => "NIK_NOT_IN_REGISTRY",
             AlreadyActive => "NIK_ACTIVE_ON_ANOTHER_DEVICE",
             RegistrationNotFound => "REGISTRATION_NOT_FOUND",
@@ -148,6 +151,8 @@ impl UserError for Error {
             BadRequest => ("Permintaan tidak lengkap atau formatnya salah. Perbarui aplikasi lalu coba lagi.".into(),
                 "The request is incomplete or malformed. Update the app and try again.".into()),
             TooLarge => ("Data yang dikirim terlalu besar.".into(), "The data sent is too large.".into()),
+            ConsentOutdated => ("Syarat dan kebijakan privasi telah diperbarui. Perbarui aplikasi, baca versi terbaru, lalu setujui kembali.".into(),
+                "The terms and privacy policy have changed. Update the app, read the current version and agree again.".into()),
             NotInRegistry => ("NIK tidak ditemukan di data kependudukan atau belum memiliki KTP-el. Hubungi Dinas Dukcapil setempat.".into(),
                 "This NIK is not in the population registry or has no KTP-el yet. Contact your local Dukcapil office.".into()),
             AlreadyActive => ("NIK ini sudah aktif di perangkat lain. Lepas perangkat lama dari aplikasinya, atau minta petugas Dukcapil melepasnya.".into(),

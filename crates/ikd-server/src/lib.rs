@@ -15,11 +15,13 @@ pub mod mail;
 pub mod metrics;
 pub mod openapi;
 pub mod portrait;
+pub mod proxy;
 pub mod registry;
 pub mod routes;
 pub mod security;
 pub mod seed;
 pub mod selfie;
+pub mod sweep;
 
 pub use app::{AppState, Running, spawn};
 pub use config::Config;

@@ -71,10 +71,6 @@ async fn challenge(
         .bind(expires_at)
         .execute(&state.db.pool)
         .await?;
-    sqlx::query("DELETE FROM challenges WHERE expires_at < $1")
-        .bind(now())
-        .execute(&state.db.pool)
-        .await?;
     Ok(Json(LoginChallenge {
         challenge_id: id,
         challenge: b64u(&bytes),

@@ -8,6 +8,7 @@ mod officer;
 pub use officer::add_officer;
 pub use verify::issue as issue_credential;
 mod registration;
+pub use registration::TTL_SECS as REGISTRATION_TTL;
 #[cfg(feature = "test-hooks")]
 pub mod test_hooks;
 mod verify;
@@ -134,20 +135,29 @@ async fn token_subject(state: &AppState, parts: &Parts, kind: &str) -> Result<St
     Ok(row.get(0))
 }
 
-/// The client's address, for per-address rate limits (the TCP peer; a deployment behind a
-/// load balancer must have it pass the client address on, see the README).
+/// The client's address, for per-address rate limits: the TCP peer, or what trusted
+/// proxies say in `X-Forwarded-For` (see [`crate::proxy`]).
 #[derive(Debug, Clone, Copy)]
 pub struct ClientIp(pub std::net::IpAddr);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+impl FromRequestParts<AppState> for ClientIp {
     type Rejection = Error;
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Error> {
-        let addr = parts
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
+        let peer = parts
             .extensions
             .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
             .map(|c| c.0.ip())
             .unwrap_or(std::net::IpAddr::from([127, 0, 0, 1]));
-        Ok(ClientIp(addr))
+        let forwarded = parts
+            .headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok());
+        Ok(ClientIp(crate::proxy::client_address(
+            peer,
+            forwarded,
+            &state.config.trusted_proxies,
+        )))
     }
 }
 

@@ -60,7 +60,7 @@ pub async fn device_bound(state: &AppState, nik: &str) -> Result<bool> {
     responses(
         (status = 201, description = "Started: send the selfie next", body = RegistrationStarted),
         (status = 400, description = "Not JSON, or a field missing", body = ApiError),
-        (status = 409, description = "The NIK already has an active device", body = ApiError),
+        (status = 409, description = "The NIK already has an active device, or the consent was to outdated terms", body = ApiError),
         (status = 404, description = "The NIK is not in the registry", body = ApiError),
         (status = 422, description = "A field is invalid; the code names which", body = ApiError),
         (status = 429, description = "Too many registrations from this address", body = ApiError),
@@ -72,7 +72,7 @@ async fn start(
 ) -> Result<(StatusCode, Json<RegistrationStarted>)> {
     ip.limit(&state, crate::limits::REGISTRATION_PER_IP).await?;
     if req.consent_version != state.config.consent_version {
-        return Err(Error::BadRequest);
+        return Err(Error::ConsentOutdated);
     }
     let key = from_b64u(&req.device_public_key)
         .and_then(|b| EcdsaPublicKey::from_sec1(&b).ok())

@@ -99,16 +99,9 @@ impl AsyncReplayCache for DbReplay<'_> {
     async fn insert_if_new(
         &self,
         nonce: &Nonce,
-        now: i64,
+        _now: i64,
         forget_after: i64,
     ) -> Result<bool, sqlx::Error> {
-        // Sweep expired nonces about once in 256 verifications (the nonce is random).
-        if nonce[0] == 0 {
-            sqlx::query("DELETE FROM nonces WHERE forget_after < $1")
-                .bind(now)
-                .execute(&self.0.pool)
-                .await?;
-        }
         let done = sqlx::query("INSERT INTO nonces (nonce, forget_after) VALUES ($1, $2) ON CONFLICT (nonce) DO NOTHING")
             .bind(nonce.to_vec())
             .bind(forget_after)

@@ -145,3 +145,57 @@ async fn every_documented_operation_is_served() {
         );
     }
 }
+
+async fn sweep_keeps_live_rows_and_deletes_expired_ones(backend: Backend) {
+    use ikd_server::sweep::{REGISTRATION_GRACE, Swept, sweep};
+    let app = spawn_app(backend).await;
+    let db = &app.running.state.db;
+    let reg =
+        crate::flow::start_registration(&app, app.adult(0), &Phone::new(), "s@contoh.id").await;
+    let officer = app.officer_token().await;
+    let (s, _) = app.post("/captcha", serde_json::json!({}), None).await;
+    assert_eq!(s, 200);
+    let (s, _) = app
+        .post("/login/challenge", serde_json::json!({}), None)
+        .await;
+    assert_eq!(s, 200);
+
+    let at = ikd_server::error::now();
+    assert_eq!(sweep(db, at).await.unwrap(), Swept::default());
+    let (s, _) = app
+        .get(&format!("/registrations/{}", reg.id), &reg.secret)
+        .await;
+    assert_eq!(s, 200, "a live registration is kept");
+    let (s, _) = app.get("/me/ktp", &officer).await;
+    assert_eq!(s, 401, "(an officer token is not a citizen session)");
+
+    let later = at + ikd_server::routes::REGISTRATION_TTL + REGISTRATION_GRACE + 1;
+    let swept = sweep(db, later).await.unwrap();
+    assert_eq!(
+        (swept.captchas, swept.challenges, swept.registrations),
+        (1, 1, 1)
+    );
+    assert!(swept.tokens >= 1 && swept.rate_limits >= 1, "{swept:?}");
+    let (s, v) = app
+        .get(&format!("/registrations/{}", reg.id), &reg.secret)
+        .await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (404, Some("REGISTRATION_NOT_FOUND"))
+    );
+    assert_eq!(
+        sweep(db, later).await.unwrap(),
+        Swept::default(),
+        "idempotent"
+    );
+}
+
+#[tokio::test]
+async fn expired_rows_are_swept_and_live_ones_kept() {
+    sweep_keeps_live_rows_and_deletes_expired_ones(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn expired_rows_are_swept_and_live_ones_kept_on_postgres() {
+    sweep_keeps_live_rows_and_deletes_expired_ones(Backend::Postgres).await;
+}

@@ -56,6 +56,10 @@ async fn registration_refuses_malformed_unknown_and_minor_niks_with_codes() {
     assert_eq!((s, code(&v)), (422, "PHONE_NOT_MOBILE"));
     let (s, v) = app.post("/registrations", json!({"nik": 5}), None).await;
     assert_eq!((s, code(&v)), (422, "REQUEST_INVALID"));
+    let mut outdated = start_body(app.adult(0), &phone, "a@contoh.id");
+    outdated["consent_version"] = json!("2019-01");
+    let (s, v) = app.post("/registrations", outdated, None).await;
+    assert_eq!((s, code(&v)), (409, "CONSENT_OUTDATED"));
 }
 
 #[tokio::test]
@@ -450,4 +454,27 @@ async fn a_client_asking_for_too_many_captchas_is_rate_limited_with_a_code() {
     let (s, v) = app.post("/captcha", json!({}), None).await;
     assert_eq!((s, code(&v)), (429, "RATE_LIMITED"));
     assert!(v["error"]["message"].as_str().unwrap().contains("Tunggu"));
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_forwarded_client_has_its_own_limit() {
+    let app = spawn_with(Backend::Sqlite, |c| {
+        c.trusted_proxies = vec!["127.0.0.0/8".parse().unwrap()];
+    })
+    .await;
+    let captcha = |client: &'static str| {
+        app.http
+            .post(format!("{}/captcha", app.base))
+            .header("x-forwarded-for", format!("6.6.6.6, {client}"))
+            .send()
+    };
+    for _ in 0..ikd_server::limits::CAPTCHA_PER_IP.max {
+        assert_eq!(captcha("198.51.100.1").await.unwrap().status(), 200);
+    }
+    assert_eq!(captcha("198.51.100.1").await.unwrap().status(), 429);
+    assert_eq!(
+        captcha("198.51.100.2").await.unwrap().status(),
+        200,
+        "another citizen behind the same load balancer is not held back"
+    );
 }
