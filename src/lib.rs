@@ -1,23 +1,82 @@
-//! The IKD citizen app: one set of Dioxus components for every renderer.
-//!
-//! This first version is the window and the welcome screen with a live NIK check (the
-//! ikd-core rules, as the data-entry screen will use them); the registration flow, home
-//! menu and officer console build on it.
+//! The IKD citizen app: one set of Dioxus components for every renderer (desktop, mobile,
+//! and the browser renderer in [`web`]).
+#![forbid(unsafe_code)]
 
+pub mod api;
+pub mod camera;
+pub mod components;
 pub mod i18n;
+pub mod qr;
 pub mod screens;
+pub mod session;
+pub mod store;
+#[cfg(feature = "web")]
+pub mod web;
 
 use dioxus::prelude::*;
+
+use screens::*;
+pub use session::AppConfig;
 
 /// The app's stylesheet, inlined so every renderer gets it without an asset pipeline.
 pub const STYLE: &str = include_str!("../assets/main.css");
 
-/// The root component.
+#[derive(Routable, Clone, PartialEq, Debug)]
+#[rustfmt::skip]
+pub enum Route {
+    #[route("/")]
+    Welcome {},
+    #[route("/daftar")]
+    Notice {},
+    #[route("/daftar/persetujuan")]
+    Consent {},
+    #[route("/daftar/data")]
+    DataEntry {},
+    #[route("/daftar/foto")]
+    Selfie {},
+    #[route("/daftar/qr")]
+    OfficerQr {},
+    #[route("/aktivasi")]
+    Activation {},
+    #[route("/aktivasi/pin")]
+    SetPin {},
+    #[route("/masuk")]
+    Login {},
+    #[layout(HomeLayout)]
+        #[route("/beranda")]
+        KtpDigital {},
+        #[route("/beranda/ktp")]
+        KtpCard {},
+        #[route("/beranda/kk")]
+        KkDigital {},
+        #[route("/beranda/dokumen")]
+        Dokumen {},
+        #[route("/beranda/riwayat")]
+        Riwayat {},
+        #[route("/beranda/pengaturan")]
+        Pengaturan {},
+    #[end_layout]
+    #[route("/:..segments")]
+    NotFound { segments: Vec<String> },
+}
+
+/// Any unknown address leads back to the start.
+#[component]
+fn NotFound(segments: Vec<String>) -> Element {
+    let nav = use_navigator();
+    let _ = segments;
+    use_effect(move || {
+        nav.replace(Route::Welcome {});
+    });
+    rsx! {}
+}
+
+/// The root component; the renderer provides an [`AppConfig`] as context.
 #[component]
 pub fn App() -> Element {
-    let lang = use_signal(ikd_core::Lang::default);
-    use_context_provider(|| lang);
+    let config = use_context::<AppConfig>();
+    use_hook(|| session::provide_session(config));
     rsx! {
-        screens::Welcome {}
+        Router::<Route> {}
     }
 }

@@ -1,18 +1,57 @@
-//! Starts the IKD app in a phone-sized desktop window (or on a phone with `mobile`).
+//! The IKD app in a phone-sized desktop window (or on a phone with `mobile`).
+//!
+//! `IKD_API` names the service (default `http://127.0.0.1:8080`), `IKD_APP_DIR` the folder of
+//! the sealed store (default `$XDG_DATA_HOME/ikd` or `~/.local/share/ikd`), `IKD_CAMERA` a
+//! virtual camera (`virtual:FILE[,FILE…]`).
 
-fn main() {
-    #[cfg(any(feature = "desktop", feature = "mobile"))]
-    {
-        use dioxus::desktop::{Config, LogicalSize, WindowBuilder};
-        let window = WindowBuilder::new()
-            .with_title("IKD — Identitas Kependudukan Digital")
-            .with_inner_size(LogicalSize::new(400.0, 760.0));
-        let config = Config::new()
-            .with_window(window)
-            .with_menu(None)
-            .with_custom_head(format!("<style>{}</style>", ikd::STYLE));
-        dioxus::LaunchBuilder::new()
-            .with_cfg(config)
-            .launch(ikd::App);
-    }
+fn main() -> anyhow::Result<()> {
+    let dir = match std::env::var_os("IKD_APP_DIR") {
+        Some(d) => std::path::PathBuf::from(d),
+        None => std::env::var_os("XDG_DATA_HOME")
+            .map(std::path::PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|h| std::path::Path::new(&h).join(".local/share")))
+            .unwrap_or_else(|| std::path::PathBuf::from("."))
+            .join("ikd"),
+    };
+    let store = ikd::store::EncryptedFileStore::open_with_key_file(&dir)?;
+    let api = std::env::var("IKD_API").unwrap_or_else(|_| "http://127.0.0.1:8080".into());
+    let config = ikd::AppConfig {
+        api: ikd::api::ApiClient::new(&api),
+        store: std::sync::Arc::new(store),
+        camera: ikd::camera::Camera::from_env(),
+    };
+    launch(config);
+    Ok(())
+}
+
+#[cfg(feature = "desktop")]
+fn launch(config: ikd::AppConfig) {
+    use dioxus::desktop::{Config, LogicalSize, WindowBuilder};
+    let window = WindowBuilder::new()
+        .with_title("IKD — Identitas Kependudukan Digital")
+        .with_inner_size(LogicalSize::new(400.0, 760.0));
+    let cfg = Config::new()
+        .with_window(window)
+        .with_menu(None)
+        .with_custom_head(format!("<style>{}</style>", ikd::STYLE));
+    dioxus::LaunchBuilder::desktop()
+        .with_cfg(cfg)
+        .with_context(config)
+        .launch(ikd::App);
+}
+
+#[cfg(all(feature = "mobile", not(feature = "desktop")))]
+fn launch(config: ikd::AppConfig) {
+    // Camera and internet permissions, and the FLAG_SECURE note for the identity screens,
+    // are in android/AndroidManifest.xml and ios/Info.plist.
+    let cfg = dioxus::mobile::Config::new().with_custom_head(format!("<style>{}</style>", ikd::STYLE));
+    dioxus::LaunchBuilder::mobile()
+        .with_cfg(cfg)
+        .with_context(config)
+        .launch(ikd::App);
+}
+
+#[cfg(not(any(feature = "desktop", feature = "mobile")))]
+fn launch(_: ikd::AppConfig) {
+    eprintln!("built without a renderer: enable `desktop` or `mobile`, or run the browser renderer (ikd-web)");
 }

@@ -1,30 +1,101 @@
-//! Component tests of the app's screens, rendered on a VirtualDom to HTML.
+//! Component tests of the app's screens, rendered on a VirtualDom to HTML: each screen in
+//! its states (empty, error, success), with the app's real session over a memory store.
 #![allow(clippy::unwrap_used)] // test helpers: a failure is a test failure
 
-use dioxus::prelude::*;
+use std::sync::Arc;
 
-fn render(app: fn() -> Element) -> String {
-    let mut dom = VirtualDom::new(app);
+use dioxus::prelude::*;
+use ikd::AppConfig;
+use ikd::api::ApiClient;
+use ikd::camera::Camera;
+use ikd::store::MemoryStore;
+
+/// A config whose service is unreachable (port 9 on loopback: discard, nothing listens).
+fn offline() -> AppConfig {
+    AppConfig {
+        api: ApiClient::new("http://127.0.0.1:9"),
+        store: Arc::new(MemoryStore::default()),
+        camera: Camera::Webview,
+    }
+}
+
+/// Renders `path` of the app with `config`, after its tasks have settled.
+async fn render_at(path: &str, config: AppConfig, lang: ikd_core::Lang) -> String {
+    #[derive(Props, Clone, PartialEq)]
+    struct P {
+        lang: ikd_core::Lang,
+    }
+    fn root(p: P) -> Element {
+        let config = use_context::<AppConfig>();
+        let s = use_hook(|| ikd::session::provide_session(config));
+        let mut lang = s.lang;
+        use_hook(move || lang.set(p.lang));
+        rsx! { Router::<ikd::Route> {} }
+    }
+    let mut dom = VirtualDom::new_with_props(root, P { lang }).with_root_context(config);
+    let history: Rc<dyn dioxus::history::History> =
+        Rc::new(dioxus::history::MemoryHistory::with_initial_path(path));
+    dom.provide_root_context(history);
     dom.rebuild_in_place();
+    for _ in 0..40 {
+        tokio::select! {
+            _ = dom.wait_for_work() => dom.render_immediate(&mut dioxus::core::NoOpMutations),
+            _ = tokio::time::sleep(std::time::Duration::from_millis(100)) => break,
+        }
+    }
     dioxus_ssr::render(&dom)
 }
 
-#[test]
-fn welcome_speaks_bahasa_indonesia_by_default() {
-    let html = render(ikd::App);
+use std::rc::Rc;
+
+#[tokio::test]
+async fn welcome_speaks_bahasa_indonesia_by_default_and_offers_daftar() {
+    let html = render_at("/", offline(), ikd_core::Lang::Id).await;
     assert!(html.contains("Identitas Kependudukan Digital"), "{html}");
-    assert!(html.contains("Periksa NIK"));
-    assert!(html.contains("NIK tertera di KTP-el"));
+    assert!(html.contains(">Daftar<"));
+    assert!(html.contains("Masuk tersedia setelah ponsel ini didaftarkan"));
     assert!(html.contains("English"));
 }
 
-#[test]
-fn welcome_in_english_when_the_language_is_english() {
-    fn app() -> Element {
-        use_context_provider(|| Signal::new(ikd_core::Lang::En));
-        rsx! { ikd::screens::Welcome {} }
-    }
-    let html = render(app);
-    assert!(html.contains("Check a NIK"), "{html}");
-    assert!(html.contains("Digital Population Identity"));
+#[tokio::test]
+async fn welcome_in_english_when_the_language_is_english() {
+    let html = render_at("/", offline(), ikd_core::Lang::En).await;
+    assert!(html.contains("Digital Population Identity"), "{html}");
+    assert!(html.contains("Sign-in is available once this phone is registered"));
+}
+
+#[tokio::test]
+async fn consent_keeps_lanjut_disabled_until_the_toggle_is_on() {
+    let html = render_at("/daftar/persetujuan", offline(), ikd_core::Lang::Id).await;
+    assert!(html.contains("Syarat layanan IKD"), "{html}");
+    let lanjut = html.split("id=\"lanjut\"").nth(1).unwrap();
+    assert!(lanjut.split('>').next().unwrap().contains("disabled"), "{html}");
+}
+
+#[tokio::test]
+async fn data_entry_starts_empty_with_hints_and_isi_data_disabled() {
+    let html = render_at("/daftar/data", offline(), ikd_core::Lang::Id).await;
+    assert!(html.contains("NIK tertera di KTP-el"), "{html}");
+    let button = html.split("id=\"isi-data\"").nth(1).unwrap();
+    assert!(button.split('>').next().unwrap().contains("disabled"));
+}
+
+#[tokio::test]
+async fn activation_shows_a_network_error_with_a_retry_when_the_service_is_unreachable() {
+    let html = render_at("/aktivasi", offline(), ikd_core::Lang::Id).await;
+    assert!(html.contains("data-code=\"NETWORK\""), "{html}");
+    assert!(html.contains("Periksa koneksi internet"));
+    assert!(html.contains("Coba lagi"));
+}
+
+#[tokio::test]
+async fn home_without_a_session_asks_for_the_pin() {
+    let html = render_at("/beranda", offline(), ikd_core::Lang::Id).await;
+    assert!(html.contains("Masukkan PIN untuk membuka IKD"), "{html}");
+}
+
+#[tokio::test]
+async fn the_registration_qr_screen_without_a_registration_offers_daftar() {
+    let html = render_at("/daftar/qr", offline(), ikd_core::Lang::En).await;
+    assert!(html.contains("No registration on this phone yet"), "{html}");
 }

@@ -1,5 +1,23 @@
-//! One screen per file.
+//! One screen per file, in the order of the citizen's flow.
 
+mod activation;
+mod consent;
+mod data_entry;
+pub mod home;
+mod login;
+mod notice;
+mod officer_qr;
+mod selfie;
+mod set_pin;
 mod welcome;
 
+pub use activation::Activation;
+pub use consent::Consent;
+pub use data_entry::DataEntry;
+pub use home::{Dokumen, HomeLayout, KkDigital, KtpCard, KtpDigital, Pengaturan, Riwayat};
+pub use login::Login;
+pub use notice::Notice;
+pub use officer_qr::OfficerQr;
+pub use selfie::Selfie;
+pub use set_pin::SetPin;
 pub use welcome::Welcome;

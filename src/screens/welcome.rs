@@ -1,14 +1,20 @@
-//! Welcome: the product's name, the language switch and a NIK check as the citizen types.
+//! Welcome: Daftar (register this phone) or Masuk (sign in with the PIN).
 
 use dioxus::prelude::*;
-use ikd_core::{Lang, Nik, UserError};
 
-use crate::i18n::{t, use_lang};
+use crate::Route;
+use crate::components::LangSwitch;
+use crate::i18n::t;
+use crate::session::use_session;
 
 #[component]
 pub fn Welcome() -> Element {
-    let mut lang = use_lang();
-    let l = lang();
+    let s = use_session();
+    let l = s.lang();
+    let nav = use_navigator();
+    let device = (s.device)();
+    let activated = device.as_ref().is_some_and(|d| d.activated);
+    let pending = device.as_ref().is_some_and(|d| !d.activated);
     rsx! {
         main { class: "screen welcome",
             header { class: "brand",
@@ -19,63 +25,30 @@ pub fn Welcome() -> Element {
                         "Your KTP-el on your phone: secure, encrypted, checkable by officers even offline.")}
                 }
             }
-            NikCheck {}
-            footer { class: "lang",
-                button {
-                    class: if l == Lang::Id { "chip active" } else { "chip" },
-                    onclick: move |_| lang.set(Lang::Id),
-                    "Bahasa Indonesia"
+            div { class: "actions",
+                if pending {
+                    button { r#type: "button", id: "resume", class: "primary",
+                        onclick: move |_| { nav.push(Route::OfficerQr {}); },
+                        {t(l, "Lanjutkan pendaftaran", "Continue registration")}
+                    }
                 }
-                button {
-                    class: if l == Lang::En { "chip active" } else { "chip" },
-                    onclick: move |_| lang.set(Lang::En),
-                    "English"
+                button { r#type: "button", id: "daftar", class: if pending || activated { "secondary" } else { "primary" },
+                    onclick: move |_| { nav.push(Route::Notice {}); },
+                    "Daftar"
                 }
-            }
-        }
-    }
-}
-
-/// Checks a NIK with the same rules the service applies, and explains what is wrong.
-#[component]
-fn NikCheck() -> Element {
-    let l = use_lang()();
-    let mut input = use_signal(String::new);
-    let today = time::OffsetDateTime::now_utc().date();
-    let result = if input().trim().is_empty() {
-        None
-    } else {
-        Some(Nik::parse(&input()))
-    };
-    rsx! {
-        section { class: "card",
-            label { r#for: "nik", {t(l, "Periksa NIK", "Check a NIK")} }
-            input {
-                id: "nik",
-                inputmode: "numeric",
-                maxlength: "20",
-                placeholder: "16 digit",
-                value: "{input}",
-                oninput: move |e| input.set(e.value()),
-            }
-            match result {
-                None => rsx! { p { class: "hint", {t(l, "NIK tertera di KTP-el dan Kartu Keluarga.", "The NIK is printed on the KTP-el and the family card.")} } },
-                Some(Err(e)) => rsx! { p { class: "error", role: "alert", "{e.message(l)}" } },
-                Some(Ok(nik)) => {
-                    let born = nik.birth_date(today);
-                    let region = nik.region();
-                    rsx! {
-                        dl { class: "ok",
-                            dt { {t(l, "Kecamatan", "District")} }
-                            dd { {region.map(|r| format!("{}, {}, {}", r.district.name, r.regency.name, r.province.name)).unwrap_or_default()} }
-                            dt { {t(l, "Tanggal lahir", "Date of birth")} }
-                            dd { "{born.day():02}-{u8::from(born.month()):02}-{born.year()}" }
-                            dt { {t(l, "Jenis kelamin", "Sex")} }
-                            dd { {nik.sex().label(l)} }
-                        }
+                button { r#type: "button", id: "masuk", class: if activated { "primary" } else { "secondary" },
+                    disabled: !activated,
+                    onclick: move |_| { nav.push(Route::Login {}); },
+                    "Masuk"
+                }
+                if !activated {
+                    p { class: "hint",
+                        {t(l, "Masuk tersedia setelah ponsel ini didaftarkan dan diaktifkan.",
+                            "Sign-in is available once this phone is registered and activated.")}
                     }
                 }
             }
+            LangSwitch {}
         }
     }
 }

@@ -1,0 +1,301 @@
+//! The app's client of the Dukcapil service: one method per endpoint, typed answers, and an
+//! error that says in the citizen's language what happened and whether trying again helps.
+
+use std::time::Duration;
+
+use ikd_core::api::{
+    Activate, Activated, ActivityLog, ApiError, Captcha, CredentialView, Documents, KkView,
+    KtpView, LoginChallenge, RegistrationStarted, RegistrationStatus, SelfieResult, Session,
+    StartRegistration,
+};
+use ikd_core::crypto::KeySet;
+use ikd_core::{ErrorBody, Lang};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+/// Why a call failed.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ClientError {
+    /// The service refused, with its code and message in both languages.
+    #[error("{}", .0.code)]
+    Refused(ErrorBody),
+    /// No answer: offline, DNS, timeout. Trying again may help.
+    #[error("network: {0}")]
+    Network(String),
+    /// An answer the app cannot read (a different service version).
+    #[error("unreadable answer")]
+    Protocol,
+}
+
+impl ClientError {
+    pub fn code(&self) -> &str {
+        match self {
+            ClientError::Refused(b) => &b.code,
+            ClientError::Network(_) => "NETWORK",
+            ClientError::Protocol => "PROTOCOL",
+        }
+    }
+
+    /// What to tell the citizen.
+    pub fn message(&self, lang: Lang) -> String {
+        match self {
+            ClientError::Refused(b) => b.message(lang).to_owned(),
+            ClientError::Network(_) => crate::i18n::t(
+                lang,
+                "Tidak dapat terhubung ke layanan Dukcapil. Periksa koneksi internet Anda lalu coba lagi.",
+                "Cannot reach the Dukcapil service. Check your internet connection and try again.",
+            )
+            .to_owned(),
+            ClientError::Protocol => crate::i18n::t(
+                lang,
+                "Jawaban layanan tidak dapat dibaca. Perbarui aplikasi lalu coba lagi.",
+                "The service's answer could not be read. Update the app and try again.",
+            )
+            .to_owned(),
+        }
+    }
+
+    /// Whether a retry button makes sense.
+    pub fn retryable(&self) -> bool {
+        match self {
+            ClientError::Network(_) => true,
+            ClientError::Refused(b) => b.code == "INTERNAL" || b.code == "RATE_LIMITED",
+            ClientError::Protocol => false,
+        }
+    }
+}
+
+pub type ApiResult<T> = Result<T, ClientError>;
+
+#[derive(Debug, Clone)]
+pub struct ApiClient {
+    http: reqwest::Client,
+    /// `http://host:port` of the service (the API lives under `/api/v1`).
+    base: String,
+    lang: Lang,
+}
+
+impl PartialEq for ApiClient {
+    fn eq(&self, other: &Self) -> bool {
+        self.base == other.base && self.lang == other.lang
+    }
+}
+
+/// Each call is bounded: a citizen never waits on an endless spinner.
+const TIMEOUT: Duration = Duration::from_secs(20);
+
+impl ApiClient {
+    pub fn new(base: &str) -> Self {
+        let http = reqwest::Client::builder()
+            .timeout(TIMEOUT)
+            .connect_timeout(Duration::from_secs(8))
+            .build()
+            .unwrap_or_default();
+        ApiClient {
+            http,
+            base: base.trim_end_matches('/').to_owned(),
+            lang: Lang::Id,
+        }
+    }
+
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    /// The same client asking for answers in `lang`.
+    pub fn with_lang(&self, lang: Lang) -> Self {
+        ApiClient {
+            lang,
+            ..self.clone()
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}/api/v1{path}", self.base)
+    }
+
+    async fn send<T: DeserializeOwned>(&self, req: reqwest::RequestBuilder) -> ApiResult<T> {
+        let res = req
+            .header(
+                "accept-language",
+                match self.lang {
+                    Lang::Id => "id",
+                    Lang::En => "en",
+                },
+            )
+            .send()
+            .await
+            .map_err(|e| ClientError::Network(e.without_url().to_string()))?;
+        let status = res.status();
+        let bytes = res
+            .bytes()
+            .await
+            .map_err(|e| ClientError::Network(e.without_url().to_string()))?;
+        if status.is_success() {
+            // 204 answers carry no body: `()` reads from `null`.
+            let bytes: &[u8] = if bytes.is_empty() { b"null" } else { &bytes };
+            serde_json::from_slice(bytes).map_err(|_| ClientError::Protocol)
+        } else {
+            match serde_json::from_slice::<ApiError>(&bytes) {
+                Ok(e) => Err(ClientError::Refused(e.error)),
+                Err(_) => Err(ClientError::Protocol),
+            }
+        }
+    }
+
+    async fn post<B: Serialize, T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &B,
+        bearer: Option<&str>,
+    ) -> ApiResult<T> {
+        let mut req = self.http.post(self.url(path)).json(body);
+        if let Some(t) = bearer {
+            req = req.bearer_auth(t);
+        }
+        self.send(req).await
+    }
+
+    async fn get<T: DeserializeOwned>(&self, path: &str, bearer: &str) -> ApiResult<T> {
+        self.send(self.http.get(self.url(path)).bearer_auth(bearer))
+            .await
+    }
+
+    pub async fn start_registration(
+        &self,
+        req: &StartRegistration,
+    ) -> ApiResult<RegistrationStarted> {
+        self.post("/registrations", req, None).await
+    }
+
+    pub async fn upload_selfie(
+        &self,
+        id: &str,
+        secret: &str,
+        image: Vec<u8>,
+    ) -> ApiResult<SelfieResult> {
+        let req = self
+            .http
+            .put(self.url(&format!("/registrations/{id}/selfie")))
+            .bearer_auth(secret)
+            .header("content-type", "image/jpeg")
+            .body(image);
+        self.send(req).await
+    }
+
+    pub async fn registration_status(
+        &self,
+        id: &str,
+        secret: &str,
+    ) -> ApiResult<RegistrationStatus> {
+        self.get(&format!("/registrations/{id}"), secret).await
+    }
+
+    pub async fn captcha(&self) -> ApiResult<Captcha> {
+        self.post("/captcha", &serde_json::json!({}), None).await
+    }
+
+    pub async fn activate(&self, req: &Activate) -> ApiResult<Activated> {
+        self.post("/activate", req, None).await
+    }
+
+    /// `pin` has passed [`ikd_core::Pin::parse`] in the app already.
+    pub async fn set_pin(&self, setup_token: &str, pin: &str) -> ApiResult<()> {
+        #[derive(Serialize)]
+        struct Body<'a> {
+            setup_token: &'a str,
+            pin: &'a str,
+        }
+        self.post(
+            "/pin",
+            &Body {
+                setup_token,
+                pin,
+            },
+            None,
+        )
+        .await
+    }
+
+    pub async fn challenge(&self) -> ApiResult<LoginChallenge> {
+        self.post("/login/challenge", &serde_json::json!({}), None)
+            .await
+    }
+
+    pub async fn login(&self, req: &LoginBody<'_>) -> ApiResult<Session> {
+        self.post("/login", req, None).await
+    }
+
+    pub async fn logout(&self, token: &str) -> ApiResult<()> {
+        self.post("/logout", &serde_json::json!({}), Some(token))
+            .await
+    }
+
+    pub async fn change_pin(&self, token: &str, req: &ChangePinBody<'_>) -> ApiResult<()> {
+        self.post("/me/pin", req, Some(token)).await
+    }
+
+    pub async fn release_device(&self, token: &str) -> ApiResult<()> {
+        self.post("/me/device/release", &serde_json::json!({}), Some(token))
+            .await
+    }
+
+    pub async fn ktp(&self, token: &str) -> ApiResult<KtpView> {
+        self.get("/me/ktp", token).await
+    }
+
+    pub async fn photo(&self, token: &str) -> ApiResult<Vec<u8>> {
+        let res = self
+            .http
+            .get(self.url("/me/photo"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .map_err(|e| ClientError::Network(e.without_url().to_string()))?;
+        if !res.status().is_success() {
+            return Err(ClientError::Protocol);
+        }
+        Ok(res
+            .bytes()
+            .await
+            .map_err(|e| ClientError::Network(e.without_url().to_string()))?
+            .to_vec())
+    }
+
+    pub async fn kk(&self, token: &str) -> ApiResult<KkView> {
+        self.get("/me/kk", token).await
+    }
+
+    pub async fn documents(&self, token: &str) -> ApiResult<Documents> {
+        self.get("/me/documents", token).await
+    }
+
+    pub async fn activity(&self, token: &str) -> ApiResult<ActivityLog> {
+        self.get("/me/activity", token).await
+    }
+
+    pub async fn credential(&self, token: &str) -> ApiResult<CredentialView> {
+        self.get("/me/credential", token).await
+    }
+
+    pub async fn keys(&self) -> ApiResult<KeySet> {
+        let req = self.http.get(format!("{}/.well-known/ikd-keys", self.base));
+        self.send(req).await
+    }
+}
+
+/// The login body as sent: [`ikd_core::api::Login`] holds the PIN as a validated type that does not
+/// serialise, so the app sends it from here.
+#[derive(Debug, Serialize)]
+pub struct LoginBody<'a> {
+    pub nik: &'a str,
+    pub pin: &'a str,
+    pub challenge_id: &'a str,
+    pub device_signature: &'a str,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ChangePinBody<'a> {
+    pub old_pin: &'a str,
+    pub new_pin: &'a str,
+}

@@ -1,0 +1,73 @@
+//! Home: the signed-in citizen's screens under a bottom navigation. Without a session (the
+//! PIN is asked at every launch) it leads to Masuk.
+
+mod activity;
+mod documents;
+mod kk;
+mod ktp_card;
+mod ktp_qr;
+mod settings;
+
+pub use activity::Riwayat;
+pub use documents::Dokumen;
+pub use kk::KkDigital;
+pub use ktp_card::KtpCard;
+pub use ktp_qr::KtpDigital;
+pub use settings::Pengaturan;
+
+use dioxus::prelude::*;
+use serde::Serialize;
+
+use crate::Route;
+use crate::i18n::t;
+use crate::session::use_session;
+
+#[component]
+pub fn HomeLayout() -> Element {
+    let s = use_session();
+    let l = s.lang();
+    let nav = use_navigator();
+    let route = use_route::<Route>();
+    if s.token.read().is_none() {
+        return rsx! {
+            main { class: "screen",
+                p { class: "hint", {t(l, "Masukkan PIN untuk membuka IKD.", "Enter your PIN to open IKD.")} }
+                button { r#type: "button", class: "primary", onclick: move |_| { nav.replace(Route::Login {}); }, "Masuk" }
+            }
+        };
+    }
+    let tabs = [
+        (Route::KtpDigital {}, "▦", t(l, "KTP Digital", "Digital KTP")),
+        (Route::KtpCard {}, "▭", "KTP-el"),
+        (Route::KkDigital {}, "⌂", t(l, "KK Digital", "Family card")),
+        (Route::Dokumen {}, "❏", t(l, "Dokumen", "Documents")),
+        (Route::Riwayat {}, "↺", t(l, "Riwayat", "Activity")),
+        (Route::Pengaturan {}, "⚙", t(l, "Pengaturan", "Settings")),
+    ];
+    rsx! {
+        div { class: "home",
+            div { class: "home-body", Outlet::<Route> {} }
+            nav { class: "bottom-nav",
+                for (to, icon, label) in tabs {
+                    Link { key: "{label}", to: to.clone(), class: if route == to { "tab active" } else { "tab" },
+                        span { class: "icon", aria_hidden: "true", "{icon}" }
+                        span { class: "label", "{label}" }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A registry enum as printed (`ISLAM`, `BELUM_KAWIN` → `BELUM KAWIN`).
+pub fn printed<T: Serialize>(v: &T) -> String {
+    match serde_json::to_value(v) {
+        Ok(serde_json::Value::String(s)) => s.replace('_', " ").to_uppercase(),
+        _ => String::new(),
+    }
+}
+
+/// `dd-mm-yyyy`, as on the card.
+pub fn date(d: time::Date) -> String {
+    format!("{:02}-{:02}-{}", d.day(), u8::from(d.month()), d.year())
+}

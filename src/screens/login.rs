@@ -1,0 +1,102 @@
+//! Masuk: the PIN on a keypad, signed in with the device key. Wrong PINs say how many tries
+//! are left, and a lock says for how long (the service's words, in the citizen's language).
+
+use dioxus::prelude::*;
+use ikd_core::api::LOGIN_SIGNING_CONTEXT;
+
+use crate::Route;
+use crate::api::{ClientError, LoginBody};
+use crate::components::{ErrorNote, LangSwitch, Progress};
+use crate::i18n::t;
+use crate::session::{CachedCredential, b64u, from_b64u, use_session};
+
+#[component]
+pub fn Login() -> Element {
+    let mut s = use_session();
+    let l = s.lang();
+    let nav = use_navigator();
+    let mut pin = use_signal(String::new);
+    let mut busy = use_signal(|| false);
+    let mut error = use_signal(|| None::<ClientError>);
+
+    let mut sign_in = move || {
+        let Some(device) = s.device.peek().clone() else {
+            nav.push(Route::Welcome {});
+            return;
+        };
+        let Some(key) = device.key() else { return };
+        busy.set(true);
+        error.set(None);
+        spawn(async move {
+            let api = s.api();
+            let r = async {
+                let ch = api.challenge().await?;
+                let mut signed = LOGIN_SIGNING_CONTEXT.to_vec();
+                signed.extend(from_b64u(&ch.challenge).ok_or(ClientError::Protocol)?);
+                let sig = key.sign(&signed).map_err(|_| ClientError::Protocol)?;
+                let session = api
+                    .login(&LoginBody { nik: &device.nik, pin: &pin.peek(), challenge_id: &ch.challenge_id, device_signature: &b64u(&sig) })
+                    .await?;
+                // The keys the identity QR is sealed to, cached with the credential for offline use.
+                if let Some(cbor) = session.credential.clone() {
+                    let keys = api.keys().await?;
+                    let _ = s.set_credential(Some(CachedCredential { cbor, keys }));
+                }
+                Ok::<_, ClientError>(session.token)
+            }
+            .await;
+            busy.set(false);
+            pin.set(String::new());
+            match r {
+                Ok(token) => {
+                    s.token.set(Some(token));
+                    nav.replace(Route::KtpDigital {});
+                }
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    let mut press = move |d: char| {
+        if busy() || pin.peek().len() >= 6 {
+            return;
+        }
+        pin.write().push(d);
+        if pin.peek().len() == 6 {
+            sign_in();
+        }
+    };
+    let nik_masked = s.device.read().as_ref().and_then(|d| ikd_core::Nik::parse(&d.nik).ok()).map(|n| n.masked()).unwrap_or_default();
+    let filled = pin.read().len();
+
+    rsx! {
+        main { class: "screen login",
+            header { class: "brand",
+                div { class: "garuda", "IKD" }
+                h2 { {t(l, "Masukkan PIN", "Enter your PIN")} }
+                p { class: "hint", "NIK {nik_masked}" }
+            }
+            div { class: "pin-dots", aria_label: "PIN",
+                for i in 0..6 {
+                    span { key: "{i}", class: if i < filled { "dot on" } else { "dot" } }
+                }
+            }
+            if let Some(e) = error() {
+                ErrorNote { error: e }
+            }
+            if busy() {
+                Progress { label: t(l, "Memeriksa PIN…", "Checking the PIN…") }
+            }
+            div { class: "pinpad",
+                for d in ['1', '2', '3', '4', '5', '6', '7', '8', '9'] {
+                    button { key: "{d}", r#type: "button", class: "key", "data-key": "{d}", disabled: busy(), onclick: move |_| press(d), "{d}" }
+                }
+                button { r#type: "button", class: "key muted", disabled: busy(),
+                    onclick: move |_| { nav.push(Route::Welcome {}); }, {t(l, "Batal", "Cancel")} }
+                button { r#type: "button", class: "key", "data-key": "0", disabled: busy(), onclick: move |_| press('0'), "0" }
+                button { r#type: "button", class: "key muted", id: "pin-back", aria_label: t(l, "Hapus", "Delete"), disabled: busy(),
+                    onclick: move |_| { pin.write().pop(); }, "⌫" }
+            }
+            LangSwitch {}
+        }
+    }
+}

@@ -1,0 +1,113 @@
+//! The registration QR for the officer, and the wait for the decision: the status is asked
+//! every 2 s; approval leads to "cek email", rejection shows the officer's reason.
+
+use std::time::Duration;
+
+use dioxus::prelude::*;
+use ikd_core::api::{RegistrationState, RegistrationStatus};
+
+use crate::Route;
+use crate::api::ClientError;
+use crate::components::{ErrorNote, Progress, QrImage, Steps, TopBar};
+use crate::i18n::t;
+use crate::session::use_session;
+
+#[component]
+pub fn OfficerQr() -> Element {
+    let mut s = use_session();
+    let l = s.lang();
+    let nav = use_navigator();
+    let mut status = use_signal(|| None::<RegistrationStatus>);
+    let mut error = use_signal(|| None::<ClientError>);
+    let pending = s.device.read().as_ref().and_then(|d| d.registration.clone());
+
+    let poll_for = pending.clone();
+    use_future(move || {
+        let pending = poll_for.clone();
+        async move {
+            let Some(p) = pending else { return };
+            loop {
+                match s.api().registration_status(&p.id, &p.secret).await {
+                    Ok(st) => {
+                        let done = st.state != RegistrationState::AwaitingOfficer
+                            && st.state != RegistrationState::AwaitingSelfie;
+                        error.set(None);
+                        status.set(Some(st));
+                        if done {
+                            return;
+                        }
+                    }
+                    // Shown, and asked again: the wait goes on while the network comes back.
+                    Err(e) => error.set(Some(e)),
+                }
+                tokio::time::sleep(Duration::from_secs(2)).await;
+            }
+        }
+    });
+
+    let Some(pending) = pending else {
+        return rsx! {
+            main { class: "screen",
+                p { class: "hint", {t(l, "Belum ada pendaftaran di ponsel ini.", "No registration on this phone yet.")} }
+                button { r#type: "button", class: "primary", onclick: move |_| { nav.push(Route::Notice {}); }, "Daftar" }
+            }
+        };
+    };
+    let mut restart = move || {
+        if s.forget_device().is_ok() {
+            nav.push(Route::DataEntry {});
+        }
+    };
+    let state = status().map(|st| st.state);
+    let body = match (state, status()) {
+        (Some(RegistrationState::Approved), Some(st)) => rsx! {
+            section { class: "card success", id: "email-sent",
+                h3 { {t(l, "Disetujui petugas — cek email", "Approved by the officer — check your email")} }
+                p { {t(l, "Kode aktivasi 6 digit telah dikirim ke", "A 6-digit activation code was sent to")} " "
+                    strong { {st.email_masked.clone().unwrap_or_default()} } "." }
+                p { class: "hint", {t(l, "Kode berlaku 24 jam. Periksa juga folder spam.", "The code is valid for 24 hours. Check the spam folder too.")} }
+            }
+            button { r#type: "button", id: "ke-aktivasi", class: "primary", onclick: move |_| { nav.push(Route::Activation {}); }, "Aktifkan" }
+        },
+        (Some(RegistrationState::Activated), _) => rsx! {
+            section { class: "card success",
+                p { {t(l, "Pendaftaran sudah diaktifkan.", "The registration is already activated.")} }
+            }
+            button { r#type: "button", class: "primary", onclick: move |_| { nav.push(Route::Login {}); }, "Masuk" }
+        },
+        (Some(RegistrationState::Rejected), Some(st)) => rsx! {
+            section { class: "card rejected", id: "rejected", role: "alert",
+                h3 { {t(l, "Pendaftaran ditolak petugas", "The officer rejected the registration")} }
+                p { {t(l, "Alasan:", "Reason:")} " " strong { id: "reject-reason", {st.reason.clone().unwrap_or_default()} } }
+                p { class: "hint", {t(l, "Perbaiki hal tersebut lalu daftar ulang.", "Fix this, then register again.")} }
+            }
+            button { r#type: "button", id: "daftar-ulang", class: "primary", onclick: move |_| restart(), {t(l, "Daftar ulang", "Register again")} }
+        },
+        (Some(RegistrationState::Expired), _) => rsx! {
+            section { class: "card rejected", role: "alert",
+                p { {t(l, "Pendaftaran kedaluwarsa. Silakan daftar ulang.", "The registration expired. Please register again.")} }
+            }
+            button { r#type: "button", class: "primary", onclick: move |_| restart(), {t(l, "Daftar ulang", "Register again")} }
+        },
+        (Some(RegistrationState::AwaitingSelfie), _) => rsx! {
+            button { r#type: "button", class: "primary", onclick: move |_| { nav.push(Route::Selfie {}); }, "Ambil foto" }
+        },
+        _ => rsx! {
+            if let Some(qr) = pending.qr.clone() {
+                QrImage { text: qr, id: "registration-qr" }
+            }
+            p { class: "hint center", {t(l, "Tunjukkan kode QR ini kepada petugas Dukcapil.", "Show this QR code to the Dukcapil officer.")} }
+            Progress { label: t(l, "Menunggu verifikasi petugas", "Waiting for the officer's verification") }
+        },
+    };
+    rsx! {
+        main { class: "screen",
+            TopBar { title: t(l, "Verifikasi petugas", "Officer verification"), back: move |_| { nav.push(Route::Welcome {}); } }
+            Steps { current: 5, total: 6 }
+            {body}
+            if let Some(e) = error() {
+                ErrorNote { error: e }
+            }
+        }
+    }
+}

@@ -1,0 +1,172 @@
+//! Ambil foto: a live picture from the camera (the webview's, or the virtual camera's
+//! frames), capture, retake, send; the service's checks are shown one by one.
+
+use std::time::Duration;
+
+use dioxus::prelude::*;
+use ikd_core::api::SelfieResult;
+
+use crate::Route;
+use crate::api::ClientError;
+use crate::camera::{self, Camera};
+use crate::components::{ErrorNote, Progress, Steps, TopBar};
+use crate::i18n::t;
+use crate::session::use_session;
+
+#[component]
+pub fn Selfie() -> Element {
+    let mut s = use_session();
+    let l = s.lang();
+    let nav = use_navigator();
+    let cam = s.config.peek().camera.clone();
+    let is_virtual = matches!(cam, Camera::Virtual(_));
+    let mut tick = use_signal(|| 0usize);
+    let mut captured = use_signal(|| None::<Vec<u8>>);
+    let mut camera_error = use_signal(|| None::<String>);
+    let mut busy = use_signal(|| false);
+    let mut result = use_signal(|| None::<SelfieResult>);
+    let mut error = use_signal(|| None::<ClientError>);
+
+    // The virtual camera's live picture: its frames in turn.
+    use_future(move || async move {
+        if !is_virtual {
+            return;
+        }
+        let mut every = tokio::time::interval(Duration::from_millis(700));
+        loop {
+            every.tick().await;
+            if captured.peek().is_none() {
+                tick += 1;
+            }
+        }
+    });
+    // The webview camera starts once its <video> is on screen.
+    let start_webview = move || {
+        spawn(async move {
+            let mut ev = document::eval(camera::START_JS);
+            match ev.recv::<String>().await {
+                Ok(r) if r == "ok" => camera_error.set(None),
+                Ok(r) => camera_error.set(Some(r)),
+                Err(_) => camera_error.set(Some("Unsupported".into())),
+            }
+        });
+    };
+    use_effect(move || {
+        if !is_virtual && captured.read().is_none() {
+            start_webview();
+        }
+    });
+    use_drop(move || {
+        if !is_virtual {
+            let _ = document::eval(camera::STOP_JS);
+        }
+    });
+
+    let cam_for_capture = cam.clone();
+    let capture = move |_| {
+        let cam = cam_for_capture.clone();
+        result.set(None);
+        error.set(None);
+        spawn(async move {
+            let shot = match &cam {
+                Camera::Virtual(_) => cam.virtual_frame(*tick.peek()),
+                Camera::Webview => {
+                    let mut ev = document::eval(camera::CAPTURE_JS);
+                    ev.recv::<String>().await.ok().and_then(|u| camera::from_data_url(&u))
+                }
+            };
+            match shot {
+                Some(bytes) => {
+                    captured.set(Some(bytes));
+                    let _ = document::eval(camera::STOP_JS);
+                }
+                None => camera_error.set(Some("CaptureFailed".into())),
+            }
+        });
+    };
+    let mut send = move || {
+        let Some(bytes) = captured() else { return };
+        let Some(pending) = s.device.peek().as_ref().and_then(|d| d.registration.clone()) else {
+            nav.push(Route::DataEntry {});
+            return;
+        };
+        busy.set(true);
+        error.set(None);
+        spawn(async move {
+            let r = s.api().upload_selfie(&pending.id, &pending.secret, bytes).await;
+            busy.set(false);
+            match r {
+                Ok(res) if res.accepted => {
+                    let mut device = s.device.peek().clone();
+                    if let Some(reg) = device.as_mut().and_then(|d| d.registration.as_mut()) {
+                        reg.qr = res.registration_qr.clone();
+                    }
+                    if s.set_device(device).is_ok() {
+                        nav.push(Route::OfficerQr {});
+                    }
+                }
+                Ok(res) => result.set(Some(res)),
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+
+    let preview = match (captured(), &cam) {
+        (Some(bytes), _) => rsx! { img { id: "selfie-captured", class: "photo", alt: "selfie", src: "{camera::data_url(&bytes)}" } },
+        (None, Camera::Virtual(_)) => {
+            let frame = cam.virtual_frame(tick()).map(|b| camera::data_url(&b)).unwrap_or_default();
+            rsx! { img { id: "camera-live", class: "photo live", alt: "camera", src: "{frame}" } }
+        }
+        (None, Camera::Webview) => rsx! {
+            video { id: "camera-video", class: "photo live", autoplay: true, playsinline: true, muted: true }
+        },
+    };
+
+    rsx! {
+        main { class: "screen",
+            TopBar { title: t(l, "Ambil foto", "Take a photo"), back: move |_| { nav.push(Route::DataEntry {}); } }
+            Steps { current: 4, total: 6 }
+            p { class: "hint", {t(l, "Lepas kacamata dan masker, hadapkan wajah ke kamera di tempat yang terang.",
+                "Take off glasses and mask, face the camera in good light.")} }
+            div { class: "camera", {preview} }
+            if let Some(why) = camera_error() {
+                div { class: "error-box", role: "alert", "data-code": "CAMERA",
+                    p { class: "error",
+                        {t(l, "Kamera tidak dapat dipakai. Izinkan akses kamera untuk aplikasi ini, lalu coba lagi.",
+                            "The camera cannot be used. Allow camera access for this app, then try again.")}
+                        " ({why})"
+                    }
+                    button { r#type: "button", class: "secondary", onclick: move |_| start_webview(), {t(l, "Coba lagi", "Try again")} }
+                }
+            }
+            if let Some(res) = result() {
+                section { class: "card checks", id: "selfie-checks",
+                    h3 { {t(l, "Foto belum dapat dipakai", "The photo cannot be used yet")} }
+                    ul { class: "plain",
+                        for c in res.checks.iter() {
+                            li { key: "{c.check}", class: if c.passed { "ok" } else { "error" },
+                                if c.passed { "✓ " } else { "✗ " }
+                                {c.advice.clone().unwrap_or_else(|| c.check.clone())}
+                            }
+                        }
+                    }
+                }
+            }
+            if let Some(e) = error() {
+                ErrorNote { error: e, on_retry: move |_| send() }
+            }
+            if busy() {
+                Progress { label: t(l, "Memeriksa foto…", "Checking the photo…") }
+            } else if captured().is_some() {
+                div { class: "row",
+                    button { r#type: "button", id: "ulangi", class: "secondary",
+                        onclick: move |_| { captured.set(None); result.set(None); }, {t(l, "Ulangi", "Retake")} }
+                    button { r#type: "button", id: "kirim-foto", class: "primary", disabled: result().is_some(),
+                        onclick: move |_| send(), {t(l, "Kirim", "Send")} }
+                }
+            } else {
+                button { r#type: "button", id: "ambil-foto", class: "primary", onclick: capture, "Ambil foto" }
+            }
+        }
+    }
+}
