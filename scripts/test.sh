@@ -18,6 +18,8 @@ cargo fmt --all --check
 
 echo "== cargo clippy --all-targets -D warnings"
 cargo clippy --workspace --all-targets --locked -- -D warnings
+# The browser renderer of the app (feature `web`) is not a default feature: lint it too.
+cargo clippy -p ikd --features web --all-targets --locked -- -D warnings
 
 echo "== tests"
 if cargo nextest --version >/dev/null 2>&1; then

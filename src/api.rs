@@ -206,15 +206,7 @@ impl ApiClient {
             setup_token: &'a str,
             pin: &'a str,
         }
-        self.post(
-            "/pin",
-            &Body {
-                setup_token,
-                pin,
-            },
-            None,
-        )
-        .await
+        self.post("/pin", &Body { setup_token, pin }, None).await
     }
 
     pub async fn challenge(&self) -> ApiResult<LoginChallenge> {

@@ -9,7 +9,9 @@ fn main() -> anyhow::Result<()> {
         Some(d) => std::path::PathBuf::from(d),
         None => std::env::var_os("XDG_DATA_HOME")
             .map(std::path::PathBuf::from)
-            .or_else(|| std::env::var_os("HOME").map(|h| std::path::Path::new(&h).join(".local/share")))
+            .or_else(|| {
+                std::env::var_os("HOME").map(|h| std::path::Path::new(&h).join(".local/share"))
+            })
             .unwrap_or_else(|| std::path::PathBuf::from("."))
             .join("ikd"),
     };
@@ -44,7 +46,8 @@ fn launch(config: ikd::AppConfig) {
 fn launch(config: ikd::AppConfig) {
     // Camera and internet permissions, and the FLAG_SECURE note for the identity screens,
     // are in android/AndroidManifest.xml and ios/Info.plist.
-    let cfg = dioxus::mobile::Config::new().with_custom_head(format!("<style>{}</style>", ikd::STYLE));
+    let cfg =
+        dioxus::mobile::Config::new().with_custom_head(format!("<style>{}</style>", ikd::STYLE));
     dioxus::LaunchBuilder::mobile()
         .with_cfg(cfg)
         .with_context(config)
@@ -53,5 +56,7 @@ fn launch(config: ikd::AppConfig) {
 
 #[cfg(not(any(feature = "desktop", feature = "mobile")))]
 fn launch(_: ikd::AppConfig) {
-    eprintln!("built without a renderer: enable `desktop` or `mobile`, or run the browser renderer (ikd-web)");
+    eprintln!(
+        "built without a renderer: enable `desktop` or `mobile`, or run the browser renderer (ikd-web)"
+    );
 }

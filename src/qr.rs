@@ -42,7 +42,8 @@ mod tests {
         let side = (width + 2 * quiet) * scale;
         let img = image::GrayImage::from_fn(side as u32, side as u32, |x, y| {
             let (mx, my) = (x as usize / scale, y as usize / scale);
-            let inside = (quiet..quiet + width).contains(&mx) && (quiet..quiet + width).contains(&my);
+            let inside =
+                (quiet..quiet + width).contains(&mx) && (quiet..quiet + width).contains(&my);
             let is_dark = inside && dark[(my - quiet) * width + (mx - quiet)];
             image::Luma([if is_dark { 0 } else { 255 }])
         });

@@ -234,7 +234,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = EncryptedFileStore::open_with_key_file(dir.path()).unwrap();
         store.put("x", b"1").unwrap();
-        for f in [dir.path().join("store.key"), dir.path().join("values/x.sealed")] {
+        for f in [
+            dir.path().join("store.key"),
+            dir.path().join("values/x.sealed"),
+        ] {
             let mode = std::fs::metadata(&f).unwrap().permissions().mode() & 0o777;
             assert_eq!(mode, 0o600, "{f:?}");
         }

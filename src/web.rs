@@ -137,7 +137,11 @@ pub fn router(config: WebConfig) -> Router {
                         Ok(s) => std::sync::Arc::new(s),
                         Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
                     };
-                    let app = AppConfig { api, store, camera: config.camera.clone() };
+                    let app = AppConfig {
+                        api,
+                        store,
+                        camera: config.camera.clone(),
+                    };
                     ws.on_upgrade(move |socket| async move {
                         let _ = pool
                             .launch_virtualdom(axum_socket(socket), move || {

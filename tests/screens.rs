@@ -69,7 +69,10 @@ async fn consent_keeps_lanjut_disabled_until_the_toggle_is_on() {
     let html = render_at("/daftar/persetujuan", offline(), ikd_core::Lang::Id).await;
     assert!(html.contains("Syarat layanan IKD"), "{html}");
     let lanjut = html.split("id=\"lanjut\"").nth(1).unwrap();
-    assert!(lanjut.split('>').next().unwrap().contains("disabled"), "{html}");
+    assert!(
+        lanjut.split('>').next().unwrap().contains("disabled"),
+        "{html}"
+    );
 }
 
 #[tokio::test]

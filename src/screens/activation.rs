@@ -22,18 +22,40 @@ pub fn Activation() -> Element {
     let mut error = use_signal(|| None::<ClientError>);
     let mut captcha = use_resource(move || async move { s.api().captcha().await });
 
-    let code_check = (!code().is_empty()).then(|| ActivationCode::parse(code().trim()).map_err(|e| e.message(l).to_owned()));
-    let captcha_now: Option<Captcha> = captcha.read().as_ref().and_then(|r| r.as_ref().ok().cloned());
-    let ready = matches!(code_check, Some(Ok(_))) && answer().trim().len() == 5 && captcha_now.is_some();
+    let code_check = (!code().is_empty())
+        .then(|| ActivationCode::parse(code().trim()).map_err(|e| e.message(l).to_owned()));
+    let captcha_now: Option<Captcha> = captcha
+        .read()
+        .as_ref()
+        .and_then(|r| r.as_ref().ok().cloned());
+    let ready =
+        matches!(code_check, Some(Ok(_))) && answer().trim().len() == 5 && captcha_now.is_some();
 
     let mut submit = move || {
-        let current = captcha.peek().as_ref().and_then(|r| r.as_ref().ok().cloned());
-        let (Some(c), Ok(parsed)) = (current, ActivationCode::parse(code().trim())) else { return };
-        let Some(reg) = s.device.peek().as_ref().and_then(|d| d.registration.clone()) else { return };
+        let current = captcha
+            .peek()
+            .as_ref()
+            .and_then(|r| r.as_ref().ok().cloned());
+        let (Some(c), Ok(parsed)) = (current, ActivationCode::parse(code().trim())) else {
+            return;
+        };
+        let Some(reg) = s
+            .device
+            .peek()
+            .as_ref()
+            .and_then(|d| d.registration.clone())
+        else {
+            return;
+        };
         busy.set(true);
         error.set(None);
         spawn(async move {
-            let req = Activate { registration_id: reg.id, code: parsed, captcha_id: c.captcha_id, captcha_answer: answer().trim().to_owned() };
+            let req = Activate {
+                registration_id: reg.id,
+                code: parsed,
+                captcha_id: c.captcha_id,
+                captcha_answer: answer().trim().to_owned(),
+            };
             let r = s.api().activate(&req).await;
             busy.set(false);
             match r {
@@ -64,7 +86,7 @@ pub fn Activation() -> Element {
                 label { r#for: "captcha", {t(l, "Ketik angka pada gambar", "Type the digits in the picture")} }
                 div { class: "captcha",
                     match &*captcha.read() {
-                        Some(Ok(c)) => rsx! { img { id: "captcha-image", alt: "captcha", src: "data:image/png;base64,{c.image_png}" } },
+                        Some(Ok(c)) => rsx! { img { id: "captcha-image", alt: "captcha", "data-captcha-id": "{c.captcha_id}", src: "data:image/png;base64,{c.image_png}" } },
                         Some(Err(e)) => rsx! { ErrorNote { error: e.clone(), on_retry: move |_| captcha.restart() } },
                         None => rsx! { Progress { label: t(l, "Memuat captcha…", "Loading the captcha…") } },
                     }

@@ -13,7 +13,11 @@ use crate::i18n::t;
 use crate::session::{CONSENT_VERSION, Device, Pending, b64u, use_session};
 
 /// The message for a field as typed so far: nothing while empty.
-fn check<T, E: UserError>(value: &str, parse: fn(&str) -> Result<T, E>, l: Lang) -> Option<Result<T, String>> {
+fn check<T, E: UserError>(
+    value: &str,
+    parse: fn(&str) -> Result<T, E>,
+    l: Lang,
+) -> Option<Result<T, String>> {
     let v = value.trim();
     (!v.is_empty()).then(|| parse(v).map_err(|e| e.message(l).to_owned()))
 }
@@ -32,19 +36,35 @@ pub fn DataEntry() -> Element {
     let nik_ok = check(&nik(), Nik::parse, l);
     let email_ok = check(&email(), Email::parse, l);
     let phone_ok = check(&phone(), PhoneNumber::parse, l);
-    let ready = matches!((&nik_ok, &email_ok, &phone_ok), (Some(Ok(_)), Some(Ok(_)), Some(Ok(_))));
+    let ready = matches!(
+        (&nik_ok, &email_ok, &phone_ok),
+        (Some(Ok(_)), Some(Ok(_)), Some(Ok(_)))
+    );
     let today = time::OffsetDateTime::now_utc().date();
     let nik_info = match &nik_ok {
         Some(Ok(n)) => {
             let born = n.birth_date(today);
-            let place = n.region().map(|r| format!("{}, {}", r.district.name, r.regency.name)).unwrap_or_default();
-            Some(format!("{place} · {:02}-{:02}-{} · {}", born.day(), u8::from(born.month()), born.year(), n.sex().label(l)))
+            let place = n
+                .region()
+                .map(|r| format!("{}, {}", r.district.name, r.regency.name))
+                .unwrap_or_default();
+            Some(format!(
+                "{place} · {:02}-{:02}-{} · {}",
+                born.day(),
+                u8::from(born.month()),
+                born.year(),
+                n.sex().label(l)
+            ))
         }
         _ => None,
     };
 
     let mut submit = move || {
-        let (Ok(n), Ok(e), Ok(p)) = (Nik::parse(nik().trim()), Email::parse(email().trim()), PhoneNumber::parse(phone().trim())) else {
+        let (Ok(n), Ok(e), Ok(p)) = (
+            Nik::parse(nik().trim()),
+            Email::parse(email().trim()),
+            PhoneNumber::parse(phone().trim()),
+        ) else {
             return;
         };
         busy.set(true);
@@ -60,14 +80,25 @@ pub fn DataEntry() -> Element {
                     device_public_key: b64u(key.public().sec1()),
                 };
                 let started = s.api().start_registration(&req).await?;
-                let device = Device::new(n.as_str(), &key, Pending { id: started.registration_id, secret: started.secret, qr: None });
-                s.set_device(Some(device)).map_err(|_| ClientError::Protocol)?;
+                let device = Device::new(
+                    n.as_str(),
+                    &key,
+                    Pending {
+                        id: started.registration_id,
+                        secret: started.secret,
+                        qr: None,
+                    },
+                );
+                s.set_device(Some(device))
+                    .map_err(|_| ClientError::Protocol)?;
                 Ok::<(), ClientError>(())
             }
             .await;
             busy.set(false);
             match result {
-                Ok(()) => { nav.push(Route::Selfie {}); }
+                Ok(()) => {
+                    nav.push(Route::Selfie {});
+                }
                 Err(e) => error.set(Some(e)),
             }
         });

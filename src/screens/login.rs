@@ -35,7 +35,12 @@ pub fn Login() -> Element {
                 signed.extend(from_b64u(&ch.challenge).ok_or(ClientError::Protocol)?);
                 let sig = key.sign(&signed).map_err(|_| ClientError::Protocol)?;
                 let session = api
-                    .login(&LoginBody { nik: &device.nik, pin: &pin.peek(), challenge_id: &ch.challenge_id, device_signature: &b64u(&sig) })
+                    .login(&LoginBody {
+                        nik: &device.nik,
+                        pin: &pin.peek(),
+                        challenge_id: &ch.challenge_id,
+                        device_signature: &b64u(&sig),
+                    })
                     .await?;
                 // The keys the identity QR is sealed to, cached with the credential for offline use.
                 if let Some(cbor) = session.credential.clone() {
@@ -65,7 +70,13 @@ pub fn Login() -> Element {
             sign_in();
         }
     };
-    let nik_masked = s.device.read().as_ref().and_then(|d| ikd_core::Nik::parse(&d.nik).ok()).map(|n| n.masked()).unwrap_or_default();
+    let nik_masked = s
+        .device
+        .read()
+        .as_ref()
+        .and_then(|d| ikd_core::Nik::parse(&d.nik).ok())
+        .map(|n| n.masked())
+        .unwrap_or_default();
     let filled = pin.read().len();
 
     rsx! {

@@ -19,7 +19,11 @@ pub fn OfficerQr() -> Element {
     let nav = use_navigator();
     let mut status = use_signal(|| None::<RegistrationStatus>);
     let mut error = use_signal(|| None::<ClientError>);
-    let pending = s.device.read().as_ref().and_then(|d| d.registration.clone());
+    let pending = s
+        .device
+        .read()
+        .as_ref()
+        .and_then(|d| d.registration.clone());
 
     let poll_for = pending.clone();
     use_future(move || {

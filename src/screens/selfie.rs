@@ -72,7 +72,10 @@ pub fn Selfie() -> Element {
                 Camera::Virtual(_) => cam.virtual_frame(*tick.peek()),
                 Camera::Webview => {
                     let mut ev = document::eval(camera::CAPTURE_JS);
-                    ev.recv::<String>().await.ok().and_then(|u| camera::from_data_url(&u))
+                    ev.recv::<String>()
+                        .await
+                        .ok()
+                        .and_then(|u| camera::from_data_url(&u))
                 }
             };
             match shot {
@@ -86,14 +89,22 @@ pub fn Selfie() -> Element {
     };
     let mut send = move || {
         let Some(bytes) = captured() else { return };
-        let Some(pending) = s.device.peek().as_ref().and_then(|d| d.registration.clone()) else {
+        let Some(pending) = s
+            .device
+            .peek()
+            .as_ref()
+            .and_then(|d| d.registration.clone())
+        else {
             nav.push(Route::DataEntry {});
             return;
         };
         busy.set(true);
         error.set(None);
         spawn(async move {
-            let r = s.api().upload_selfie(&pending.id, &pending.secret, bytes).await;
+            let r = s
+                .api()
+                .upload_selfie(&pending.id, &pending.secret, bytes)
+                .await;
             busy.set(false);
             match r {
                 Ok(res) if res.accepted => {
@@ -112,9 +123,14 @@ pub fn Selfie() -> Element {
     };
 
     let preview = match (captured(), &cam) {
-        (Some(bytes), _) => rsx! { img { id: "selfie-captured", class: "photo", alt: "selfie", src: "{camera::data_url(&bytes)}" } },
+        (Some(bytes), _) => {
+            rsx! { img { id: "selfie-captured", class: "photo", alt: "selfie", src: "{camera::data_url(&bytes)}" } }
+        }
         (None, Camera::Virtual(_)) => {
-            let frame = cam.virtual_frame(tick()).map(|b| camera::data_url(&b)).unwrap_or_default();
+            let frame = cam
+                .virtual_frame(tick())
+                .map(|b| camera::data_url(&b))
+                .unwrap_or_default();
             rsx! { img { id: "camera-live", class: "photo live", alt: "camera", src: "{frame}" } }
         }
         (None, Camera::Webview) => rsx! {

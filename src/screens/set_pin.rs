@@ -19,7 +19,8 @@ pub fn SetPin() -> Element {
     let mut busy = use_signal(|| false);
     let mut error = use_signal(|| None::<ClientError>);
 
-    let pin_check = (pin().len() == 6).then(|| Pin::parse(&pin()).map_err(|e| e.message(l).to_owned()));
+    let pin_check =
+        (pin().len() == 6).then(|| Pin::parse(&pin()).map_err(|e| e.message(l).to_owned()));
     let mismatch = again().len() == 6 && again() != pin();
     let ready = matches!(pin_check, Some(Ok(_))) && again() == pin();
 

@@ -26,7 +26,14 @@ fn when(at: i64) -> String {
     match time::OffsetDateTime::from_unix_timestamp(at) {
         Ok(t) => {
             let t = t.to_offset(wib);
-            format!("{:02}-{:02}-{} {:02}:{:02} WIB", t.day(), u8::from(t.month()), t.year(), t.hour(), t.minute())
+            format!(
+                "{:02}-{:02}-{} {:02}:{:02} WIB",
+                t.day(),
+                u8::from(t.month()),
+                t.year(),
+                t.hour(),
+                t.minute()
+            )
         }
         Err(_) => String::new(),
     }
@@ -45,7 +52,9 @@ pub fn Riwayat() -> Element {
     let body = match &*data.read() {
         None => rsx! { Progress { label: t(l, "Memuat riwayat…", "Loading the activity…") } },
         Some(Err(e)) => rsx! { ErrorNote { error: e.clone(), on_retry: move |_| data.restart() } },
-        Some(Ok(entries)) if entries.is_empty() => rsx! { p { class: "hint", {t(l, "Belum ada aktivitas.", "No activity yet.")} } },
+        Some(Ok(entries)) if entries.is_empty() => {
+            rsx! { p { class: "hint", {t(l, "Belum ada aktivitas.", "No activity yet.")} } }
+        }
         Some(Ok(entries)) => rsx! {
             ul { class: "activity", id: "activity",
                 for (i, a) in entries.iter().enumerate() {

@@ -18,7 +18,9 @@ pub fn KkDigital() -> Element {
         async move { api.kk(&token).await.map(|v| v.kk) }
     });
     let body = match &*data.read() {
-        None => rsx! { Progress { label: t(l, "Memuat Kartu Keluarga…", "Loading the family card…") } },
+        None => {
+            rsx! { Progress { label: t(l, "Memuat Kartu Keluarga…", "Loading the family card…") } }
+        }
         Some(Err(e)) => rsx! { ErrorNote { error: e.clone(), on_retry: move |_| data.restart() } },
         Some(Ok(kk)) => rsx! {
             section { class: "card kk-head", id: "kk-head",

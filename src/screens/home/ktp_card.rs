@@ -28,11 +28,23 @@ pub fn KtpCard() -> Element {
         None => rsx! { Progress { label: t(l, "Memuat KTP-el…", "Loading the KTP-el…") } },
         Some(Err(e)) => rsx! { ErrorNote { error: e.clone(), on_retry: move |_| data.restart() } },
         Some(Ok((k, photo))) => {
-            let nik = if reveal() { k.nik.as_str().to_owned() } else { k.nik.masked() };
-            let photo = photo.as_ref().map(|p| format!("data:image/jpeg;base64,{}", base64::engine::general_purpose::STANDARD.encode(p)));
+            let nik = if reveal() {
+                k.nik.as_str().to_owned()
+            } else {
+                k.nik.masked()
+            };
+            let photo = photo.as_ref().map(|p| {
+                format!(
+                    "data:image/jpeg;base64,{}",
+                    base64::engine::general_purpose::STANDARD.encode(p)
+                )
+            });
             let rows = [
                 ("Nama", k.nama.clone()),
-                ("Tempat/Tgl Lahir", format!("{}, {}", k.tempat_lahir, date(k.tanggal_lahir))),
+                (
+                    "Tempat/Tgl Lahir",
+                    format!("{}, {}", k.tempat_lahir, date(k.tanggal_lahir)),
+                ),
                 ("Jenis Kelamin", k.jenis_kelamin.label(l).to_owned()),
                 ("Gol. Darah", printed(&k.golongan_darah)),
                 ("Alamat", k.alamat.clone()),

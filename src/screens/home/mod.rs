@@ -37,7 +37,11 @@ pub fn HomeLayout() -> Element {
         };
     }
     let tabs = [
-        (Route::KtpDigital {}, "▦", t(l, "KTP Digital", "Digital KTP")),
+        (
+            Route::KtpDigital {},
+            "▦",
+            t(l, "KTP Digital", "Digital KTP"),
+        ),
         (Route::KtpCard {}, "▭", "KTP-el"),
         (Route::KkDigital {}, "⌂", t(l, "KK Digital", "Family card")),
         (Route::Dokumen {}, "❏", t(l, "Dokumen", "Documents")),

@@ -23,7 +23,8 @@ pub fn Pengaturan() -> Element {
     let mut error = use_signal(|| None::<ClientError>);
     let token = (s.token)().unwrap_or_default();
 
-    let new_check = (new_pin().len() == 6).then(|| Pin::parse(&new_pin()).map_err(|e| e.message(l).to_owned()));
+    let new_check =
+        (new_pin().len() == 6).then(|| Pin::parse(&new_pin()).map_err(|e| e.message(l).to_owned()));
     let can_change = old_pin().len() == 6 && matches!(new_check, Some(Ok(_)));
 
     let token_c = token.clone();
@@ -33,13 +34,26 @@ pub fn Pengaturan() -> Element {
         error.set(None);
         done.set(None);
         spawn(async move {
-            let r = s.api().change_pin(&token, &ChangePinBody { old_pin: &old_pin(), new_pin: &new_pin() }).await;
+            let r = s
+                .api()
+                .change_pin(
+                    &token,
+                    &ChangePinBody {
+                        old_pin: &old_pin(),
+                        new_pin: &new_pin(),
+                    },
+                )
+                .await;
             busy.set(false);
             match r {
                 Ok(()) => {
                     old_pin.set(String::new());
                     new_pin.set(String::new());
-                    done.set(Some(t(s.lang(), "PIN telah diubah.", "The PIN has been changed.")));
+                    done.set(Some(t(
+                        s.lang(),
+                        "PIN telah diubah.",
+                        "The PIN has been changed.",
+                    )));
                 }
                 Err(e) => error.set(Some(e)),
             }
