@@ -5,7 +5,6 @@ use dioxus::prelude::*;
 use ikd_core::Lang;
 use ikd_core::api::ActivityKind;
 
-use crate::components::{ErrorNote, Progress};
 use crate::i18n::t;
 use crate::session::use_session;
 
@@ -43,15 +42,13 @@ fn when(at: i64) -> String {
 pub fn Riwayat() -> Element {
     let s = use_session();
     let l = s.lang();
-    let token = (s.token)().unwrap_or_default();
-    let api = s.api();
-    let mut data = use_resource(move || {
-        let (api, token) = (api.clone(), token.clone());
-        async move { api.activity(&token).await.map(|v| v.entries) }
-    });
+    let mut data =
+        super::use_my(|api, token| async move { api.activity(&token).await.map(|v| v.entries) });
     let body = match &*data.read() {
-        None => rsx! { Progress { label: t(l, "Memuat riwayat…", "Loading the activity…") } },
-        Some(Err(e)) => rsx! { ErrorNote { error: e.clone(), on_retry: move |_| data.restart() } },
+        None | Some(Err(_)) => {
+            super::waiting(data, t(l, "Memuat riwayat…", "Loading the activity…"))
+                .unwrap_or_else(|| rsx! {})
+        }
         Some(Ok(entries)) if entries.is_empty() => {
             rsx! { p { class: "hint", {t(l, "Belum ada aktivitas.", "No activity yet.")} } }
         }

@@ -3,7 +3,6 @@
 use dioxus::prelude::*;
 
 use super::date;
-use crate::components::{ErrorNote, Progress};
 use crate::i18n::t;
 use crate::session::use_session;
 
@@ -11,16 +10,12 @@ use crate::session::use_session;
 pub fn Dokumen() -> Element {
     let s = use_session();
     let l = s.lang();
-    let token = (s.token)().unwrap_or_default();
-    let api = s.api();
     let mut open = use_signal(|| None::<usize>);
-    let mut data = use_resource(move || {
-        let (api, token) = (api.clone(), token.clone());
-        async move { api.documents(&token).await.map(|v| v.documents) }
-    });
+    let data =
+        super::use_my(|api, token| async move { api.documents(&token).await.map(|v| v.documents) });
     let body = match &*data.read() {
-        None => rsx! { Progress { label: t(l, "Memuat dokumen…", "Loading documents…") } },
-        Some(Err(e)) => rsx! { ErrorNote { error: e.clone(), on_retry: move |_| data.restart() } },
+        None | Some(Err(_)) => super::waiting(data, t(l, "Memuat dokumen…", "Loading documents…"))
+            .unwrap_or_else(|| rsx! {}),
         Some(Ok(docs)) if docs.is_empty() => rsx! {
             p { class: "hint", id: "no-documents", {t(l, "Belum ada dokumen yang terhubung dengan NIK Anda.", "No documents are linked to your NIK yet.")} }
         },

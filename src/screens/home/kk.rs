@@ -3,7 +3,6 @@
 use dioxus::prelude::*;
 
 use super::{date, printed};
-use crate::components::{ErrorNote, Progress};
 use crate::i18n::t;
 use crate::session::use_session;
 
@@ -11,17 +10,13 @@ use crate::session::use_session;
 pub fn KkDigital() -> Element {
     let s = use_session();
     let l = s.lang();
-    let token = (s.token)().unwrap_or_default();
-    let api = s.api();
-    let mut data = use_resource(move || {
-        let (api, token) = (api.clone(), token.clone());
-        async move { api.kk(&token).await.map(|v| v.kk) }
-    });
+    let data = super::use_my(|api, token| async move { api.kk(&token).await.map(|v| v.kk) });
     let body = match &*data.read() {
-        None => {
-            rsx! { Progress { label: t(l, "Memuat Kartu Keluarga…", "Loading the family card…") } }
-        }
-        Some(Err(e)) => rsx! { ErrorNote { error: e.clone(), on_retry: move |_| data.restart() } },
+        None | Some(Err(_)) => super::waiting(
+            data,
+            t(l, "Memuat Kartu Keluarga…", "Loading the family card…"),
+        )
+        .unwrap_or_else(|| rsx! {}),
         Some(Ok(kk)) => rsx! {
             section { class: "card kk-head", id: "kk-head",
                 h3 { "KARTU KELUARGA" }

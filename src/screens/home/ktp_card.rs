@@ -5,7 +5,6 @@ use base64::Engine as _;
 use dioxus::prelude::*;
 
 use super::{date, printed};
-use crate::components::{ErrorNote, Progress};
 use crate::i18n::t;
 use crate::session::use_session;
 
@@ -14,19 +13,14 @@ pub fn KtpCard() -> Element {
     let s = use_session();
     let l = s.lang();
     let mut reveal = use_signal(|| false);
-    let token = (s.token)().unwrap_or_default();
-    let api = s.api();
-    let mut data = use_resource(move || {
-        let (api, token) = (api.clone(), token.clone());
-        async move {
-            let ktp = api.ktp(&token).await?.ktp;
-            let photo = api.photo(&token).await.ok();
-            Ok::<_, crate::api::ClientError>((ktp, photo))
-        }
+    let data = super::use_my(|api, token| async move {
+        let ktp = api.ktp(&token).await?.ktp;
+        let photo = api.photo(&token).await.ok();
+        Ok::<_, crate::api::ClientError>((ktp, photo))
     });
     let body = match &*data.read() {
-        None => rsx! { Progress { label: t(l, "Memuat KTP-el…", "Loading the KTP-el…") } },
-        Some(Err(e)) => rsx! { ErrorNote { error: e.clone(), on_retry: move |_| data.restart() } },
+        None | Some(Err(_)) => super::waiting(data, t(l, "Memuat KTP-el…", "Loading the KTP-el…"))
+            .unwrap_or_else(|| rsx! {}),
         Some(Ok((k, photo))) => {
             let nik = if reveal() {
                 k.nik.as_str().to_owned()

@@ -15,10 +15,14 @@ pub use ktp_card::KtpCard;
 pub use ktp_qr::KtpDigital;
 pub use settings::Pengaturan;
 
+use std::future::Future;
+
 use dioxus::prelude::*;
 use serde::Serialize;
 
 use crate::Route;
+use crate::api::{ApiClient, ApiResult};
+use crate::components::{ErrorNote, Progress};
 use crate::i18n::t;
 use crate::session::use_session;
 
@@ -60,6 +64,26 @@ pub fn HomeLayout() -> Element {
                 }
             }
         }
+    }
+}
+
+/// The signed-in citizen's data, fetched with the session token (again on `restart`).
+pub fn use_my<T: 'static, F: Future<Output = ApiResult<T>> + 'static>(
+    fetch: impl Fn(ApiClient, String) -> F + 'static,
+) -> Resource<ApiResult<T>> {
+    let s = use_session();
+    use_resource(move || fetch(s.api(), (s.token)().unwrap_or_default()))
+}
+
+/// While `data` loads, a progress line saying what; when it failed, the error with a retry.
+pub fn waiting<T: 'static>(mut data: Resource<ApiResult<T>>, what: &str) -> Option<Element> {
+    match &*data.read() {
+        None => Some(rsx! { Progress { label: what.to_owned() } }),
+        Some(Err(e)) => {
+            let error = e.clone();
+            Some(rsx! { ErrorNote { error, on_retry: move |_| data.restart() } })
+        }
+        Some(Ok(_)) => None,
     }
 }
 
