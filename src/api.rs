@@ -114,33 +114,37 @@ impl ApiClient {
         format!("{}/api/v1{path}", self.base)
     }
 
-    async fn send<T: DeserializeOwned>(&self, req: reqwest::RequestBuilder) -> ApiResult<T> {
+    /// Sends `req` in the citizen's language; the body of a success, or the service's
+    /// refusal.
+    async fn send_raw(&self, req: reqwest::RequestBuilder) -> ApiResult<Vec<u8>> {
+        fn network(e: reqwest::Error) -> ClientError {
+            ClientError::Network(e.without_url().to_string())
+        }
+        let tag = match self.lang {
+            Lang::Id => "id",
+            Lang::En => "en",
+        };
         let res = req
-            .header(
-                "accept-language",
-                match self.lang {
-                    Lang::Id => "id",
-                    Lang::En => "en",
-                },
-            )
+            .header("accept-language", tag)
             .send()
             .await
-            .map_err(|e| ClientError::Network(e.without_url().to_string()))?;
+            .map_err(network)?;
         let status = res.status();
-        let bytes = res
-            .bytes()
-            .await
-            .map_err(|e| ClientError::Network(e.without_url().to_string()))?;
+        let bytes = res.bytes().await.map_err(network)?;
         if status.is_success() {
-            // 204 answers carry no body: `()` reads from `null`.
-            let bytes: &[u8] = if bytes.is_empty() { b"null" } else { &bytes };
-            serde_json::from_slice(bytes).map_err(|_| ClientError::Protocol)
-        } else {
-            match serde_json::from_slice::<ApiError>(&bytes) {
-                Ok(e) => Err(ClientError::Refused(e.error)),
-                Err(_) => Err(ClientError::Protocol),
-            }
+            return Ok(bytes.to_vec());
         }
+        match serde_json::from_slice::<ApiError>(&bytes) {
+            Ok(e) => Err(ClientError::Refused(e.error)),
+            Err(_) => Err(ClientError::Protocol),
+        }
+    }
+
+    async fn send<T: DeserializeOwned>(&self, req: reqwest::RequestBuilder) -> ApiResult<T> {
+        let bytes = self.send_raw(req).await?;
+        // 204 answers carry no body: `()` reads from `null`.
+        let bytes: &[u8] = if bytes.is_empty() { b"null" } else { &bytes };
+        serde_json::from_slice(bytes).map_err(|_| ClientError::Protocol)
     }
 
     async fn post<B: Serialize, T: DeserializeOwned>(
@@ -237,21 +241,8 @@ impl ApiClient {
     }
 
     pub async fn photo(&self, token: &str) -> ApiResult<Vec<u8>> {
-        let res = self
-            .http
-            .get(self.url("/me/photo"))
-            .bearer_auth(token)
-            .send()
+        self.send_raw(self.http.get(self.url("/me/photo")).bearer_auth(token))
             .await
-            .map_err(|e| ClientError::Network(e.without_url().to_string()))?;
-        if !res.status().is_success() {
-            return Err(ClientError::Protocol);
-        }
-        Ok(res
-            .bytes()
-            .await
-            .map_err(|e| ClientError::Network(e.without_url().to_string()))?
-            .to_vec())
     }
 
     pub async fn kk(&self, token: &str) -> ApiResult<KkView> {

@@ -2,6 +2,7 @@
 //! its states (empty, error, success), with the app's real session over a memory store.
 #![allow(clippy::unwrap_used)] // test helpers: a failure is a test failure
 
+use std::rc::Rc;
 use std::sync::Arc;
 
 use dioxus::prelude::*;
@@ -45,8 +46,6 @@ async fn render_at(path: &str, config: AppConfig, lang: ikd_core::Lang) -> Strin
     }
     dioxus_ssr::render(&dom)
 }
-
-use std::rc::Rc;
 
 #[tokio::test]
 async fn welcome_speaks_bahasa_indonesia_by_default_and_offers_daftar() {

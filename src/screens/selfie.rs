@@ -26,6 +26,8 @@ pub fn Selfie() -> Element {
     let mut busy = use_signal(|| false);
     let mut result = use_signal(|| None::<SelfieResult>);
     let mut error = use_signal(|| None::<ClientError>);
+    // The picture as a data URL, encoded once per capture rather than at every render.
+    let captured_url = use_memo(move || captured.read().as_deref().map(camera::data_url));
 
     // The virtual camera's live picture: its frames in turn.
     use_future(move || async move {
@@ -122,9 +124,9 @@ pub fn Selfie() -> Element {
         });
     };
 
-    let preview = match (captured(), &cam) {
-        (Some(bytes), _) => {
-            rsx! { img { id: "selfie-captured", class: "photo", alt: "selfie", src: "{camera::data_url(&bytes)}" } }
+    let preview = match (captured_url(), &cam) {
+        (Some(url), _) => {
+            rsx! { img { id: "selfie-captured", class: "photo", alt: "selfie", src: "{url}" } }
         }
         (None, Camera::Virtual(_)) => {
             let frame = cam
@@ -173,7 +175,7 @@ pub fn Selfie() -> Element {
             }
             if busy() {
                 Progress { label: t(l, "Memeriksa foto…", "Checking the photo…") }
-            } else if captured().is_some() {
+            } else if captured.read().is_some() {
                 div { class: "row",
                     button { r#type: "button", id: "ulangi", class: "secondary",
                         onclick: move |_| { captured.set(None); result.set(None); }, {t(l, "Ulangi", "Retake")} }

@@ -1,9 +1,8 @@
 //! `GET /api/openapi.json`: the OpenAPI 3.1 document of every route, generated from the
 //! handlers' `#[utoipa::path]` attributes and the ikd-core types' schemas.
 
-use std::sync::Arc;
-
 use axum::Router;
+use axum::body::Bytes;
 use axum::http::header;
 use axum::routing::get;
 use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, Schema, SchemaFormat, Type};
@@ -98,23 +97,16 @@ pub fn router(doc: &OpenApi) -> Router<AppState> {
                     ),
             ),
     );
-    let json: Arc<str> = match doc.to_json() {
-        Ok(j) => j.into(),
-        Err(e) => {
-            tracing::error!(error = %e, "OpenAPI document not rendered");
-            Arc::from("{}")
-        }
-    };
+    let json = Bytes::from(doc.to_json().unwrap_or_else(|e| {
+        tracing::error!(error = %e, "OpenAPI document not rendered");
+        "{}".to_owned()
+    }));
+    // `Bytes` clones by reference count: no copy of the document per request.
     Router::new().route(
         PATH,
         get(move || {
             let json = json.clone();
-            async move {
-                (
-                    [(header::CONTENT_TYPE, "application/json")],
-                    json.to_string(),
-                )
-            }
+            async move { ([(header::CONTENT_TYPE, "application/json")], json) }
         }),
     )
 }

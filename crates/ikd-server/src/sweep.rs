@@ -59,20 +59,19 @@ pub async fn sweep(db: &Db, at: i64) -> Result<Swept> {
         registrations: 0,
     };
     // The code row references the registration: both go in one transaction.
+    const STALE: &str = "state <> 'activated' AND expires_at < $1";
     let mut tx = db.pool.begin().await?;
-    let stale = "SELECT id FROM registrations WHERE state <> 'activated' AND expires_at < $1";
     sqlx::query(&format!(
-        "DELETE FROM activation_codes WHERE registration_id IN ({stale})"
+        "DELETE FROM activation_codes WHERE registration_id IN (SELECT id FROM registrations WHERE {STALE})"
     ))
     .bind(at - REGISTRATION_GRACE)
     .execute(&mut *tx)
     .await?;
-    swept.registrations =
-        sqlx::query("DELETE FROM registrations WHERE state <> 'activated' AND expires_at < $1")
-            .bind(at - REGISTRATION_GRACE)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
+    swept.registrations = sqlx::query(&format!("DELETE FROM registrations WHERE {STALE}"))
+        .bind(at - REGISTRATION_GRACE)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
     tx.commit().await?;
     Ok(swept)
 }

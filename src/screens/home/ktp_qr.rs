@@ -41,11 +41,15 @@ pub fn KtpDigital() -> Element {
         present(&cred, &key, profile(), verifier, unix_now()).ok()
     });
     let left = ROTATE_SECS - now() % ROTATE_SECS;
-    let expired = credential
-        .read()
-        .as_ref()
-        .and_then(|c| c.credential())
-        .is_none_or(|c| c.valid_until() < now());
+    // Decoded once per credential, not at every tick of the clock.
+    let valid_until = use_memo(move || {
+        credential
+            .read()
+            .as_ref()
+            .and_then(|c| c.credential())
+            .map(|c| c.valid_until())
+    });
+    let expired = valid_until().is_none_or(|until| until < now());
 
     rsx! {
         main { class: "screen tab-screen",

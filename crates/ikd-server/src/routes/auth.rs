@@ -191,8 +191,9 @@ async fn login(
     .await?;
     activity(&mut *tx, &nik, "login", None).await?;
     tx.commit().await?;
-    // A fresh credential at every login: the app presents QRs offline from it.
-    let credential = super::verify::issue(&state, &req.nik).await?;
+    // A fresh credential at every login: the app presents QRs offline from it. The device
+    // key was read and checked above; no second read.
+    let credential = super::verify::issue_for(&state, &req.nik, &key).await?;
     Ok(Json(Session {
         token,
         expires_at,

@@ -50,6 +50,15 @@ pub async fn issue(state: &AppState, nik: &Nik) -> Result<String> {
         .and_then(|r| r.get::<Option<Vec<u8>>, _>(0))
         .ok_or(Error::NotActivated)?;
     let device = ikd_core::crypto::EcdsaPublicKey::from_sec1(&device).map_err(Error::internal)?;
+    issue_for(state, nik, &device).await
+}
+
+/// [`issue`] for a caller that has just read the account's device key (login).
+pub async fn issue_for(
+    state: &AppState,
+    nik: &Nik,
+    device: &ikd_core::crypto::EcdsaPublicKey,
+) -> Result<String> {
     let resident = registry::find(&state.db, nik)
         .await?
         .ok_or(Error::NotFound)?;
@@ -57,7 +66,7 @@ pub async fn issue(state: &AppState, nik: &Nik) -> Result<String> {
     let at = now();
     let today = time::OffsetDateTime::now_utc().date();
     let claims = claims_from_ktp(&resident.ktp, &sha256(&photo), today);
-    let cred = Credential::issue(&state.issuer, &device, &claims, at, CREDENTIAL_SECS)
+    let cred = Credential::issue(&state.issuer, device, &claims, at, CREDENTIAL_SECS)
         .map_err(Error::internal)?;
     let id: String = cred
         .mso()
