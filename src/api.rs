@@ -5,8 +5,9 @@ use std::time::Duration;
 
 use ikd_core::api::{
     Activate, Activated, ActivityLog, ApiError, Captcha, CredentialView, Documents, KkView,
-    KtpView, LoginChallenge, RegistrationStarted, RegistrationStatus, SelfieResult, Session,
-    StartRegistration,
+    KtpView, LoginChallenge, OfficerDecision, OfficerLogin, OfficerSession, RegistrationReview,
+    RegistrationStarted, RegistrationStatus, ScanRegistration, SelfieResult, Session,
+    StartRegistration, VerifyQr, VerifyResult,
 };
 use ikd_core::crypto::KeySet;
 use ikd_core::{ErrorBody, Lang};
@@ -264,6 +265,45 @@ impl ApiClient {
     pub async fn keys(&self) -> ApiResult<KeySet> {
         let req = self.http.get(format!("{}/.well-known/ikd-keys", self.base));
         self.send(req).await
+    }
+
+    // The officer's console.
+
+    pub async fn officer_login(&self, req: &OfficerLogin) -> ApiResult<OfficerSession> {
+        self.post("/officer/login", req, None).await
+    }
+
+    pub async fn officer_logout(&self, token: &str) -> ApiResult<()> {
+        self.post("/officer/logout", &serde_json::json!({}), Some(token))
+            .await
+    }
+
+    /// The registration behind a scanned `IKDREG1:` QR, for review.
+    pub async fn scan_registration(&self, token: &str, qr: &str) -> ApiResult<RegistrationReview> {
+        let body = ScanRegistration { qr: qr.to_owned() };
+        self.post("/officer/scan", &body, Some(token)).await
+    }
+
+    pub async fn decide(&self, token: &str, req: &OfficerDecision) -> ApiResult<()> {
+        self.post("/officer/decision", req, Some(token)).await
+    }
+
+    /// Lifts a citizen's PIN lock (the officer has checked the person's identity).
+    pub async fn reset_pin(&self, token: &str, nik: &ikd_core::Nik) -> ApiResult<()> {
+        let path = format!("/officer/accounts/{}/reset-pin", nik.as_str());
+        self.post(&path, &serde_json::json!({}), Some(token)).await
+    }
+
+    /// Releases a citizen's device at the counter (a lost or broken phone).
+    pub async fn officer_release_device(&self, token: &str, nik: &ikd_core::Nik) -> ApiResult<()> {
+        let path = format!("/officer/accounts/{}/release-device", nik.as_str());
+        self.post(&path, &serde_json::json!({}), Some(token)).await
+    }
+
+    /// Online verification of an identity QR (`IKD1:`).
+    pub async fn verify(&self, token: &str, qr: &str) -> ApiResult<VerifyResult> {
+        let body = VerifyQr { qr: qr.to_owned() };
+        self.post("/verify", &body, Some(token)).await
     }
 }
 

@@ -18,7 +18,12 @@ pub enum Camera {
 impl Camera {
     /// From `IKD_CAMERA` (`virtual:FILE[,FILE…]`); the webview's camera otherwise.
     pub fn from_env() -> Self {
-        std::env::var("IKD_CAMERA")
+        Self::from_var("IKD_CAMERA")
+    }
+
+    /// From the named variable (`IKD_OFFICER_CAMERA` for the counter's scanner).
+    pub fn from_var(name: &str) -> Self {
+        std::env::var(name)
             .ok()
             .and_then(|v| Self::parse(&v))
             .unwrap_or(Camera::Webview)
@@ -65,21 +70,31 @@ pub fn from_data_url(url: &str) -> Option<Vec<u8>> {
     base64::engine::general_purpose::STANDARD.decode(body).ok()
 }
 
-/// Starts the webview camera in the `<video id="camera-video">` element; sends back `"ok"` or
-/// the browser's error name (`NotAllowedError`, `NotFoundError`…).
-pub const START_JS: &str = r#"
-(async () => {
-  try {
+/// Starts the webview camera in the `<video id="camera-video">` element, facing `user` (the
+/// selfie) or `environment` (the counter's scanner); sends back `"ok"` or the browser's error
+/// name (`NotAllowedError`, `NotFoundError`…).
+pub fn start_js(facing: &str) -> String {
+    let facing = if facing == "environment" {
+        "environment"
+    } else {
+        "user"
+    };
+    format!(
+        r#"
+(async () => {{
+  try {{
     const v = document.getElementById('camera-video');
-    if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) { dioxus.send('NotSupportedError'); return; }
-    const s = await navigator.mediaDevices.getUserMedia({ video: { facingMode: 'user', width: { ideal: 1280 }, height: { ideal: 960 } }, audio: false });
+    if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {{ dioxus.send('NotSupportedError'); return; }}
+    const s = await navigator.mediaDevices.getUserMedia({{ video: {{ facingMode: '{facing}', width: {{ ideal: 1280 }}, height: {{ ideal: 960 }} }}, audio: false }});
     window.__ikdStream = s;
     v.srcObject = s;
     await v.play();
     dioxus.send('ok');
-  } catch (e) { dioxus.send(e && e.name ? e.name : 'Error'); }
-})();
-"#;
+  }} catch (e) {{ dioxus.send(e && e.name ? e.name : 'Error'); }}
+}})();
+"#
+    )
+}
 
 /// Takes the current picture of the webview camera as a JPEG data URL (empty on failure).
 pub const CAPTURE_JS: &str = r#"

@@ -2,7 +2,8 @@
 //!
 //! `IKD_API` names the service (default `http://127.0.0.1:8080`), `IKD_APP_DIR` the folder of
 //! the sealed store (default `$XDG_DATA_HOME/ikd` or `~/.local/share/ikd`), `IKD_CAMERA` a
-//! virtual camera (`virtual:FILE[,FILE…]`).
+//! virtual camera (`virtual:FILE[,FILE…]`). `IKD_CONSOLE=petugas` opens the officer's console
+//! instead (a counter PC), with `IKD_OFFICER_CAMERA` for its scanner.
 
 fn main() -> anyhow::Result<()> {
     let dir = match std::env::var_os("IKD_APP_DIR") {
@@ -17,8 +18,17 @@ fn main() -> anyhow::Result<()> {
     };
     let store = ikd::store::EncryptedFileStore::open_with_key_file(&dir)?;
     let api = std::env::var("IKD_API").unwrap_or_else(|_| "http://127.0.0.1:8080".into());
+    let api = ikd::api::ApiClient::new(&api);
+    // The officer's console on a counter PC: `IKD_CONSOLE=petugas`.
+    if std::env::var("IKD_CONSOLE").as_deref() == Ok("petugas") {
+        launch_console(ikd::officer::OfficerConfig {
+            api,
+            camera: ikd::camera::Camera::from_var("IKD_OFFICER_CAMERA"),
+        });
+        return Ok(());
+    }
     let config = ikd::AppConfig {
-        api: ikd::api::ApiClient::new(&api),
+        api,
         store: std::sync::Arc::new(store),
         camera: ikd::camera::Camera::from_env(),
     };
@@ -40,6 +50,27 @@ fn launch(config: ikd::AppConfig) {
         .with_cfg(cfg)
         .with_context(config)
         .launch(ikd::App);
+}
+
+#[cfg(feature = "desktop")]
+fn launch_console(config: ikd::officer::OfficerConfig) {
+    use dioxus::desktop::{Config, LogicalSize, WindowBuilder};
+    let window = WindowBuilder::new()
+        .with_title("IKD — Konsol Petugas")
+        .with_inner_size(LogicalSize::new(1024.0, 800.0));
+    let cfg = Config::new()
+        .with_window(window)
+        .with_menu(None)
+        .with_custom_head(format!("<style>{}</style>", ikd::STYLE));
+    dioxus::LaunchBuilder::desktop()
+        .with_cfg(cfg)
+        .with_context(config)
+        .launch(ikd::officer::OfficerApp);
+}
+
+#[cfg(not(feature = "desktop"))]
+fn launch_console(_: ikd::officer::OfficerConfig) {
+    eprintln!("the officer's console runs on desktop or in the browser renderer (ikd-web)");
 }
 
 #[cfg(all(feature = "mobile", not(feature = "desktop")))]

@@ -31,6 +31,79 @@ pub fn modules(text: &str) -> Option<(usize, Vec<bool>)> {
     Some((code.width(), dark))
 }
 
+/// Largest picture the officer's scanner accepts (an upload or a camera frame).
+pub const MAX_SCAN_BYTES: usize = 8 * 1024 * 1024;
+/// Pictures are scaled down to this many pixels on the long side before detection: a
+/// phone photo of a screen keeps its modules several pixels wide, and rqrr stays fast.
+const SCAN_SIDE: u32 = 1600;
+
+/// Why a picture gave no QR text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum ScanError {
+    #[error("SCAN_TOO_LARGE")]
+    TooLarge,
+    #[error("SCAN_NOT_AN_IMAGE")]
+    NotAnImage,
+    #[error("SCAN_NO_QR")]
+    NoQr,
+}
+
+impl ScanError {
+    pub fn code(self) -> &'static str {
+        match self {
+            ScanError::TooLarge => "SCAN_TOO_LARGE",
+            ScanError::NotAnImage => "SCAN_NOT_AN_IMAGE",
+            ScanError::NoQr => "SCAN_NO_QR",
+        }
+    }
+
+    pub fn message(self, lang: ikd_core::Lang) -> &'static str {
+        let (id, en) = match self {
+            ScanError::TooLarge => (
+                "Gambar terlalu besar (maksimal 8 MB). Potong gambar di sekitar kode QR lalu coba lagi.",
+                "The picture is too large (8 MB at most). Crop it around the QR code and try again.",
+            ),
+            ScanError::NotAnImage => (
+                "Berkas ini bukan gambar JPEG atau PNG. Pilih tangkapan layar atau foto kode QR.",
+                "This file is not a JPEG or PNG picture. Choose a screenshot or photo of the QR code.",
+            ),
+            ScanError::NoQr => (
+                "Tidak ada kode QR yang terbaca di gambar ini. Pastikan seluruh kode QR terlihat jelas, lalu coba lagi.",
+                "No QR code could be read in this picture. Make sure the whole QR code is sharp and visible, then try again.",
+            ),
+        };
+        crate::i18n::t(lang, id, en)
+    }
+}
+
+/// The text of the first QR code found in a JPEG or PNG picture.
+pub fn decode_image(bytes: &[u8]) -> Result<String, ScanError> {
+    if bytes.len() > MAX_SCAN_BYTES {
+        return Err(ScanError::TooLarge);
+    }
+    let mut reader = image::ImageReader::new(std::io::Cursor::new(bytes))
+        .with_guessed_format()
+        .map_err(|_| ScanError::NotAnImage)?;
+    // A small file can still claim a huge canvas: bound the decoded size too.
+    let mut limits = image::Limits::default();
+    limits.max_image_width = Some(8192);
+    limits.max_image_height = Some(8192);
+    limits.max_alloc = Some(256 * 1024 * 1024);
+    reader.limits(limits);
+    let picture = reader.decode().map_err(|_| ScanError::NotAnImage)?;
+    let picture = if picture.width().max(picture.height()) > SCAN_SIDE {
+        picture.resize(SCAN_SIDE, SCAN_SIDE, image::imageops::FilterType::Triangle)
+    } else {
+        picture
+    };
+    let mut prepared = rqrr::PreparedImage::prepare(picture.to_luma8());
+    prepared
+        .detect_grids()
+        .into_iter()
+        .find_map(|g| g.decode().ok().map(|(_, text)| text))
+        .ok_or(ScanError::NoQr)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -47,10 +120,31 @@ mod tests {
             let is_dark = inside && dark[(my - quiet) * width + (mx - quiet)];
             image::Luma([if is_dark { 0 } else { 255 }])
         });
-        let mut prepared = rqrr::PreparedImage::prepare(img);
-        let grids = prepared.detect_grids();
-        assert_eq!(grids.len(), 1);
-        grids[0].decode().unwrap().1
+        let mut png = Vec::new();
+        img.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+            .unwrap();
+        decode_image(&png).unwrap()
+    }
+
+    #[test]
+    fn pictures_without_a_qr_or_that_are_not_pictures_are_refused_with_a_reason() {
+        assert_eq!(decode_image(b"not a picture"), Err(ScanError::NotAnImage));
+        let blank = image::GrayImage::from_pixel(200, 200, image::Luma([255]));
+        let mut png = Vec::new();
+        blank
+            .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+            .unwrap();
+        assert_eq!(decode_image(&png), Err(ScanError::NoQr));
+        let face = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../shared/data/faces/one-face-astronaut.jpg"
+        ))
+        .unwrap();
+        assert_eq!(decode_image(&face), Err(ScanError::NoQr));
+        assert_eq!(
+            decode_image(&vec![0u8; MAX_SCAN_BYTES + 1]),
+            Err(ScanError::TooLarge)
+        );
     }
 
     #[test]

@@ -16,6 +16,7 @@ use zeroize::Zeroizing;
 
 use crate::api::ApiClient;
 use crate::camera::Camera;
+use crate::officer::OfficerConfig;
 use crate::session::{AppConfig, b64u, from_b64u};
 use crate::store::EncryptedFileStore;
 
@@ -30,6 +31,8 @@ pub struct WebConfig {
     pub data_dir: PathBuf,
     /// The camera the citizen's screens use (the browser's own, or a virtual one).
     pub camera: Camera,
+    /// The camera of the officer's scanner (the browser's own, or a virtual one).
+    pub officer_camera: Camera,
 }
 
 /// A browser's device: 16 bytes of id and 32 bytes of store key, in one cookie.
@@ -107,12 +110,43 @@ fn same_origin(h: &HeaderMap) -> bool {
     }
 }
 
-/// The routes of the browser renderer: the citizen app at `/` (every app path serves the
-/// same page, so a reload on `/beranda` works).
+/// The officer's console page (no device cookie: an officer's session is memory only).
+async fn console_index() -> Html<String> {
+    Html(page("IKD — Konsol Petugas", "/petugas/ws"))
+}
+
+/// The routes of the browser renderer: the citizen app at `/` and the officer's console at
+/// `/petugas` (every app path serves its page, so a reload on `/beranda` works).
 pub fn router(config: WebConfig) -> Router {
     let pool = LiveViewPool::new();
     let api = ApiClient::new(&config.api);
+    let console = OfficerConfig {
+        api: api.clone(),
+        camera: config.officer_camera.clone(),
+    };
+    let console_pool = pool.clone();
     Router::new()
+        .route("/petugas", get(console_index))
+        .route("/petugas/{*rest}", get(console_index))
+        .route(
+            "/petugas/ws",
+            get(move |ws: WebSocketUpgrade, headers: HeaderMap| {
+                let (pool, console) = (console_pool.clone(), console.clone());
+                async move {
+                    if !same_origin(&headers) {
+                        return StatusCode::FORBIDDEN.into_response();
+                    }
+                    ws.on_upgrade(move |socket| async move {
+                        let _ = pool
+                            .launch_virtualdom(axum_socket(socket), move || {
+                                VirtualDom::new(crate::officer::OfficerApp)
+                                    .with_root_context(console)
+                            })
+                            .await;
+                    })
+                }
+            }),
+        )
         .route("/", get(index))
         .route("/daftar", get(index))
         .route("/daftar/{*rest}", get(index))

@@ -1,5 +1,7 @@
 //! The browser renderer on its own: `ikd-web --api http://127.0.0.1:8080 --listen
-//! 127.0.0.1:8081`. (The demo serves it together with the service.)
+//! 127.0.0.1:8081`: the citizen app at `/`, the officer's console at `/petugas`. (The demo
+//! serves it together with the service.) `IKD_CAMERA` / `IKD_OFFICER_CAMERA` choose virtual
+//! cameras (`virtual:FILE[,FILE…]`).
 
 use clap::Parser;
 
@@ -22,6 +24,7 @@ async fn main() -> anyhow::Result<()> {
         api: args.api,
         data_dir: args.data_dir,
         camera: ikd::camera::Camera::from_env(),
+        officer_camera: ikd::camera::Camera::from_var("IKD_OFFICER_CAMERA"),
     });
     let listener = tokio::net::TcpListener::bind(args.listen).await?;
     println!("IKD in the browser: http://{}/", listener.local_addr()?);

@@ -45,7 +45,7 @@ pub fn Selfie() -> Element {
     // The webview camera starts once its <video> is on screen.
     let start_webview = move || {
         spawn(async move {
-            let mut ev = document::eval(camera::START_JS);
+            let mut ev = document::eval(&camera::start_js("user"));
             match ev.recv::<String>().await {
                 Ok(r) if r == "ok" => camera_error.set(None),
                 Ok(r) => camera_error.set(Some(r)),

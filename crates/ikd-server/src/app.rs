@@ -54,6 +54,19 @@ impl AppState {
     }
 }
 
+impl AppState {
+    /// Turns the test hooks on when `IKD_TEST_HOOKS=1` **and** the build has them (only the
+    /// test suite's build does); a release build ignores the variable.
+    pub fn test_hooks_from_env(&mut self) -> bool {
+        #[cfg(feature = "test-hooks")]
+        if std::env::var("IKD_TEST_HOOKS").as_deref() == Ok("1") {
+            self.test_hooks = Some(Default::default());
+            return true;
+        }
+        false
+    }
+}
+
 pub fn router(state: AppState) -> Router {
     routes::router()
         .route_layer(axum::middleware::from_fn_with_state(

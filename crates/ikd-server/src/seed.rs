@@ -11,6 +11,52 @@ use time::{Date, Month};
 
 use crate::registry::{FamilyBatch, ResidentRecord, ktp_fields_for};
 
+/// Families per transaction: large enough to amortise the commit, small enough to bound memory.
+const BATCH: usize = 4_000;
+
+/// What [`populate`] made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Populated {
+    pub residents: u64,
+    pub families: u64,
+}
+
+/// Fills an **empty** registry with `residents` synthetic residents from `seed` (the CLI's
+/// `seed`, and the demo's first start).
+pub async fn populate(
+    db: &crate::db::Db,
+    residents: u64,
+    seed: u64,
+) -> Result<Populated, crate::error::Error> {
+    if crate::registry::count(db).await? > 0 {
+        return Err(crate::error::Error::internal("the registry is not empty"));
+    }
+    let places = Places::load();
+    let mut generator = Generator::new(seed, &places, time::OffsetDateTime::now_utc().date());
+    let (mut made, mut families) = (0u64, 0u64);
+    let mut batch = Vec::with_capacity(BATCH);
+    while made < residents {
+        let Some(mut family) = generator.family() else {
+            continue;
+        };
+        let room = (residents - made) as usize;
+        if family.members.len() > room {
+            family.members.truncate(room);
+        }
+        made += family.members.len() as u64;
+        families += 1;
+        batch.push(family);
+        if batch.len() == BATCH || made >= residents {
+            crate::registry::insert_families(db, &batch).await?;
+            batch.clear();
+        }
+    }
+    Ok(Populated {
+        residents: made,
+        families,
+    })
+}
+
 /// SplitMix64: tiny, fast and stable across versions (synthetic data, not secrets).
 #[derive(Debug, Clone)]
 pub struct Rng(u64);

@@ -13,15 +13,11 @@ pub async fn run(config: Config) -> anyhow::Result<ExitCode> {
                 .unwrap_or_else(|_| "info".into()),
         )
         .init();
-    #[allow(unused_mut)]
     let mut state = AppState::new(config)
         .await
         .context("starting the service")?;
-    // Only a build with the `test-hooks` feature (the UI tests' build) has this switch.
-    #[cfg(feature = "test-hooks")]
-    if std::env::var("IKD_TEST_HOOKS").as_deref() == Ok("1") {
+    if state.test_hooks_from_env() {
         tracing::warn!("test hooks on: captcha answers are readable; never in production");
-        state.test_hooks = Some(Default::default());
     }
     let running = spawn(state, shutdown_signal())
         .await
