@@ -16,7 +16,7 @@ import { chromium, devices } from 'playwright-core';
 
 const here = path.dirname(new URL(import.meta.url).pathname);
 const demoBin = process.env.IKD_DEMO_BIN;
-const out = process.env.IKD_E2E_OUT || path.join(here, '..', 'target', 'e2e-screenshots');
+const out = process.env.IKD_E2E_OUT || path.join(here, '..', 'target', 'e2e-screenshots', 'browser');
 const face = process.env.IKD_E2E_FACE || path.join(here, '..', '..', 'shared', 'data', 'faces', 'one-face-astronaut.jpg');
 const chromiumPath = process.env.IKD_CHROMIUM || '/usr/bin/chromium';
 const WAIT = { timeout: 20000 };

@@ -10,6 +10,8 @@ packages=(
   xvfb imagemagick xdotool
   # The service's tests: PostgreSQL and a real SMTP server
   postgresql python3-aiosmtpd
+  # The UI suite: Debian's Chromium driven by playwright-core on node
+  chromium nodejs npm
 )
 
 missing=()
@@ -22,6 +24,12 @@ if ((${#missing[@]})); then
   [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
   "${sudo_cmd[@]}" apt-get update -qq
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# playwright-core from the registry, at the locked version (it downloads no browser).
+if [ ! -d e2e/node_modules/playwright-core ]; then
+  echo "install-deps: npm ci in e2e/"
+  (cd "$(dirname "$0")/../e2e" && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
 for c in rustfmt clippy; do

@@ -17,10 +17,11 @@ echo "== cargo fmt --check"
 cargo fmt --all --check
 
 echo "== cargo clippy --all-targets -D warnings"
+# The workspace pass lints the app with its browser renderer too (ikd-demo turns `web` on).
 cargo clippy --workspace --all-targets --locked -- -D warnings
-# The browser renderer of the app (feature `web`) is not a default feature: lint it too.
-cargo clippy -p ikd --features web --all-targets --locked -- -D warnings
 
+# The UI suite (in ikd-demo's tests) and the desktop smoke test (in the app's) run with the
+# others: the suite drives Chromium, the smoke test a WebKitGTK window under Xvfb.
 echo "== tests"
 if cargo nextest --version >/dev/null 2>&1; then
   cargo nextest run --workspace --locked --no-fail-fast

@@ -78,15 +78,17 @@ pub fn VerifyIdentity() -> Element {
                     if let Some(photo) = &v.photo {
                         img { id: "verify-photo", class: "photo", alt: "foto", src: "{photo_src(photo)}" }
                     }
-                    dl { class: "facts", id: "verify-fields",
-                        for (label, value) in rows {
-                            dt { key: "{label}", "{label}" }
-                            dd { "{value}" }
+                    div { class: "verified-text",
+                        dl { class: "facts", id: "verify-fields",
+                            for (label, value) in rows {
+                                dt { key: "{label}", "{label}" }
+                                dd { "{value}" }
+                            }
                         }
+                        p { class: "hint", {t(l,
+                            "Cocokkan foto dengan wajah orang di depan Anda.",
+                            "Compare the photo with the face of the person in front of you.")} }
                     }
-                    p { class: "hint", {t(l,
-                        "Cocokkan foto dengan wajah orang di depan Anda.",
-                        "Compare the photo with the face of the person in front of you.")} }
                 }
             }
         } else {

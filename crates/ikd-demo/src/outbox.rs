@@ -31,7 +31,7 @@ fn page(outbox: &std::path::Path) -> String {
             Some((modified, std::fs::read_to_string(e.path()).ok()?))
         })
         .collect();
-    mails.sort_by(|a, b| b.0.cmp(&a.0));
+    mails.sort_by_key(|m| std::cmp::Reverse(m.0));
     let mut body = String::new();
     for (_, raw) in mails.iter().take(SHOWN) {
         let (head, text) = raw

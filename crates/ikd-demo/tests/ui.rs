@@ -18,7 +18,7 @@ fn a_citizen_and_an_officer_go_through_the_whole_system_in_a_real_browser() {
         .args(["--test", "--test-reporter=spec", "ikd.test.mjs"])
         .current_dir(&e2e)
         .env("IKD_DEMO_BIN", env!("CARGO_BIN_EXE_ikd-demo"))
-        .env("IKD_E2E_OUT", root.join("target/e2e-screenshots"))
+        .env("IKD_E2E_OUT", root.join("target/e2e-screenshots/browser"))
         .status()
         .expect("node is installed by scripts/install-deps.sh");
     assert!(
