@@ -25,6 +25,19 @@ let demo, dataDir, base, officerPassword, residents = [];
 let browser, citizen, officer;
 let n = 0;
 
+/**
+ * One step of the story. The steps depend on each other, so after a failure the rest are
+ * skipped (reported as such) instead of each waiting out its own timeout.
+ */
+let failed = null;
+function step(name, ...rest) {
+  const fn = rest.pop();
+  test(name, ...rest, async (t) => {
+    if (failed) { t.skip(`an earlier step failed: ${failed}`); return; }
+    try { await fn(t); } catch (e) { failed = name; throw e; }
+  });
+}
+
 /** Saves a screenshot of `page` (or of one element) as NN-name.png in the output folder. */
 async function shot(page, name, element) {
   n += 1;
@@ -137,7 +150,7 @@ after(async () => {
   if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
 });
 
-test('welcome switches to English and back', async () => {
+step('welcome switches to English and back', async () => {
   await citizen.goto(base + '/');
   await citizen.waitForSelector('#daftar', WAIT);
   await shot(citizen, 'welcome-id');
@@ -148,7 +161,7 @@ test('welcome switches to English and back', async () => {
   await citizen.waitForSelector('text=Identitas Kependudukan Digital', WAIT);
 });
 
-test('registration refuses a wrong NIK as typed and ends with the QR for the officer', async () => {
+step('registration refuses a wrong NIK as typed and ends with the QR for the officer', async () => {
   await citizen.click('#daftar');
   await citizen.waitForSelector('#lanjutkan', WAIT);
   await shot(citizen, 'notice');
@@ -180,7 +193,7 @@ test('registration refuses a wrong NIK as typed and ends with the QR for the off
   await shot(citizen, 'registration-qr');
 });
 
-test('the officer signs in (a wrong password is refused first)', async () => {
+step('the officer signs in (a wrong password is refused first)', async () => {
   await officer.goto(base + '/petugas');
   await officer.fill('#officer-username', 'petugas');
   await officer.fill('#officer-password', 'not-the-password');
@@ -193,14 +206,14 @@ test('the officer signs in (a wrong password is refused first)', async () => {
   await shot(officer, 'officer-scan');
 });
 
-test('a picture that is not a registration QR gets a clear word', async () => {
+step('a picture that is not a registration QR gets a clear word', async () => {
   await officer.setInputFiles('#reg-upload', face);
   const e = await officer.waitForSelector('#reg-scanner .error-box', WAIT);
   assert.equal(await e.getAttribute('data-code'), 'SCAN_NO_QR');
   await shot(officer, 'officer-scan-no-qr');
 });
 
-test('the officer scans the QR from its picture, sees both photos and approves', async () => {
+step('the officer scans the QR from its picture, sees both photos and approves', async () => {
   const picture = await qrPicture(citizen, '#registration-qr', 'registration');
   await officerScans(picture);
   await officer.waitForSelector('#review-registry-photo', WAIT);
@@ -214,7 +227,7 @@ test('the officer scans the QR from its picture, sees both photos and approves',
   await shot(citizen, 'email-sent');
 });
 
-test('a wrong activation code counts down, then the emailed code activates', async () => {
+step('a wrong activation code counts down, then the emailed code activates', async () => {
   const code = newestCode();
   await citizen.click('#ke-aktivasi');
   await citizen.waitForSelector('#captcha-image', WAIT);
@@ -235,7 +248,7 @@ test('a wrong activation code counts down, then the emailed code activates', asy
   await citizen.waitForSelector('#pin', WAIT);
 });
 
-test('the PIN is set, wrong PINs lock the account, the officer lifts the lock, Masuk works', async () => {
+step('the PIN is set, wrong PINs lock the account, the officer lifts the lock, Masuk works', async () => {
   await citizen.fill('#pin', '123456');
   await citizen.waitForSelector('text=berurutan', WAIT);
   await shot(citizen, 'set-pin-too-easy');
@@ -268,7 +281,7 @@ test('the PIN is set, wrong PINs lock the account, the officer lifts the lock, M
 let stale; // an identity QR picture taken now and shown to the officer after 90 s
 let staleAt;
 
-test('home shows the KTP-el, KK, documents and activity', async () => {
+step('home shows the KTP-el, KK, documents and activity', async () => {
   await citizen.click('#profile-age_over_17');
   await citizen.click('#tampilkan-qr');
   await citizen.waitForSelector('#identity-qr', WAIT);
@@ -283,7 +296,7 @@ test('home shows the KTP-el, KK, documents and activity', async () => {
   }
 });
 
-test('the officer verifies the age-check QR: green with only that profile, then red when replayed', async () => {
+step('the officer verifies the age-check QR: green with only that profile, then red when replayed', async () => {
   await citizen.click('a[href="/beranda"]');
   await citizen.click('#profile-age_over_17');
   await citizen.click('#tampilkan-qr');
@@ -305,7 +318,7 @@ test('the officer verifies the age-check QR: green with only that profile, then 
   await shot(officer, 'officer-verify-replayed');
 });
 
-test('a QR picture older than 90 seconds is refused as expired', { timeout: 150000 }, async () => {
+step('a QR picture older than 90 seconds is refused as expired', { timeout: 150000 }, async () => {
   const wait = staleAt + 95000 - Date.now();
   if (wait > 0) await new Promise((r) => setTimeout(r, wait));
   await officer.click('#tab-pendaftaran');
@@ -315,7 +328,7 @@ test('a QR picture older than 90 seconds is refused as expired', { timeout: 1500
   await shot(officer, 'officer-verify-expired');
 });
 
-test('a rejected registration shows the officer\'s reason to the citizen', async () => {
+step('a rejected registration shows the officer\'s reason to the citizen', async () => {
   const other = await (await browser.newContext({ ...devices['Pixel 7'] })).newPage();
   await register(other, residents[1].nik, residents[1].email);
   const picture = await qrPicture(other, '#registration-qr', 'registration-2');
@@ -331,7 +344,7 @@ test('a rejected registration shows the officer\'s reason to the citizen', async
   await other.context().close();
 });
 
-test('the English home screen', async () => {
+step('the English home screen', async () => {
   await citizen.click('a[href="/beranda/pengaturan"]');
   await citizen.click('#lang-en');
   await citizen.click('a[href="/beranda"]');
