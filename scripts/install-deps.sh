@@ -11,13 +11,17 @@ packages=(
   # The service's tests: PostgreSQL and a real SMTP server
   postgresql python3-aiosmtpd
   # The UI suite: Debian's Chromium driven by playwright-core on node
-  chromium nodejs npm
+  chromium
 )
 
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
 done
+# node and npm: by command, since a machine may have them from another source (NodeSource's
+# nodejs bundles npm and conflicts with Debian's npm package).
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 if ((${#missing[@]})); then
   echo "install-deps: installing ${missing[*]}"
   sudo_cmd=()

@@ -101,3 +101,97 @@ async fn the_registration_qr_screen_without_a_registration_offers_daftar() {
     let html = render_at("/daftar/qr", offline(), ikd_core::Lang::En).await;
     assert!(html.contains("No registration on this phone yet"), "{html}");
 }
+
+// The officer's console.
+
+/// Renders `path` of the console; `session` signs an officer in first (token, expiry).
+async fn console_at(path: &str, session: Option<i64>) -> String {
+    #[derive(Props, Clone, PartialEq)]
+    struct P {
+        session: Option<i64>,
+    }
+    fn root(p: P) -> Element {
+        let config = use_context::<ikd::officer::OfficerConfig>();
+        let mut c = use_hook(|| ikd::officer::provide_console(config));
+        use_hook(move || {
+            if let Some(expires_at) = p.session {
+                c.begin("petugas1".into(), "token".into(), expires_at);
+            }
+        });
+        rsx! { Router::<ikd::officer::OfficerRoute> {} }
+    }
+    let config = ikd::officer::OfficerConfig {
+        api: ApiClient::new("http://127.0.0.1:9"),
+        camera: Camera::Webview,
+    };
+    let mut dom = VirtualDom::new_with_props(root, P { session }).with_root_context(config);
+    let history: Rc<dyn dioxus::history::History> =
+        Rc::new(dioxus::history::MemoryHistory::with_initial_path(path));
+    dom.provide_root_context(history);
+    dom.rebuild_in_place();
+    for _ in 0..40 {
+        tokio::select! {
+            _ = dom.wait_for_work() => dom.render_immediate(&mut dioxus::core::NoOpMutations),
+            _ = tokio::time::sleep(std::time::Duration::from_millis(100)) => break,
+        }
+    }
+    dioxus_ssr::render(&dom)
+}
+
+fn in_an_hour() -> Option<i64> {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    Some(now + 3600)
+}
+
+#[tokio::test]
+async fn the_console_starts_at_the_sign_in_with_masuk_disabled_until_both_fields_are_filled() {
+    let html = console_at("/petugas", None).await;
+    assert!(html.contains("Konsol Petugas Dukcapil"), "{html}");
+    let masuk = html.split("id=\"officer-masuk\"").nth(1).unwrap();
+    assert!(
+        masuk.split('>').next().unwrap().contains("disabled"),
+        "{html}"
+    );
+}
+
+#[tokio::test]
+async fn the_console_pages_lead_to_the_sign_in_without_a_session() {
+    let html = console_at("/petugas/verifikasi", None).await;
+    assert!(html.contains("officer-username"), "{html}");
+    assert!(!html.contains("verify-upload"));
+}
+
+#[tokio::test]
+async fn a_signed_in_officer_gets_the_scanner_with_camera_upload_and_paste() {
+    let html = console_at("/petugas/pendaftaran", in_an_hour()).await;
+    assert!(html.contains("Pindai QR pendaftaran"), "{html}");
+    assert!(html.contains("id=\"reg-camera-start\""));
+    assert!(html.contains("id=\"reg-upload\""));
+    assert!(html.contains("id=\"reg-text\""));
+    assert!(html.contains("petugas1"));
+    let html = console_at("/petugas/verifikasi", in_an_hour()).await;
+    assert!(html.contains("id=\"verify-upload\""), "{html}");
+}
+
+#[tokio::test]
+async fn an_expired_officer_session_signs_out_and_says_so() {
+    let html = console_at("/petugas/akun", Some(1)).await;
+    assert!(html.contains("id=\"session-expired\""), "{html}");
+    assert!(html.contains("Sesi Anda berakhir"));
+}
+
+#[tokio::test]
+async fn the_accounts_page_keeps_its_actions_disabled_until_a_valid_nik_and_the_identity_check() {
+    let html = console_at("/petugas/akun", in_an_hour()).await;
+    assert!(html.contains("id=\"akun-nik\""), "{html}");
+    for id in ["reset-pin", "lepas-perangkat"] {
+        let button = html.split(&format!("id=\"{id}\"")).nth(1).unwrap();
+        assert!(
+            button.split('>').next().unwrap().contains("disabled"),
+            "{html}"
+        );
+    }
+}

@@ -116,6 +116,20 @@ impl Console {
     }
 }
 
+/// Provides the console's state at the root: call once, in [`OfficerApp`].
+pub fn provide_console(config: OfficerConfig) -> Console {
+    let console = Console {
+        config: CopyValue::new(config),
+        lang: Signal::new(Lang::Id),
+        signed_in: Signal::new(None),
+        signed_out: Signal::new(None),
+    };
+    provide_context(console);
+    // The language alone, for the shared components.
+    provide_context(console.lang);
+    console
+}
+
 pub fn use_console() -> Console {
     use_context::<Console>()
 }
@@ -163,16 +177,7 @@ fn Elsewhere(segments: Vec<String>) -> Element {
 #[component]
 pub fn OfficerApp() -> Element {
     let config = use_context::<OfficerConfig>();
-    use_hook(|| {
-        let console = Console {
-            config: CopyValue::new(config),
-            lang: Signal::new(Lang::Id),
-            signed_in: Signal::new(None),
-            signed_out: Signal::new(None),
-        };
-        provide_context(console);
-        provide_context(console.lang);
-    });
+    use_hook(|| provide_console(config));
     rsx! {
         Router::<OfficerRoute> {}
     }
