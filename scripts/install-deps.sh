@@ -12,6 +12,8 @@ packages=(
   postgresql python3-aiosmtpd
   # The UI suite: Debian's Chromium driven by playwright-core on node
   chromium
+  # Type-checking the Android build (ring's C against glibc's arm64 headers; no NDK here)
+  clang llvm libc6-dev-arm64-cross
 )
 
 missing=()
@@ -39,3 +41,5 @@ fi
 for c in rustfmt clippy; do
   rustup component list --installed 2>/dev/null | grep -q "^$c" || rustup component add "$c"
 done
+rustup target list --installed 2>/dev/null | grep -q '^aarch64-linux-android$' \
+  || rustup target add aarch64-linux-android
