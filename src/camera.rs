@@ -39,6 +39,21 @@ impl Camera {
         (!frames.is_empty()).then_some(Camera::Virtual(frames))
     }
 
+    /// The picture on screen now: the virtual camera's frame `tick`, or the webview
+    /// camera's current frame (from `<video id="camera-video">`).
+    pub async fn frame(&self, tick: usize) -> Option<Vec<u8>> {
+        match self {
+            Camera::Virtual(_) => self.virtual_frame(tick),
+            Camera::Webview => {
+                let mut ev = dioxus::prelude::document::eval(CAPTURE_JS);
+                ev.recv::<String>()
+                    .await
+                    .ok()
+                    .and_then(|u| from_data_url(&u))
+            }
+        }
+    }
+
     /// Frame `tick` of the virtual camera's picture (bytes), cycling through its files.
     pub fn virtual_frame(&self, tick: usize) -> Option<Vec<u8>> {
         match self {

@@ -38,34 +38,30 @@ fn main() -> anyhow::Result<()> {
 
 #[cfg(feature = "desktop")]
 fn launch(config: ikd::AppConfig) {
-    use dioxus::desktop::{Config, LogicalSize, WindowBuilder};
-    let window = WindowBuilder::new()
-        .with_title("IKD — Identitas Kependudukan Digital")
-        .with_inner_size(LogicalSize::new(400.0, 760.0));
-    let cfg = Config::new()
-        .with_window(window)
-        .with_menu(None)
-        .with_custom_head(format!("<style>{}</style>", ikd::STYLE));
-    dioxus::LaunchBuilder::desktop()
-        .with_cfg(cfg)
+    desktop("IKD — Identitas Kependudukan Digital", (400.0, 760.0))
         .with_context(config)
         .launch(ikd::App);
 }
 
 #[cfg(feature = "desktop")]
 fn launch_console(config: ikd::officer::OfficerConfig) {
+    desktop("IKD — Konsol Petugas", (1024.0, 800.0))
+        .with_context(config)
+        .launch(ikd::officer::OfficerApp);
+}
+
+/// A desktop window of the given title and size, with the app's stylesheet.
+#[cfg(feature = "desktop")]
+fn desktop(title: &str, (w, h): (f64, f64)) -> dioxus::LaunchBuilder {
     use dioxus::desktop::{Config, LogicalSize, WindowBuilder};
     let window = WindowBuilder::new()
-        .with_title("IKD — Konsol Petugas")
-        .with_inner_size(LogicalSize::new(1024.0, 800.0));
+        .with_title(title)
+        .with_inner_size(LogicalSize::new(w, h));
     let cfg = Config::new()
         .with_window(window)
         .with_menu(None)
         .with_custom_head(format!("<style>{}</style>", ikd::STYLE));
-    dioxus::LaunchBuilder::desktop()
-        .with_cfg(cfg)
-        .with_context(config)
-        .launch(ikd::officer::OfficerApp);
+    dioxus::LaunchBuilder::desktop().with_cfg(cfg)
 }
 
 #[cfg(not(feature = "desktop"))]

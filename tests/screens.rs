@@ -20,6 +20,18 @@ fn offline() -> AppConfig {
     }
 }
 
+/// Renders the dom to HTML once its tasks have settled (no work for 100 ms).
+async fn settle_and_render(mut dom: VirtualDom) -> String {
+    dom.rebuild_in_place();
+    for _ in 0..40 {
+        tokio::select! {
+            _ = dom.wait_for_work() => dom.render_immediate(&mut dioxus::core::NoOpMutations),
+            _ = tokio::time::sleep(std::time::Duration::from_millis(100)) => break,
+        }
+    }
+    dioxus_ssr::render(&dom)
+}
+
 /// Renders `path` of the app with `config`, after its tasks have settled.
 async fn render_at(path: &str, config: AppConfig, lang: ikd_core::Lang) -> String {
     #[derive(Props, Clone, PartialEq)]
@@ -33,18 +45,11 @@ async fn render_at(path: &str, config: AppConfig, lang: ikd_core::Lang) -> Strin
         use_hook(move || lang.set(p.lang));
         rsx! { Router::<ikd::Route> {} }
     }
-    let mut dom = VirtualDom::new_with_props(root, P { lang }).with_root_context(config);
+    let dom = VirtualDom::new_with_props(root, P { lang }).with_root_context(config);
     let history: Rc<dyn dioxus::history::History> =
         Rc::new(dioxus::history::MemoryHistory::with_initial_path(path));
     dom.provide_root_context(history);
-    dom.rebuild_in_place();
-    for _ in 0..40 {
-        tokio::select! {
-            _ = dom.wait_for_work() => dom.render_immediate(&mut dioxus::core::NoOpMutations),
-            _ = tokio::time::sleep(std::time::Duration::from_millis(100)) => break,
-        }
-    }
-    dioxus_ssr::render(&dom)
+    settle_and_render(dom).await
 }
 
 #[tokio::test]
@@ -124,18 +129,11 @@ async fn console_at(path: &str, session: Option<i64>) -> String {
         api: ApiClient::new("http://127.0.0.1:9"),
         camera: Camera::Webview,
     };
-    let mut dom = VirtualDom::new_with_props(root, P { session }).with_root_context(config);
+    let dom = VirtualDom::new_with_props(root, P { session }).with_root_context(config);
     let history: Rc<dyn dioxus::history::History> =
         Rc::new(dioxus::history::MemoryHistory::with_initial_path(path));
     dom.provide_root_context(history);
-    dom.rebuild_in_place();
-    for _ in 0..40 {
-        tokio::select! {
-            _ = dom.wait_for_work() => dom.render_immediate(&mut dioxus::core::NoOpMutations),
-            _ = tokio::time::sleep(std::time::Duration::from_millis(100)) => break,
-        }
-    }
-    dioxus_ssr::render(&dom)
+    settle_and_render(dom).await
 }
 
 fn in_an_hour() -> Option<i64> {

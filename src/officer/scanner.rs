@@ -78,16 +78,7 @@ pub fn QrScanner(
                     continue;
                 }
                 tick += 1;
-                let frame = match &cam {
-                    Camera::Virtual(_) => cam.virtual_frame(tick),
-                    Camera::Webview => {
-                        let mut ev = document::eval(camera::CAPTURE_JS);
-                        ev.recv::<String>()
-                            .await
-                            .ok()
-                            .and_then(|u| camera::from_data_url(&u))
-                    }
-                };
+                let frame = cam.frame(tick).await;
                 if let Some(Ok(text)) = frame.map(|f| decode_image(&f)) {
                     camera_on.set(false);
                     let _ = document::eval(camera::STOP_JS);

@@ -70,16 +70,7 @@ pub fn Selfie() -> Element {
         result.set(None);
         error.set(None);
         spawn(async move {
-            let shot = match &cam {
-                Camera::Virtual(_) => cam.virtual_frame(*tick.peek()),
-                Camera::Webview => {
-                    let mut ev = document::eval(camera::CAPTURE_JS);
-                    ev.recv::<String>()
-                        .await
-                        .ok()
-                        .and_then(|u| camera::from_data_url(&u))
-                }
-            };
+            let shot = cam.frame(*tick.peek()).await;
             match shot {
                 Some(bytes) => {
                     captured.set(Some(bytes));

@@ -108,7 +108,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
         })
         .await
     });
-    shutdown_signal().await;
+    ikd_server::shutdown_signal().await;
     println!("Stopping IKD…");
     let _ = stop_tx.send(());
     // Open app pages hold websockets; they get a moment to close, then the process ends.
@@ -215,20 +215,4 @@ async fn print_welcome(state: &AppState, addr: SocketAddr, data_dir: &Path, pass
         data_dir.display()
     );
     println!();
-}
-
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        {
-            s.recv().await;
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
 }

@@ -23,5 +23,5 @@ pub mod seed;
 pub mod selfie;
 pub mod sweep;
 
-pub use app::{AppState, Running, spawn};
+pub use app::{AppState, Running, shutdown_signal, spawn};
 pub use config::Config;

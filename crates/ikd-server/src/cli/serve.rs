@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use ikd_server::{AppState, Config, spawn};
+use ikd_server::{AppState, Config, shutdown_signal, spawn};
 
 pub async fn run(config: Config) -> anyhow::Result<ExitCode> {
     tracing_subscriber::fmt()
@@ -27,20 +27,4 @@ pub async fn run(config: Config) -> anyhow::Result<ExitCode> {
     running.handle.await.context("server task")?;
     tracing::info!("IKD service stopped");
     Ok(ExitCode::SUCCESS)
-}
-
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        {
-            s.recv().await;
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
 }
