@@ -19,6 +19,39 @@ pub const CONSENT_VERSION: &str = "2026-01";
 
 const DEVICE: &str = "device";
 const CREDENTIAL: &str = "credential";
+const PIN_VERIFIER: &str = "pin-verifier";
+
+/// Wrong PINs the phone accepts offline before it needs the service again (which then
+/// applies its own lockout).
+pub const OFFLINE_TRIES: u32 = 5;
+
+/// An Argon2id hash of the PIN the service last accepted, so the phone can be unlocked
+/// without a network to show the KTP Digital QR (the QR is built offline anyway).
+#[derive(Clone, Serialize, Deserialize)]
+struct PinVerifier {
+    phc: String,
+    failed: u32,
+}
+
+/// What an offline unlock gave.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OfflineUnlock {
+    Unlocked,
+    Wrong {
+        left: u32,
+    },
+    /// No verifier on this phone, or too many wrong PINs: only the service can help.
+    Unavailable,
+}
+
+/// The app's Argon2id: the service's cost (19 MiB, t=2), a phone's budget for one check.
+fn argon2() -> argon2::Argon2<'static> {
+    argon2::Argon2::new(
+        argon2::Algorithm::Argon2id,
+        argon2::Version::V0x13,
+        argon2::Params::new(19 * 1024, 2, 1, None).unwrap_or_default(),
+    )
+}
 
 /// What the renderer gives the app (desktop: from the environment; browser renderer: per
 /// browser). Cheap to clone; `Send + Sync` for the renderers' launch contexts.
@@ -147,6 +180,8 @@ pub struct Session {
     pub credential: Signal<Option<CachedCredential>>,
     /// The disclosure profile chosen for the identity QR.
     pub profile: Signal<Profile>,
+    /// Unlocked with the PIN on the phone, without the service: only KTP Digital works.
+    pub offline: Signal<bool>,
 }
 
 impl Session {
@@ -176,8 +211,54 @@ impl Session {
     pub fn forget_device(&mut self) -> Result<(), StoreError> {
         self.set_credential(None)?;
         self.set_device(None)?;
+        save::<PinVerifier>(&self.config.peek().store, PIN_VERIFIER, None)?;
         self.token.set(None);
+        self.offline.set(false);
         Ok(())
+    }
+
+    /// Keeps an Argon2id hash of a PIN the service has just accepted (login, change).
+    pub fn remember_pin(&self, pin: &str) -> Result<(), StoreError> {
+        use argon2::password_hash::{PasswordHasher as _, SaltString, rand_core::OsRng};
+        let phc = argon2()
+            .hash_password(pin.as_bytes(), &SaltString::generate(&mut OsRng))
+            .map_err(|_| StoreError::Corrupt)?
+            .to_string();
+        let v = PinVerifier { phc, failed: 0 };
+        save(&self.config.peek().store, PIN_VERIFIER, Some(&v))
+    }
+
+    /// Unlocks the phone with `pin` when the service cannot be reached; counts wrong PINs
+    /// and, after [`OFFLINE_TRIES`], forgets the verifier so only the service can unlock.
+    pub fn unlock_offline(&mut self, pin: &str) -> OfflineUnlock {
+        use argon2::password_hash::{PasswordHash, PasswordVerifier as _};
+        let store = self.config.peek().store.clone();
+        let has_credential = self.credential.peek().is_some();
+        let Some(mut v) = load::<PinVerifier>(&store, PIN_VERIFIER) else {
+            return OfflineUnlock::Unavailable;
+        };
+        if !has_credential || v.failed >= OFFLINE_TRIES {
+            return OfflineUnlock::Unavailable;
+        }
+        let ok = PasswordHash::new(&v.phc)
+            .is_ok_and(|h| argon2().verify_password(pin.as_bytes(), &h).is_ok());
+        if ok {
+            v.failed = 0;
+            let _ = save(&store, PIN_VERIFIER, Some(&v));
+            self.offline.set(true);
+            return OfflineUnlock::Unlocked;
+        }
+        v.failed += 1;
+        let left = OFFLINE_TRIES - v.failed;
+        let saved = if left == 0 {
+            save::<PinVerifier>(&store, PIN_VERIFIER, None)
+        } else {
+            save(&store, PIN_VERIFIER, Some(&v))
+        };
+        match saved {
+            Ok(()) if left > 0 => OfflineUnlock::Wrong { left },
+            _ => OfflineUnlock::Unavailable,
+        }
     }
 }
 
@@ -192,6 +273,7 @@ pub fn provide_session(config: AppConfig) -> Session {
         setup_token: Signal::new(None),
         credential: Signal::new(credential),
         profile: Signal::new(Profile::Minimal),
+        offline: Signal::new(false),
         config: CopyValue::new(config),
     };
     provide_context(session);
@@ -228,5 +310,44 @@ mod tests {
         assert_eq!(load::<Device>(&store, DEVICE), Some(d));
         save::<Device>(&store, DEVICE, None).unwrap();
         assert_eq!(load::<Device>(&store, DEVICE), None);
+    }
+
+    #[test]
+    fn the_phone_unlocks_offline_with_the_pin_the_service_accepted_and_gives_up_after_five_misses()
+    {
+        let store: Store = std::sync::Arc::new(crate::store::MemoryStore::default());
+        let config = AppConfig {
+            api: ApiClient::new("http://127.0.0.1:9"),
+            store: store.clone(),
+            camera: Camera::Webview,
+        };
+        let mut dom = VirtualDom::new(|| rsx! {});
+        dom.rebuild_in_place();
+        dom.in_scope(ScopeId::ROOT, || {
+            {
+                let mut s = provide_session(config);
+                // Nothing to unlock before a login remembered the PIN and a credential exists.
+                assert_eq!(s.unlock_offline("902417"), OfflineUnlock::Unavailable);
+                s.remember_pin("902417").unwrap();
+                assert_eq!(s.unlock_offline("902417"), OfflineUnlock::Unavailable);
+                s.credential.set(Some(CachedCredential {
+                    cbor: String::new(),
+                    keys: KeySet {
+                        issuers: Vec::new(),
+                        verifiers: Vec::new(),
+                    },
+                }));
+                let stored = store.get(PIN_VERIFIER).unwrap().unwrap();
+                assert!(!String::from_utf8_lossy(&stored).contains("902417"));
+                assert_eq!(s.unlock_offline("902417"), OfflineUnlock::Unlocked);
+                assert!(*s.offline.peek());
+                for left in (1..OFFLINE_TRIES).rev() {
+                    assert_eq!(s.unlock_offline("905513"), OfflineUnlock::Wrong { left });
+                }
+                assert_eq!(s.unlock_offline("905513"), OfflineUnlock::Unavailable);
+                // The right PIN no longer helps: the verifier is gone.
+                assert_eq!(s.unlock_offline("902417"), OfflineUnlock::Unavailable);
+            }
+        });
     }
 }

@@ -34,18 +34,27 @@ async fn settle_and_render(mut dom: VirtualDom) -> String {
 
 /// Renders `path` of the app with `config`, after its tasks have settled.
 async fn render_at(path: &str, config: AppConfig, lang: ikd_core::Lang) -> String {
+    render_with(path, config, lang, false).await
+}
+
+/// [`render_at`], optionally unlocked offline (the PIN checked on the phone).
+async fn render_with(path: &str, config: AppConfig, lang: ikd_core::Lang, offline: bool) -> String {
     #[derive(Props, Clone, PartialEq)]
     struct P {
         lang: ikd_core::Lang,
+        offline: bool,
     }
     fn root(p: P) -> Element {
         let config = use_context::<AppConfig>();
         let s = use_hook(|| ikd::session::provide_session(config));
-        let mut lang = s.lang;
-        use_hook(move || lang.set(p.lang));
+        let (mut lang, mut offline) = (s.lang, s.offline);
+        use_hook(move || {
+            lang.set(p.lang);
+            offline.set(p.offline);
+        });
         rsx! { Router::<ikd::Route> {} }
     }
-    let dom = VirtualDom::new_with_props(root, P { lang }).with_root_context(config);
+    let dom = VirtualDom::new_with_props(root, P { lang, offline }).with_root_context(config);
     let history: Rc<dyn dioxus::history::History> =
         Rc::new(dioxus::history::MemoryHistory::with_initial_path(path));
     dom.provide_root_context(history);
@@ -105,6 +114,17 @@ async fn home_without_a_session_asks_for_the_pin() {
 async fn the_registration_qr_screen_without_a_registration_offers_daftar() {
     let html = render_at("/daftar/qr", offline(), ikd_core::Lang::En).await;
     assert!(html.contains("No registration on this phone yet"), "{html}");
+}
+
+#[tokio::test]
+async fn unlocked_offline_home_offers_ktp_digital_and_says_the_rest_needs_the_internet() {
+    let html = render_with("/beranda/kk", offline(), ikd_core::Lang::Id, true).await;
+    assert!(html.contains("id=\"offline-banner\""), "{html}");
+    assert!(html.contains("id=\"needs-internet\""), "{html}");
+    assert!(!html.contains("Masukkan PIN untuk membuka IKD"));
+    let html = render_with("/beranda", offline(), ikd_core::Lang::Id, true).await;
+    assert!(!html.contains("id=\"needs-internet\""), "{html}");
+    assert!(html.contains("KTP Digital"));
 }
 
 // The officer's console.

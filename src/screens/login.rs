@@ -8,7 +8,20 @@ use crate::Route;
 use crate::api::{ClientError, LoginBody};
 use crate::components::{ErrorNote, LangSwitch, Progress};
 use crate::i18n::t;
-use crate::session::{CachedCredential, b64u, from_b64u, use_session};
+use crate::session::{CachedCredential, OfflineUnlock, b64u, from_b64u, use_session};
+
+/// A wrong PIN checked on the phone (offline), in the service's words and code style.
+fn offline_wrong(left: u32) -> ClientError {
+    ClientError::Refused(ikd_core::ErrorBody {
+        code: "PIN_WRONG_OFFLINE".into(),
+        message: format!(
+            "PIN salah. Tanpa internet, sisa percobaan di ponsel ini: {left}. Setelah itu, sambungkan ke internet untuk masuk."
+        ),
+        message_en: format!(
+            "Wrong PIN. Without internet, attempts left on this phone: {left}. After that, connect to the internet to sign in."
+        ),
+    })
+}
 
 #[component]
 pub fn Login() -> Element {
@@ -27,6 +40,7 @@ pub fn Login() -> Element {
         let Some(key) = device.key() else { return };
         busy.set(true);
         error.set(None);
+        let typed = zeroize::Zeroizing::new(pin.peek().clone());
         spawn(async move {
             let api = s.api();
             let r = async {
@@ -37,7 +51,7 @@ pub fn Login() -> Element {
                 let session = api
                     .login(&LoginBody {
                         nik: &device.nik,
-                        pin: &pin.peek(),
+                        pin: &typed,
                         challenge_id: &ch.challenge_id,
                         device_signature: &b64u(&sig),
                     })
@@ -54,9 +68,20 @@ pub fn Login() -> Element {
             pin.set(String::new());
             match r {
                 Ok(token) => {
+                    // For the next launch without a network.
+                    let _ = s.remember_pin(&typed);
+                    s.offline.set(false);
                     s.token.set(Some(token));
                     nav.replace(Route::KtpDigital {});
                 }
+                // No network: the phone itself can open KTP Digital with the same PIN.
+                Err(e @ ClientError::Network(_)) => match s.unlock_offline(&typed) {
+                    OfflineUnlock::Unlocked => {
+                        nav.replace(Route::KtpDigital {});
+                    }
+                    OfflineUnlock::Wrong { left } => error.set(Some(offline_wrong(left))),
+                    OfflineUnlock::Unavailable => error.set(Some(e)),
+                },
                 Err(e) => error.set(Some(e)),
             }
         });

@@ -32,7 +32,8 @@ pub fn HomeLayout() -> Element {
     let l = s.lang();
     let nav = use_navigator();
     let route = use_route::<Route>();
-    if s.token.read().is_none() {
+    let offline = (s.offline)();
+    if s.token.read().is_none() && !offline {
         return rsx! {
             main { class: "screen",
                 p { class: "hint", {t(l, "Masukkan PIN untuk membuka IKD.", "Enter your PIN to open IKD.")} }
@@ -52,9 +53,30 @@ pub fn HomeLayout() -> Element {
         (Route::Riwayat {}, "↺", t(l, "Riwayat", "Activity")),
         (Route::Pengaturan {}, "⚙", t(l, "Pengaturan", "Settings")),
     ];
+    // Unlocked offline: the identity QR works from the cached credential; the rest needs
+    // the service.
+    let needs_service = offline && route != (Route::KtpDigital {});
     rsx! {
         div { class: "home",
-            div { class: "home-body", Outlet::<Route> {} }
+            if offline {
+                div { class: "offline-banner", id: "offline-banner", role: "status",
+                    span { {t(l, "Tanpa internet: hanya KTP Digital.", "Offline: KTP Digital only.")} }
+                    button { r#type: "button", class: "secondary small", id: "masuk-online",
+                        onclick: move |_| { nav.replace(Route::Login {}); },
+                        {t(l, "Masuk online", "Sign in online")} }
+                }
+            }
+            div { class: "home-body",
+                if needs_service {
+                    main { class: "screen tab-screen",
+                        p { class: "hint", id: "needs-internet", {t(l,
+                            "Bagian ini memerlukan internet. Sambungkan ponsel ke internet, lalu masuk lagi dengan PIN.",
+                            "This part needs the internet. Connect the phone, then sign in again with your PIN.")} }
+                    }
+                } else {
+                    Outlet::<Route> {}
+                }
+            }
             nav { class: "bottom-nav",
                 for (to, icon, label) in tabs {
                     Link { key: "{label}", to: to.clone(), class: if route == to { "tab active" } else { "tab" },

@@ -47,6 +47,7 @@ pub fn Pengaturan() -> Element {
             busy.set(false);
             match r {
                 Ok(()) => {
+                    let _ = s.remember_pin(&new_pin.peek());
                     old_pin.set(String::new());
                     new_pin.set(String::new());
                     done.set(Some(t(
@@ -84,6 +85,7 @@ pub fn Pengaturan() -> Element {
             let _ = s.api().logout(&token).await;
         });
         s.token.set(None);
+        s.offline.set(false);
         nav.replace(Route::Login {});
     };
 
