@@ -219,9 +219,12 @@ impl Session {
 
     /// Keeps an Argon2id hash of a PIN the service has just accepted (login, change).
     pub fn remember_pin(&self, pin: &str) -> Result<(), StoreError> {
-        use argon2::password_hash::{PasswordHasher as _, SaltString, rand_core::OsRng};
+        use argon2::password_hash::{PasswordHasher as _, SaltString};
+        // The salt from ring's generator: the app has no other source of randomness.
+        let salt: [u8; 16] = ikd_core::crypto::random_bytes().map_err(|_| StoreError::Corrupt)?;
+        let salt = SaltString::encode_b64(&salt).map_err(|_| StoreError::Corrupt)?;
         let phc = argon2()
-            .hash_password(pin.as_bytes(), &SaltString::generate(&mut OsRng))
+            .hash_password(pin.as_bytes(), &salt)
             .map_err(|_| StoreError::Corrupt)?
             .to_string();
         let v = PinVerifier { phc, failed: 0 };
