@@ -19,6 +19,11 @@ use dioxus::prelude::*;
 use screens::*;
 pub use session::AppConfig;
 
+/// Unix seconds now (QR timestamps, session ends).
+pub(crate) fn unix_now() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
 /// The app's stylesheet, inlined so every renderer gets it without an asset pipeline.
 pub const STYLE: &str = include_str!("../assets/main.css");
 

@@ -5,9 +5,10 @@ use std::time::Duration;
 
 use dioxus::prelude::*;
 
-use super::{OfficerRoute, SignedOut, unix_now, use_console};
+use super::{OfficerRoute, SignedOut, use_console};
 use crate::components::LangSwitch;
 use crate::i18n::t;
+use crate::unix_now;
 
 #[component]
 pub fn ConsoleLayout() -> Element {

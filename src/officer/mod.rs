@@ -17,6 +17,7 @@ use ikd_core::Lang;
 
 use crate::api::{ApiClient, ClientError};
 use crate::camera::Camera;
+use crate::unix_now;
 
 pub use accounts::Accounts;
 pub use layout::ConsoleLayout;
@@ -132,13 +133,6 @@ pub fn provide_console(config: OfficerConfig) -> Console {
 
 pub fn use_console() -> Console {
     use_context::<Console>()
-}
-
-pub(crate) fn unix_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
 }
 
 /// The console's routes. Full paths under `/petugas`; `/` is the sign-in too, because the

@@ -9,12 +9,9 @@ use ikd_core::wire::{Profile, present};
 use crate::components::QrImage;
 use crate::i18n::t;
 use crate::session::use_session;
+use crate::unix_now;
 
 const ROTATE_SECS: i64 = 30;
-
-fn unix_now() -> i64 {
-    time::OffsetDateTime::now_utc().unix_timestamp()
-}
 
 #[component]
 pub fn KtpDigital() -> Element {
