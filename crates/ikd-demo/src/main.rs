@@ -141,22 +141,12 @@ fn officer_password(dir: &Path) -> anyhow::Result<String> {
         .map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char)
         .collect();
     let password = format!("{}-{}-{}", &chars[0..4], &chars[4..8], &chars[8..12]);
-    write_private(&file, &password)?;
+    // A file too short to be ours is replaced, never written over in place.
+    if file.exists() {
+        std::fs::remove_file(&file).with_context(|| format!("replacing {}", file.display()))?;
+    }
+    ikd_server::keys::write_secret(&file, password.as_bytes())?;
     Ok(password)
-}
-
-fn write_private(file: &Path, text: &str) -> anyhow::Result<()> {
-    use std::io::Write as _;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut f = options
-        .open(file)
-        .with_context(|| format!("writing {}", file.display()))?;
-    f.write_all(text.as_bytes())?;
-    f.sync_all()?;
-    Ok(())
 }
 
 /// A few residents who can register (a KTP-el, no active device yet), with an email to type.

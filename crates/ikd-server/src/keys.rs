@@ -37,17 +37,18 @@ pub struct KeyRing {
     pub decryption: Vec<VerifierSecretKey>,
 }
 
-fn write_secret(path: &Path, bytes: &[u8]) -> Result<()> {
+/// Writes a new secret file (never over an existing one), readable by its owner only.
+pub fn write_secret(path: &Path, bytes: &[u8]) -> Result<()> {
     let mut opts = fs::OpenOptions::new();
     opts.write(true).create_new(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
     let mut f = opts
         .open(path)
-        .map_err(|e| Error::internal(format!("writing key {}: {e}", path.display())))?;
+        .map_err(|e| Error::internal(format!("writing {}: {e}", path.display())))?;
     f.write_all(bytes)
         .and_then(|_| f.sync_all())
-        .map_err(|e| Error::internal(format!("writing key: {e}")))
+        .map_err(|e| Error::internal(format!("writing {}: {e}", path.display())))
 }
 
 fn dir(data_dir: &Path) -> PathBuf {

@@ -29,7 +29,9 @@ pub async fn populate(
     seed: u64,
 ) -> Result<Populated, crate::error::Error> {
     if crate::registry::count(db).await? > 0 {
-        return Err(crate::error::Error::internal("the registry is not empty"));
+        return Err(crate::error::Error::internal(
+            "the registry is not empty; seed only into a new data directory or database",
+        ));
     }
     let places = Places::load();
     let mut generator = Generator::new(seed, &places, time::OffsetDateTime::now_utc().date());
