@@ -5,7 +5,6 @@
 use coset::{CoseKey, CoseKeyBuilder, iana};
 use hpke::aead::ChaCha20Poly1305;
 use hpke::kdf::HkdfSha256;
-use hpke::kem::X25519HkdfSha256;
 use hpke::{Deserializable, Kem as _, OpModeR, OpModeS, Serializable};
 use ring::rand::SystemRandom;
 use ring::signature::{
@@ -16,7 +15,7 @@ use zeroize::Zeroizing;
 
 use super::{KeyError, b64u, sha256};
 
-type Kem = X25519HkdfSha256;
+use super::hpke_receiver::{ReceiverKem, ReceiverKey, StandardKem as Kem};
 
 /// The HPKE suite of every IKD1 QR (RFC 9180 ids: KEM 0x0020, KDF 0x0001, AEAD 0x0003).
 pub const HPKE_SUITE: &str = "DHKEM(X25519, HKDF-SHA256), HKDF-SHA256, ChaCha20Poly1305";
@@ -308,29 +307,22 @@ impl std::fmt::Debug for VerifierPublicKey {
     }
 }
 
-/// A verifier's HPKE private key (the hpke crate wipes it on drop).
+/// A verifier's HPKE private key (wiped on drop), with its public key computed once.
 pub struct VerifierSecretKey {
-    sk: <Kem as hpke::Kem>::PrivateKey,
+    sk: ReceiverKey,
     public: VerifierPublicKey,
 }
 
 impl VerifierSecretKey {
     pub fn generate() -> Self {
-        let (sk, pk) = Kem::gen_keypair();
-        let pk = pk.to_bytes();
-        VerifierSecretKey {
-            public: VerifierPublicKey {
-                kid: KeyId::of_public_key(&pk),
-                pk: pk.into(),
-            },
-            sk,
-        }
+        let (sk, _) = Kem::gen_keypair();
+        Self::from_bytes(&sk.to_bytes()).expect("a generated X25519 key is 32 bytes")
     }
 
     pub fn from_bytes(b: &[u8]) -> Result<Self, KeyError> {
-        let sk = <Kem as hpke::Kem>::PrivateKey::from_bytes(b)
+        let sk = ReceiverKey::from_bytes(b)
             .map_err(|_| KeyError::Malformed("X25519 private key must be 32 bytes"))?;
-        let pk = Kem::sk_to_pk(&sk).to_bytes();
+        let pk = ReceiverKem::sk_to_pk(&sk).to_bytes();
         Ok(VerifierSecretKey {
             public: VerifierPublicKey {
                 kid: KeyId::of_public_key(&pk),
@@ -355,8 +347,8 @@ impl VerifierSecretKey {
 
     /// HPKE base-mode open; `None` when the ciphertext, key or AAD does not match.
     pub fn open(&self, enc: &[u8], ct: &[u8], aad: &[u8]) -> Option<Vec<u8>> {
-        let enc = <Kem as hpke::Kem>::EncappedKey::from_bytes(enc).ok()?;
-        hpke::single_shot_open::<ChaCha20Poly1305, HkdfSha256, Kem>(
+        let enc = <ReceiverKem as hpke::Kem>::EncappedKey::from_bytes(enc).ok()?;
+        hpke::single_shot_open::<ChaCha20Poly1305, HkdfSha256, ReceiverKem>(
             &OpModeR::Base,
             &self.sk,
             &enc,

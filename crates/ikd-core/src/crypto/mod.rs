@@ -1,6 +1,7 @@
 //! Keys and primitives: ES256 through ring, HPKE (RFC 9180) through the `hpke` crate.
 //! Nothing here is home-made; this module only names and wraps the standard pieces.
 
+mod hpke_receiver;
 mod keys;
 mod keyset;
 
