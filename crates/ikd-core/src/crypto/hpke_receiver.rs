@@ -118,7 +118,7 @@ impl Kem for ReceiverKem {
             return Err(HpkeError::EncapError);
         }
         let (shared, enc) = StandardKem::encap_with_rng(pk_recip, None, csprng)?;
-        Ok((SharedSecret(shared.0.clone()), enc))
+        Ok((SharedSecret(shared.0), enc))
     }
 }
 
