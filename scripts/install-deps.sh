@@ -8,6 +8,8 @@ packages=(
   libwebkit2gtk-4.1-dev libgtk-3-dev libxdo-dev libsoup-3.0-dev pkg-config
   # Desktop app under a virtual display, screenshots and clicks
   xvfb imagemagick xdotool
+  # The desktop's OS keystore in tests: a session bus with GNOME Keyring's Secret Service
+  dbus-daemon gnome-keyring libsecret-tools
   # The service's tests: PostgreSQL and a real SMTP server
   postgresql python3-aiosmtpd
   # The UI suite: Debian's Chromium driven by playwright-core on node

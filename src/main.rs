@@ -2,7 +2,9 @@
 //!
 //! `IKD_API` names the service (default `http://127.0.0.1:8080`), `IKD_APP_DIR` the folder of
 //! the sealed store (default `$XDG_DATA_HOME/ikd` or `~/.local/share/ikd`), `IKD_CAMERA` a
-//! virtual camera (`virtual:FILE[,FILE…]`). `IKD_CONSOLE=petugas` opens the officer's console
+//! virtual camera (`virtual:FILE[,FILE…]`). Secrets go to the OS keystore where there is
+//! one (Secret Service on a Linux desktop), else sealed files in the app folder;
+//! `IKD_STORE=file` picks the files. `IKD_CONSOLE=petugas` opens the officer's console
 //! instead (a counter PC), with `IKD_OFFICER_CAMERA` for its scanner.
 
 fn main() -> anyhow::Result<()> {
@@ -16,7 +18,9 @@ fn main() -> anyhow::Result<()> {
             .unwrap_or_else(|| std::path::PathBuf::from("."))
             .join("ikd"),
     };
-    let store = ikd::store::EncryptedFileStore::open_with_key_file(&dir)?;
+    let (store, kind) =
+        ikd::store::open_device_store(&dir, std::env::var("IKD_STORE").as_deref() != Ok("file"))?;
+    eprintln!("ikd: secrets in {kind:?}");
     let api = std::env::var("IKD_API").unwrap_or_else(|_| "http://127.0.0.1:8080".into());
     let api = ikd::api::ApiClient::new(&api);
     // The officer's console on a counter PC: `IKD_CONSOLE=petugas`.
@@ -29,7 +33,7 @@ fn main() -> anyhow::Result<()> {
     }
     let config = ikd::AppConfig {
         api,
-        store: std::sync::Arc::new(store),
+        store,
         camera: ikd::camera::Camera::from_env(),
     };
     launch(config);
@@ -71,14 +75,38 @@ fn launch_console(_: ikd::officer::OfficerConfig) {
 
 #[cfg(all(feature = "mobile", not(feature = "desktop")))]
 fn launch(config: ikd::AppConfig) {
-    // Camera and internet permissions, and the FLAG_SECURE note for the identity screens,
-    // are in android/AndroidManifest.xml and ios/Info.plist.
+    // Camera and internet permissions are in android/AndroidManifest.xml and ios/Info.plist.
+    #[cfg(target_os = "android")]
+    block_screenshots();
     let cfg =
         dioxus::mobile::Config::new().with_custom_head(format!("<style>{}</style>", ikd::STYLE));
     dioxus::LaunchBuilder::mobile()
         .with_cfg(cfg)
         .with_context(config)
         .launch(ikd::App);
+}
+
+/// FLAG_SECURE on the app's window: no screenshots, screen recordings or recents thumbnails.
+/// Set once for the whole app: every screen after Masuk shows identity data (the KTP-el,
+/// the identity QR, the KK) and the PIN pad comes before them. Window flags belong to the
+/// UI thread; wry's `dispatch` runs the call there.
+#[cfg(all(feature = "mobile", not(feature = "desktop"), target_os = "android"))]
+fn block_screenshots() {
+    use dioxus::mobile::wry::prelude::{dispatch, jni::objects::JValue};
+    /// `WindowManager.LayoutParams.FLAG_SECURE`
+    const FLAG_SECURE: i32 = 0x2000;
+    dispatch(|env, activity, _webview| {
+        let window = env
+            .call_method(activity, "getWindow", "()Landroid/view/Window;", &[])
+            .and_then(|w| w.l());
+        let set = window.and_then(|window| {
+            env.call_method(&window, "addFlags", "(I)V", &[JValue::Int(FLAG_SECURE)])
+        });
+        if set.is_err() {
+            let _ = env.exception_clear();
+            eprintln!("ikd: the window could not be marked secure; screenshots stay possible");
+        }
+    });
 }
 
 #[cfg(not(any(feature = "desktop", feature = "mobile")))]

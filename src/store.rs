@@ -4,7 +4,9 @@
 //! browser of the browser renderer): every value is sealed with ChaCha20-Poly1305 under a
 //! 256-bit key held apart from the files (a 0600 key file on desktop; the browser's own
 //! cookie in the browser renderer, so the server alone cannot open a device's store).
-//! [`MemoryStore`] is for unit tests.
+//! [`MemoryStore`] is for unit tests. [`KeystoreStore`] is the OS keystore (Android
+//! Keystore, Apple keychain, Secret Service), and [`open_device_store`] picks between it and
+//! the sealed files for an installed app.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -12,6 +14,9 @@ use std::sync::{Arc, Mutex};
 
 use ring::aead::{Aad, CHACHA20_POLY1305, LessSafeKey, Nonce, UnboundKey};
 use zeroize::Zeroizing;
+
+mod keystore;
+pub use keystore::{KeystoreStore, SERVICE};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -22,6 +27,9 @@ pub enum StoreError {
     Corrupt,
     #[error("random generator failed")]
     Random,
+    /// The OS keystore refused or did not answer (locked, no session bus, no permission).
+    #[error("OS keystore: {0}")]
+    Keystore(String),
 }
 
 /// A small key-value store for secrets. Values are zeroised when dropped.
@@ -157,6 +165,54 @@ impl SecureStore for EncryptedFileStore {
     }
 }
 
+/// Where an installed app keeps its secrets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreKind {
+    /// The OS keystore ([`KeystoreStore`]).
+    Keystore,
+    /// Sealed files with a key file beside them ([`EncryptedFileStore::open_with_key_file`]).
+    EncryptedFile,
+}
+
+/// The device's store: the OS keystore when the platform has one that answers, else
+/// sealed files in `dir`.
+///
+/// The choice is made at the first launch and kept: files once made stay in use, and a
+/// keystore once used is required, so a keystore that stops answering is an error
+/// instead of a silently empty new device. `use_keystore = false` picks the files (a
+/// kiosk without a keyring, the desktop tests).
+pub fn open_device_store(dir: &Path, use_keystore: bool) -> Result<(Store, StoreKind), StoreError> {
+    open_device_store_with(dir, use_keystore, || {
+        KeystoreStore::platform().map(|k| Arc::new(k) as Store)
+    })
+}
+
+fn open_device_store_with(
+    dir: &Path,
+    use_keystore: bool,
+    keystore: impl FnOnce() -> Result<Store, StoreError>,
+) -> Result<(Store, StoreKind), StoreError> {
+    create_private_dir(dir)?;
+    let marker = dir.join("keystore");
+    let files = || -> Result<(Store, StoreKind), StoreError> {
+        let store = EncryptedFileStore::open_with_key_file(dir)?;
+        Ok((Arc::new(store), StoreKind::EncryptedFile))
+    };
+    if !use_keystore || dir.join("store.key").exists() {
+        return files();
+    }
+    match keystore() {
+        Ok(store) => {
+            if !marker.exists() {
+                write_atomic(&marker, b"secrets are in the OS keystore\n")?;
+            }
+            Ok((store, StoreKind::Keystore))
+        }
+        Err(e) if marker.exists() => Err(e),
+        Err(_) => files(),
+    }
+}
+
 fn random<const N: usize>() -> Result<[u8; N], StoreError> {
     ikd_core::crypto::random_bytes::<N>().map_err(|_| StoreError::Random)
 }
@@ -225,6 +281,43 @@ mod tests {
         flipped[20] ^= 1;
         std::fs::write(&file, flipped).unwrap();
         assert!(matches!(store.get("session"), Err(StoreError::Corrupt)));
+    }
+
+    fn keystore_ok() -> Result<Store, StoreError> {
+        Ok(Arc::new(MemoryStore::default()))
+    }
+
+    fn keystore_down() -> Result<Store, StoreError> {
+        Err(StoreError::Keystore("no session bus".into()))
+    }
+
+    #[test]
+    fn the_keystore_is_chosen_when_it_answers_and_then_required() {
+        let dir = tempfile::tempdir().unwrap();
+        let (_, kind) = open_device_store_with(dir.path(), true, keystore_ok).unwrap();
+        assert_eq!(kind, StoreKind::Keystore);
+        assert!(!dir.path().join("store.key").exists());
+        let (_, kind) = open_device_store_with(dir.path(), true, keystore_ok).unwrap();
+        assert_eq!(kind, StoreKind::Keystore);
+        // Not a new empty device behind the user's back.
+        assert!(matches!(
+            open_device_store_with(dir.path(), true, keystore_down),
+            Err(StoreError::Keystore(_))
+        ));
+    }
+
+    #[test]
+    fn sealed_files_serve_without_a_keystore_and_stay_in_use_once_made() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, kind) = open_device_store_with(dir.path(), true, keystore_down).unwrap();
+        assert_eq!(kind, StoreKind::EncryptedFile);
+        store.put("device", b"k").unwrap();
+        let (store, kind) = open_device_store_with(dir.path(), true, keystore_ok).unwrap();
+        assert_eq!(kind, StoreKind::EncryptedFile);
+        assert_eq!(store.get("device").unwrap().unwrap().as_slice(), b"k");
+        let other = tempfile::tempdir().unwrap();
+        let (_, kind) = open_device_store_with(other.path(), false, keystore_ok).unwrap();
+        assert_eq!(kind, StoreKind::EncryptedFile);
     }
 
     #[cfg(unix)]

@@ -123,3 +123,159 @@ async fn the_desktop_app_opens_on_the_welcome_screen() {
         shot.display()
     );
 }
+
+/// A private session bus with GNOME Keyring's Secret Service on it, unlocked, as after a
+/// desktop login. Returns the processes and the bus address.
+fn start_secret_service(home: &Path) -> (Running, Running, String) {
+    let socket = home.join("bus");
+    let address = format!("unix:path={}", socket.display());
+    let bus = Running(
+        Command::new("dbus-daemon")
+            .args(["--config-file=/usr/share/dbus-1/session.conf", "--nofork"])
+            .arg(format!("--address={address}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("dbus-daemon is installed by scripts/install-deps.sh"),
+    );
+    wait_for(|| socket.exists(), "the session bus");
+    let mut keyring = Command::new("gnome-keyring-daemon")
+        .args(["--foreground", "--unlock", "--components=secrets"])
+        .env("DBUS_SESSION_BUS_ADDRESS", &address)
+        .env("HOME", home)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("gnome-keyring is installed by scripts/install-deps.sh");
+    // The login keyring's password, then end of input: the keyring is made and unlocked.
+    let mut stdin = keyring.stdin.take().expect("piped stdin");
+    std::io::Write::write_all(&mut stdin, b"test-login").expect("the password reaches the keyring");
+    drop(stdin);
+    let keyring = Running(keyring);
+    wait_for(
+        || {
+            Command::new("secret-tool")
+                .args(["search", "probe", "ready"])
+                .env("DBUS_SESSION_BUS_ADDRESS", &address)
+                .env("HOME", home)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success() || s.code() == Some(1))
+                && home.join(".local/share/keyrings").exists()
+        },
+        "the Secret Service",
+    );
+    (bus, keyring, address)
+}
+
+fn wait_for(ready: impl Fn() -> bool, what: &str) {
+    let started = Instant::now();
+    while !ready() {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "{what} did not start"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Runs one `#[ignore]`d test of this binary in a child process with `bus` as its session
+/// bus (the environment of a running test cannot be changed safely).
+fn run_child(test: &str, bus: &str, app_dir: &Path) {
+    let status = Command::new(std::env::current_exe().expect("this test binary"))
+        .args(["--ignored", "--exact", test, "--nocapture"])
+        .env("DBUS_SESSION_BUS_ADDRESS", bus)
+        .env("IKD_TEST_APP_DIR", app_dir)
+        .status()
+        .expect("the child test runs");
+    assert!(status.success(), "{test} failed in its child process");
+}
+
+#[test]
+fn on_a_desktop_with_a_secret_service_the_secrets_go_to_the_keyring() {
+    let home = tempfile::tempdir().unwrap();
+    let (_bus, _keyring, address) = start_secret_service(home.path());
+    let app = home.path().join("app");
+    run_child("keystore_child_stores_in_the_keyring", &address, &app);
+    // Nothing of the secrets is in the app folder: only the marker of the choice.
+    let files: Vec<_> = std::fs::read_dir(&app)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(files, ["keystore"]);
+    // The keyring daemon holds the value (as Base64), under the app's service name.
+    let out = Command::new("secret-tool")
+        .args([
+            "lookup",
+            "service",
+            ikd::store::SERVICE,
+            "username",
+            "device",
+        ])
+        .env("DBUS_SESSION_BUS_ADDRESS", &address)
+        .env("HOME", home.path())
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "a2V5IGJ5dGVz");
+    // Once chosen, the keyring is required: without a session bus the app refuses to
+    // start as a new empty device.
+    run_child(
+        "keystore_child_refuses_when_the_keyring_is_gone",
+        "unix:path=/nonexistent/bus",
+        &app,
+    );
+}
+
+#[test]
+fn without_a_secret_service_the_secrets_go_to_sealed_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = dir.path().join("app");
+    run_child(
+        "keystore_child_falls_back_to_sealed_files",
+        "unix:path=/nonexistent/bus",
+        &app,
+    );
+    assert!(app.join("store.key").exists());
+    assert!(!app.join("keystore").exists());
+}
+
+fn child_app_dir() -> PathBuf {
+    PathBuf::from(std::env::var_os("IKD_TEST_APP_DIR").expect("run by run_child"))
+}
+
+#[test]
+#[ignore = "run by on_a_desktop_with_a_secret_service_the_secrets_go_to_the_keyring"]
+fn keystore_child_stores_in_the_keyring() {
+    use ikd::store::{StoreKind, open_device_store};
+    let dir = child_app_dir();
+    let (store, kind) = open_device_store(&dir, true).unwrap();
+    assert_eq!(kind, StoreKind::Keystore);
+    assert!(store.get("device").unwrap().is_none());
+    store.put("session", b"s").unwrap();
+    store.delete("session").unwrap();
+    store.delete("session").unwrap();
+    store.put("device", b"key bytes").unwrap();
+    let (again, _) = open_device_store(&dir, true).unwrap();
+    assert_eq!(
+        again.get("device").unwrap().unwrap().as_slice(),
+        b"key bytes"
+    );
+    assert!(again.get("session").unwrap().is_none());
+}
+
+#[test]
+#[ignore = "run by on_a_desktop_with_a_secret_service_the_secrets_go_to_the_keyring"]
+fn keystore_child_refuses_when_the_keyring_is_gone() {
+    let err = ikd::store::open_device_store(&child_app_dir(), true).unwrap_err();
+    assert!(matches!(err, ikd::store::StoreError::Keystore(_)), "{err}");
+}
+
+#[test]
+#[ignore = "run by without_a_secret_service_the_secrets_go_to_sealed_files"]
+fn keystore_child_falls_back_to_sealed_files() {
+    let (store, kind) = ikd::store::open_device_store(&child_app_dir(), true).unwrap();
+    assert_eq!(kind, ikd::store::StoreKind::EncryptedFile);
+    store.put("device", b"key bytes").unwrap();
+}
