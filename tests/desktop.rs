@@ -89,6 +89,8 @@ async fn the_desktop_app_opens_on_the_welcome_screen() {
             .env("DISPLAY", &display)
             .env("IKD_API", format!("http://{}", service.addr))
             .env("IKD_APP_DIR", data.path().join("app"))
+            // Never the developer's own keyring.
+            .env("IKD_STORE", "file")
             .env_remove("WAYLAND_DISPLAY")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
