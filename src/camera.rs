@@ -1,9 +1,13 @@
 //! Cameras for the selfie: the webview's or browser's own camera (`getUserMedia`, on the
 //! phone, in the browser renderer and in the desktop webview), or a **virtual camera** that
 //! plays given images as its live picture (for tests and the emulator's camera), chosen by
-//! `IKD_CAMERA=virtual:/path/a.jpg,/path/b.jpg`.
+//! `IKD_CAMERA=virtual:/path/a.jpg,/path/b.jpg`. On desktop the computer's own camera is
+//! used through nokhwa ([`native`]; `IKD_CAMERA=native:N` picks camera N).
 
 use std::path::PathBuf;
+
+#[cfg(feature = "native-camera")]
+pub mod native;
 
 use base64::Engine as _;
 
@@ -13,6 +17,9 @@ pub enum Camera {
     Webview,
     /// Frames played in turn; a capture takes the frame on screen.
     Virtual(Vec<PathBuf>),
+    /// The computer's own camera through nokhwa (desktop builds).
+    #[cfg(feature = "native-camera")]
+    Native(native::NativeCamera),
 }
 
 impl Camera {
@@ -29,7 +36,29 @@ impl Camera {
             .unwrap_or(Camera::Webview)
     }
 
+    /// The desktop app's camera: the variable's choice, else the computer's own camera.
+    #[cfg(feature = "native-camera")]
+    pub fn for_desktop(name: &str) -> Self {
+        std::env::var(name)
+            .ok()
+            .and_then(|v| Self::parse(&v))
+            .unwrap_or_else(|| Camera::Native(native::NativeCamera::new(0)))
+    }
+
+    /// `virtual:FILE[,FILE…]`, `native[:N]` (desktop builds) or `webview`.
     pub fn parse(spec: &str) -> Option<Self> {
+        if spec == "webview" {
+            return Some(Camera::Webview);
+        }
+        #[cfg(feature = "native-camera")]
+        if let Some(rest) = spec.strip_prefix("native") {
+            let index = match rest.strip_prefix(':') {
+                Some(n) => n.parse().ok()?,
+                None if rest.is_empty() => 0,
+                None => return None,
+            };
+            return Some(Camera::Native(native::NativeCamera::new(index)));
+        }
         let files = spec.strip_prefix("virtual:")?;
         let frames: Vec<PathBuf> = files
             .split(',')
@@ -39,11 +68,19 @@ impl Camera {
         (!frames.is_empty()).then_some(Camera::Virtual(frames))
     }
 
-    /// The picture on screen now: the virtual camera's frame `tick`, or the webview
-    /// camera's current frame (from `<video id="camera-video">`).
+    /// The picture on screen now: the virtual camera's frame `tick`, the computer's camera's
+    /// frame, or the webview camera's current frame (from `<video id="camera-video">`).
     pub async fn frame(&self, tick: usize) -> Option<Vec<u8>> {
-        match self {
+        self.try_frame(tick).await.ok()
+    }
+
+    /// As [`Camera::frame`], or why not, named as the browser names camera errors
+    /// (`NotFoundError`, `NotReadableError`, `CaptureFailed`).
+    pub async fn try_frame(&self, tick: usize) -> Result<Vec<u8>, String> {
+        let shot = match self {
             Camera::Virtual(_) => self.virtual_frame(tick),
+            #[cfg(feature = "native-camera")]
+            Camera::Native(cam) => return cam.frame().await.map_err(|e| e.to_string()),
             Camera::Webview => {
                 let mut ev = dioxus::prelude::document::eval(CAPTURE_JS);
                 ev.recv::<String>()
@@ -51,15 +88,51 @@ impl Camera {
                     .ok()
                     .and_then(|u| from_data_url(&u))
             }
-        }
+        };
+        shot.ok_or_else(|| "CaptureFailed".to_owned())
     }
 
     /// Frame `tick` of the virtual camera's picture (bytes), cycling through its files.
     pub fn virtual_frame(&self, tick: usize) -> Option<Vec<u8>> {
         match self {
             Camera::Virtual(frames) => std::fs::read(&frames[tick % frames.len()]).ok(),
-            Camera::Webview => None,
+            _ => None,
         }
+    }
+
+    /// Whether the picture comes from the webview's own `<video>` (else the app shows frames).
+    pub fn is_webview(&self) -> bool {
+        matches!(self, Camera::Webview)
+    }
+
+    /// Releases a camera the app opened itself (leaving the screen).
+    pub fn stop(&self) {
+        #[cfg(feature = "native-camera")]
+        if let Camera::Native(cam) = self {
+            cam.stop();
+        }
+    }
+}
+
+/// What to do about a camera error (named as the browser names them), in the user's language.
+pub fn advice(lang: ikd_core::Lang, why: &str) -> &'static str {
+    use crate::i18n::t;
+    match why {
+        "NotFoundError" | "OverconstrainedError" => t(
+            lang,
+            "Kamera tidak ditemukan. Sambungkan kamera, lalu tekan Coba lagi.",
+            "No camera was found. Connect a camera, then press Try again.",
+        ),
+        "NotReadableError" | "AbortError" => t(
+            lang,
+            "Kamera sedang dipakai aplikasi lain atau tidak merespons. Tutup aplikasi itu, lalu tekan Coba lagi.",
+            "The camera is in use by another app or does not respond. Close that app, then press Try again.",
+        ),
+        _ => t(
+            lang,
+            "Kamera tidak dapat dipakai. Izinkan akses kamera untuk aplikasi ini, lalu coba lagi.",
+            "The camera cannot be used. Allow camera access for this app, then try again.",
+        ),
     }
 }
 

@@ -1,8 +1,9 @@
 //! The IKD app in a phone-sized desktop window (or on a phone with `mobile`).
 //!
 //! `IKD_API` names the service (default `http://127.0.0.1:8080`), `IKD_APP_DIR` the folder of
-//! the sealed store (default `$XDG_DATA_HOME/ikd` or `~/.local/share/ikd`), `IKD_CAMERA` a
-//! virtual camera (`virtual:FILE[,FILE…]`). Secrets go to the OS keystore where there is
+//! the sealed store (default `$XDG_DATA_HOME/ikd` or `~/.local/share/ikd`), `IKD_CAMERA` the
+//! camera (`native:N`, the computer's own through nokhwa and the default; `webview`; or a
+//! virtual camera, `virtual:FILE[,FILE…]`). Secrets go to the OS keystore where there is
 //! one (Secret Service on a Linux desktop), else sealed files in the app folder;
 //! `IKD_STORE=file` picks the files. `IKD_CONSOLE=petugas` opens the officer's console
 //! instead (a counter PC), with `IKD_OFFICER_CAMERA` for its scanner.
@@ -27,17 +28,25 @@ fn main() -> anyhow::Result<()> {
     if std::env::var("IKD_CONSOLE").as_deref() == Ok("petugas") {
         launch_console(ikd::officer::OfficerConfig {
             api,
-            camera: ikd::camera::Camera::from_var("IKD_OFFICER_CAMERA"),
+            camera: desktop_camera("IKD_OFFICER_CAMERA"),
         });
         return Ok(());
     }
     let config = ikd::AppConfig {
         api,
         store,
-        camera: ikd::camera::Camera::from_env(),
+        camera: desktop_camera("IKD_CAMERA"),
     };
     launch(config);
     Ok(())
+}
+
+/// The camera the variable names, else the computer's own where this build has it.
+fn desktop_camera(var: &str) -> ikd::camera::Camera {
+    #[cfg(feature = "native-camera")]
+    return ikd::camera::Camera::for_desktop(var);
+    #[cfg(not(feature = "native-camera"))]
+    ikd::camera::Camera::from_var(var)
 }
 
 #[cfg(feature = "desktop")]

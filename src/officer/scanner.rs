@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use dioxus::prelude::*;
 
-use crate::camera::{self, Camera};
+use crate::camera;
+use crate::components::Progress;
 use crate::i18n::t;
 use crate::qr::{ScanError, decode_image};
 
@@ -48,19 +49,26 @@ pub fn QrScanner(
 ) -> Element {
     let l = super::use_console().lang();
     let cam = super::use_console().config.peek().camera.clone();
-    let is_webview = matches!(cam, Camera::Webview);
+    let is_webview = cam.is_webview();
+    // What the camera sees, when the app fetches the frames itself (not a webview <video>).
+    let mut seen = use_signal(|| None::<String>);
     let mut camera_on = use_signal(|| false);
     let mut attempt = use_signal(|| None::<Attempt>);
     let mut pasted = use_signal(String::new);
     let upload_id = format!("{id}-upload");
 
+    // A copyable handle, so every closure below can release the camera.
+    let cam_handle = use_signal(|| cam.clone());
     let mut stop_camera = move || {
         if camera_on() {
             camera_on.set(false);
+            seen.set(None);
+            cam_handle.peek().stop();
             let _ = document::eval(camera::STOP_JS);
         }
     };
     use_drop(move || {
+        cam_handle.peek().stop();
         if *camera_on.peek() {
             let _ = document::eval(camera::STOP_JS);
         }
@@ -78,9 +86,24 @@ pub fn QrScanner(
                     continue;
                 }
                 tick += 1;
-                let frame = cam.frame(tick).await;
-                if let Some(Ok(text)) = frame.map(|f| decode_image(&f)) {
+                let frame = match cam.try_frame(tick).await {
+                    Ok(frame) => frame,
+                    // The computer's camera is missing or busy: say so, offer the other ways.
+                    Err(why) if !is_webview && why != "CaptureFailed" => {
+                        camera_on.set(false);
+                        cam.stop();
+                        attempt.set(Some(Attempt::Camera(why)));
+                        continue;
+                    }
+                    Err(_) => continue,
+                };
+                if !is_webview {
+                    seen.set(Some(camera::data_url(&frame)));
+                }
+                if let Ok(text) = decode_image(&frame) {
                     camera_on.set(false);
+                    seen.set(None);
+                    cam.stop();
                     let _ = document::eval(camera::STOP_JS);
                     attempt.set(None);
                     on_text.call(text);
@@ -142,8 +165,10 @@ pub fn QrScanner(
     };
     let live = if is_webview {
         rsx! { video { id: "camera-video", class: "photo live", autoplay: true, playsinline: true, muted: true } }
+    } else if let Some(url) = seen() {
+        rsx! { img { id: "camera-live", class: "photo live", alt: "camera", src: "{url}" } }
     } else {
-        rsx! { p { class: "hint", {t(l, "Kamera virtual menyala.", "Virtual camera on.")} } }
+        rsx! { Progress { label: t(l, "Menyalakan kamera…", "Starting the camera…") } }
     };
 
     rsx! {
@@ -183,8 +208,8 @@ pub fn QrScanner(
                 Some(Attempt::Camera(why)) => rsx! {
                     div { class: "error-box", role: "alert", "data-code": "CAMERA",
                         p { class: "error",
-                            {t(l, "Kamera tidak dapat dipakai. Izinkan akses kamera, atau unggah gambar kode QR.",
-                                "The camera cannot be used. Allow camera access, or upload a picture of the QR code.")}
+                            {camera::advice(l, &why)}
+                            {t(l, " Atau unggah gambar kode QR.", " Or upload a picture of the QR code.")}
                             " ({why})"
                         }
                     }

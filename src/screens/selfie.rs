@@ -1,5 +1,6 @@
-//! Ambil foto: a live picture from the camera (the webview's, or the virtual camera's
-//! frames), capture, retake, send; the service's checks are shown one by one.
+//! Ambil foto: a live picture from the camera (the webview's, the computer's own through
+//! nokhwa, or the virtual camera's frames), capture, retake, send; the service's checks are
+//! shown one by one.
 
 use std::time::Duration;
 
@@ -20,6 +21,10 @@ pub fn Selfie() -> Element {
     let nav = use_navigator();
     let cam = s.config.peek().camera.clone();
     let is_virtual = matches!(cam, Camera::Virtual(_));
+    let is_webview = cam.is_webview();
+    // The computer's own camera: the app fetches its frames.
+    let is_native = !is_virtual && !is_webview;
+    let mut live = use_signal(|| None::<Vec<u8>>);
     let mut tick = use_signal(|| 0usize);
     let mut captured = use_signal(|| None::<Vec<u8>>);
     let mut camera_error = use_signal(|| None::<String>);
@@ -42,6 +47,31 @@ pub fn Selfie() -> Element {
             }
         }
     });
+    // The computer's camera: frames a few times a second until the capture; a failure
+    // releases the device and waits for "Coba lagi".
+    let cam_live = cam.clone();
+    use_future(move || {
+        let cam = cam_live.clone();
+        async move {
+            if !is_native {
+                return;
+            }
+            let mut every = tokio::time::interval(Duration::from_millis(150));
+            loop {
+                every.tick().await;
+                if captured.peek().is_some() || camera_error.peek().is_some() {
+                    continue;
+                }
+                match cam.try_frame(0).await {
+                    Ok(frame) => live.set(Some(frame)),
+                    Err(why) => {
+                        cam.stop();
+                        camera_error.set(Some(why));
+                    }
+                }
+            }
+        }
+    });
     // The webview camera starts once its <video> is on screen.
     let start_webview = move || {
         spawn(async move {
@@ -54,12 +84,20 @@ pub fn Selfie() -> Element {
         });
     };
     use_effect(move || {
-        if !is_virtual && captured.read().is_none() {
+        if is_webview && captured.read().is_none() {
             start_webview();
         }
     });
+    let mut retry_camera = move || {
+        camera_error.set(None);
+        if is_webview {
+            start_webview();
+        }
+    };
+    let cam_for_drop = cam.clone();
     use_drop(move || {
-        if !is_virtual {
+        cam_for_drop.stop();
+        if is_webview {
             let _ = document::eval(camera::STOP_JS);
         }
     });
@@ -70,13 +108,15 @@ pub fn Selfie() -> Element {
         result.set(None);
         error.set(None);
         spawn(async move {
-            let shot = cam.frame(*tick.peek()).await;
-            match shot {
-                Some(bytes) => {
+            match cam.try_frame(*tick.peek()).await {
+                Ok(bytes) => {
                     captured.set(Some(bytes));
-                    let _ = document::eval(camera::STOP_JS);
+                    cam.stop();
+                    if cam.is_webview() {
+                        let _ = document::eval(camera::STOP_JS);
+                    }
                 }
-                None => camera_error.set(Some("CaptureFailed".into())),
+                Err(why) => camera_error.set(Some(why)),
             }
         });
     };
@@ -129,6 +169,16 @@ pub fn Selfie() -> Element {
         (None, Camera::Webview) => rsx! {
             video { id: "camera-video", class: "photo live", autoplay: true, playsinline: true, muted: true }
         },
+        (None, _) => match live.read().as_deref() {
+            Some(frame) => {
+                let url = camera::data_url(frame);
+                rsx! { img { id: "camera-live", class: "photo live", alt: "camera", src: "{url}" } }
+            }
+            None if camera_error().is_none() => {
+                rsx! { Progress { label: t(l, "Menyalakan kamera…", "Starting the camera…") } }
+            }
+            None => rsx! {},
+        },
     };
 
     rsx! {
@@ -141,11 +191,10 @@ pub fn Selfie() -> Element {
             if let Some(why) = camera_error() {
                 div { class: "error-box", role: "alert", "data-code": "CAMERA",
                     p { class: "error",
-                        {t(l, "Kamera tidak dapat dipakai. Izinkan akses kamera untuk aplikasi ini, lalu coba lagi.",
-                            "The camera cannot be used. Allow camera access for this app, then try again.")}
+                        {camera::advice(l, &why)}
                         " ({why})"
                     }
-                    button { r#type: "button", class: "secondary", onclick: move |_| start_webview(), {t(l, "Coba lagi", "Try again")} }
+                    button { r#type: "button", class: "secondary", onclick: move |_| retry_camera(), {t(l, "Coba lagi", "Try again")} }
                 }
             }
             if let Some(res) = result() {
