@@ -351,3 +351,22 @@ step('the English home screen', async () => {
   await citizen.waitForSelector('text=Show', WAIT).catch(() => {});
   await shot(citizen, 'home-en');
 });
+
+step('registration in English explains a wrong NIK in English', async () => {
+  const en = await (await browser.newContext({ ...devices['Pixel 7'] })).newPage();
+  await en.goto(base + '/');
+  await en.click('#lang-en');
+  await en.waitForSelector('text=Digital Population Identity', WAIT);
+  await en.click('#daftar');
+  await en.click('#lanjutkan');
+  await en.click('label.switch');
+  await en.click('#lanjut:not([disabled])');
+  await en.fill('#nik', '3171013002040001'); // 30 February
+  await en.fill('#email', 'warga@contoh');
+  const error = await en.waitForSelector('#nik-error', WAIT);
+  assert.match(await error.textContent(), /date|February/i);
+  assert.doesNotMatch(await error.textContent(), /tanggal/i);
+  assert.ok(await en.isDisabled('#isi-data'));
+  await shot(en, 'data-entry-en');
+  await en.context().close();
+});

@@ -113,9 +113,7 @@ fn open(index: u32) -> Result<nokhwa::Camera, NativeError> {
             }
             _ => NativeError::NotReadable,
         })?;
-    camera
-        .open_stream()
-        .map_err(|_| NativeError::NotReadable)?;
+    camera.open_stream().map_err(|_| NativeError::NotReadable)?;
     Ok(camera)
 }
 
@@ -157,7 +155,10 @@ mod tests {
         }
         let cam = NativeCamera::new(0);
         let first = cam.frame().await;
-        assert!(matches!(first, Err(NativeError::NotFound | NativeError::NotReadable)), "{first:?}");
+        assert!(
+            matches!(first, Err(NativeError::NotFound | NativeError::NotReadable)),
+            "{first:?}"
+        );
         let again = tokio::time::timeout(std::time::Duration::from_secs(10), cam.frame())
             .await
             .expect("a second request is answered");

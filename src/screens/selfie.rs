@@ -169,7 +169,8 @@ pub fn Selfie() -> Element {
         (None, Camera::Webview) => rsx! {
             video { id: "camera-video", class: "photo live", autoplay: true, playsinline: true, muted: true }
         },
-        (None, _) => match live.read().as_deref() {
+        #[cfg(feature = "native-camera")]
+        (None, Camera::Native(_)) => match live.read().as_deref() {
             Some(frame) => {
                 let url = camera::data_url(frame);
                 rsx! { img { id: "camera-live", class: "photo live", alt: "camera", src: "{url}" } }
