@@ -5,6 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 ./scripts/install-deps.sh
+# One build per run: incremental state would only cost time and disk (gigabytes here).
+export CARGO_INCREMENTAL=0
 # The PostgreSQL run of the service tests is not optional: start the server here.
 IKD_TEST_POSTGRES_URL=$(./scripts/start-postgres.sh)
 case "$IKD_TEST_POSTGRES_URL" in
