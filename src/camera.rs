@@ -69,14 +69,10 @@ impl Camera {
     }
 
     /// The picture on screen now: the virtual camera's frame `tick`, the computer's camera's
-    /// frame, or the webview camera's current frame (from `<video id="camera-video">`).
-    pub async fn frame(&self, tick: usize) -> Option<Vec<u8>> {
-        self.try_frame(tick).await.ok()
-    }
-
-    /// As [`Camera::frame`], or why not, named as the browser names camera errors
-    /// (`NotFoundError`, `NotReadableError`, `CaptureFailed`).
-    pub async fn try_frame(&self, tick: usize) -> Result<Vec<u8>, String> {
+    /// frame, or the webview camera's current frame (from `<video id="camera-video">`); or
+    /// why not, named as the browser names camera errors (`NotFoundError`,
+    /// `NotReadableError`, `CaptureFailed`).
+    pub async fn frame(&self, tick: usize) -> Result<Vec<u8>, String> {
         let shot = match self {
             Camera::Virtual(_) => self.virtual_frame(tick),
             #[cfg(feature = "native-camera")]
@@ -105,11 +101,16 @@ impl Camera {
         matches!(self, Camera::Webview)
     }
 
-    /// Releases a camera the app opened itself (leaving the screen).
+    /// Releases the camera (leaving the screen, or after the capture): the webview's stream,
+    /// or the device the app opened itself. Stopping a stopped camera does nothing.
     pub fn stop(&self) {
-        #[cfg(feature = "native-camera")]
-        if let Camera::Native(cam) = self {
-            cam.stop();
+        match self {
+            Camera::Webview => {
+                let _ = dioxus::prelude::document::eval(STOP_JS);
+            }
+            #[cfg(feature = "native-camera")]
+            Camera::Native(cam) => cam.stop(),
+            Camera::Virtual(_) => {}
         }
     }
 }
@@ -196,8 +197,8 @@ pub const CAPTURE_JS: &str = r#"
 })();
 "#;
 
-/// Stops the webview camera (leaving the screen, or after the capture).
-pub const STOP_JS: &str = r#"
+/// Stops the webview camera's stream.
+const STOP_JS: &str = r#"
 (() => { if (window.__ikdStream) { window.__ikdStream.getTracks().forEach(t => t.stop()); window.__ikdStream = null; } })();
 "#;
 

@@ -64,13 +64,11 @@ pub fn QrScanner(
             camera_on.set(false);
             seen.set(None);
             cam_handle.peek().stop();
-            let _ = document::eval(camera::STOP_JS);
         }
     };
     use_drop(move || {
-        cam_handle.peek().stop();
         if *camera_on.peek() {
-            let _ = document::eval(camera::STOP_JS);
+            cam_handle.peek().stop();
         }
     });
 
@@ -86,7 +84,7 @@ pub fn QrScanner(
                     continue;
                 }
                 tick += 1;
-                let frame = match cam.try_frame(tick).await {
+                let frame = match cam.frame(tick).await {
                     Ok(frame) => frame,
                     // The computer's camera is missing or busy: say so, offer the other ways.
                     Err(why) if !is_webview && why != "CaptureFailed" => {
@@ -104,7 +102,6 @@ pub fn QrScanner(
                     camera_on.set(false);
                     seen.set(None);
                     cam.stop();
-                    let _ = document::eval(camera::STOP_JS);
                     attempt.set(None);
                     on_text.call(text);
                 }

@@ -62,7 +62,7 @@ pub fn Selfie() -> Element {
                 if captured.peek().is_some() || camera_error.peek().is_some() {
                     continue;
                 }
-                match cam.try_frame(0).await {
+                match cam.frame(0).await {
                     Ok(frame) => live.set(Some(frame)),
                     Err(why) => {
                         cam.stop();
@@ -95,12 +95,7 @@ pub fn Selfie() -> Element {
         }
     };
     let cam_for_drop = cam.clone();
-    use_drop(move || {
-        cam_for_drop.stop();
-        if is_webview {
-            let _ = document::eval(camera::STOP_JS);
-        }
-    });
+    use_drop(move || cam_for_drop.stop());
 
     let cam_for_capture = cam.clone();
     let capture = move |_| {
@@ -108,13 +103,10 @@ pub fn Selfie() -> Element {
         result.set(None);
         error.set(None);
         spawn(async move {
-            match cam.try_frame(*tick.peek()).await {
+            match cam.frame(*tick.peek()).await {
                 Ok(bytes) => {
                     captured.set(Some(bytes));
                     cam.stop();
-                    if cam.is_webview() {
-                        let _ = document::eval(camera::STOP_JS);
-                    }
                 }
                 Err(why) => camera_error.set(Some(why)),
             }
