@@ -42,14 +42,7 @@ fn start_xvfb() -> (Running, String) {
         .spawn()
         .expect("Xvfb is installed by scripts/install-deps.sh");
     let socket = PathBuf::from(format!("/tmp/.X11-unix/X{n}"));
-    let started = Instant::now();
-    while !socket.exists() {
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "Xvfb :{n} did not start"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    wait_for(|| socket.exists(), &format!("Xvfb :{n}"));
     (Running(xvfb), format!(":{n}"))
 }
 
@@ -172,6 +165,7 @@ fn start_secret_service(home: &Path) -> (Running, Running, String) {
     (bus, keyring, address)
 }
 
+/// Polls `ready` every 100 ms until it holds; fails the test after 20 s.
 fn wait_for(ready: impl Fn() -> bool, what: &str) {
     let started = Instant::now();
     while !ready() {
