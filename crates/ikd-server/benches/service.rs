@@ -144,6 +144,22 @@ async fn load(
     (lat.len() as f64 / secs, lat)
 }
 
+/// One setup request's JSON answer (not timed; the load phases use `load`).
+async fn post_json(
+    http: &reqwest::Client,
+    url: &str,
+    body: serde_json::Value,
+) -> serde_json::Value {
+    http.post(url)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
 async fn service_benches(only_verify: bool) {
     let dir = tempfile::tempdir().unwrap();
     let mut state = AppState::new(Config::local(dir.path().to_path_buf()))
@@ -186,15 +202,12 @@ async fn service_benches(only_verify: bool) {
         .unwrap();
     let base = format!("http://{}/api/v1", running.addr);
     let http = reqwest::Client::new();
-    let officer: serde_json::Value = http
-        .post(format!("{base}/officer/login"))
-        .json(&serde_json::json!({"username": "bench", "password": "bench-password-1"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let officer = post_json(
+        &http,
+        &format!("{base}/officer/login"),
+        serde_json::json!({"username": "bench", "password": "bench-password-1"}),
+    )
+    .await;
     let officer = officer["token"].as_str().unwrap().to_owned();
 
     // 2. Verify over HTTP: distinct QRs (fresh nonces), minimal profile.
@@ -236,15 +249,12 @@ async fn service_benches(only_verify: bool) {
     let mut logins = Vec::new();
     for round in 0..4 {
         for (r, key) in adults.iter().zip(&devices) {
-            let ch: serde_json::Value = http
-                .post(format!("{base}/login/challenge"))
-                .json(&serde_json::json!({}))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
+            let ch = post_json(
+                &http,
+                &format!("{base}/login/challenge"),
+                serde_json::json!({}),
+            )
+            .await;
             let mut signed = ikd_core::api::LOGIN_SIGNING_CONTEXT.to_vec();
             signed.extend(security::from_b64u(ch["challenge"].as_str().unwrap()).unwrap());
             let sig = security::b64u(&key.sign(&signed).unwrap());
