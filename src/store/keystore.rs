@@ -47,11 +47,6 @@ impl KeystoreStore {
         Self::new(platform_keystore().map_err(keystore_error)?, SERVICE)
     }
 
-    /// Which keystore this is, for the log and the settings screen.
-    pub fn vendor(&self) -> String {
-        self.store.vendor()
-    }
-
     fn entry(&self, name: &str) -> Result<Entry, StoreError> {
         self.store
             .build(&self.service, name, None)
