@@ -55,6 +55,74 @@ pub fn LangSwitch() -> Element {
     }
 }
 
+/// A text input the page owns while the user types (an uncontrolled input): `value`
+/// follows every keystroke but is not written back. On the desktop and browser renderers
+/// the DOM is updated asynchronously, so writing back would let the echo of an older value
+/// land after the next key and erase it (fast typing lost characters). A change made by the
+/// screen itself (clearing a field) is still written into the page. Enter calls `on_enter`;
+/// `focus` puts the cursor in the field when it appears (a form's first field).
+#[component]
+pub fn TextField(
+    id: String,
+    value: Signal<String>,
+    on_enter: Option<EventHandler<()>>,
+    #[props(default)] focus: bool,
+    #[props(extends = input, extends = GlobalAttributes)] attributes: Vec<Attribute>,
+) -> Element {
+    let oninput = use_uncontrolled(&id, value);
+    rsx! {
+        input { id, initial_value: "{value.peek()}", oninput,
+            onmounted: move |e| async move {
+                if focus {
+                    let _ = e.set_focus(true).await;
+                }
+            },
+            onkeydown: move |e: KeyboardEvent| {
+                if let Some(enter) = on_enter.filter(|_| e.key() == Key::Enter) {
+                    enter.call(());
+                }
+            },
+            ..attributes,
+        }
+    }
+}
+
+/// [`TextField`] for several lines.
+#[component]
+pub fn TextArea(
+    id: String,
+    value: Signal<String>,
+    #[props(extends = textarea, extends = GlobalAttributes)] attributes: Vec<Attribute>,
+) -> Element {
+    let oninput = use_uncontrolled(&id, value);
+    rsx! {
+        textarea { id, initial_value: "{value.peek()}", oninput, ..attributes }
+    }
+}
+
+/// Keeps `value` in step with the uncontrolled field `id`; returns its `oninput` handler.
+fn use_uncontrolled(id: &str, mut value: Signal<String>) -> impl FnMut(FormEvent) + Copy + use<> {
+    // What the page holds, as last reported by it.
+    let mut typed = use_signal(|| value.peek().clone());
+    let target = serde_json::Value::from(id).to_string();
+    use_effect(move || {
+        let wanted = value();
+        if *typed.peek() != wanted {
+            let js = format!(
+                "document.getElementById({target}).value = {};",
+                serde_json::Value::from(wanted.as_str())
+            );
+            typed.set(wanted);
+            document::eval(&js);
+        }
+    });
+    move |e: FormEvent| {
+        let v = e.value();
+        typed.set(v.clone());
+        value.set(v);
+    }
+}
+
 /// A QR code as inline SVG, large enough to scan from a phone screen.
 #[component]
 pub fn QrImage(text: String, id: String) -> Element {

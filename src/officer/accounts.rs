@@ -7,7 +7,7 @@ use ikd_core::{Nik, UserError as _};
 
 use super::use_console;
 use crate::api::ClientError;
-use crate::components::{ErrorNote, Progress};
+use crate::components::{ErrorNote, Progress, TextField};
 use crate::i18n::t;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -20,7 +20,7 @@ enum Action {
 pub fn Accounts() -> Element {
     let mut c = use_console();
     let l = c.lang();
-    let mut nik = use_signal(String::new);
+    let nik = use_signal(String::new);
     let mut checked = use_signal(|| false);
     let mut confirm_release = use_signal(|| false);
     let mut busy = use_signal(|| false);
@@ -30,6 +30,11 @@ pub fn Accounts() -> Element {
     let parsed = use_memo(move || {
         let v = nik.read().trim().to_owned();
         (!v.is_empty()).then(|| Nik::parse(&v))
+    });
+    // Another NIK is another case: the last one's result no longer applies.
+    use_effect(move || {
+        nik.read();
+        done.set(None);
     });
     let mut act = move |action: Action| {
         let Some(Ok(n)) = parsed() else { return };
@@ -65,8 +70,7 @@ pub fn Accounts() -> Element {
             h2 { {t(l, "Akun warga", "Citizen accounts")} }
             section { class: "card",
                 label { r#for: "akun-nik", "NIK" }
-                input { id: "akun-nik", inputmode: "numeric", maxlength: 16, autocomplete: "off",
-                    value: "{nik}", oninput: move |e| { nik.set(e.value()); done.set(None); } }
+                TextField { id: "akun-nik", value: nik, inputmode: "numeric", maxlength: 16, autocomplete: "off" }
                 if let Some(msg) = nik_error {
                     p { class: "error", id: "akun-nik-error", "{msg}" }
                 }

@@ -6,7 +6,7 @@ use zeroize::Zeroize as _;
 
 use super::{OfficerRoute, SignedOut, use_console};
 use crate::api::ClientError;
-use crate::components::{ErrorNote, LangSwitch, Progress};
+use crate::components::{ErrorNote, LangSwitch, Progress, TextField};
 use crate::i18n::t;
 
 #[component]
@@ -14,7 +14,7 @@ pub fn OfficerLogin() -> Element {
     let mut c = use_console();
     let l = c.lang();
     let nav = use_navigator();
-    let mut username = use_signal(String::new);
+    let username = use_signal(String::new);
     let mut password = use_signal(String::new);
     let mut busy = use_signal(|| false);
     let mut error = use_signal(|| None::<ClientError>);
@@ -73,12 +73,10 @@ pub fn OfficerLogin() -> Element {
             }
             div { class: "card",
                 label { r#for: "officer-username", {t(l, "Nama pengguna", "Username")} }
-                input { id: "officer-username", r#type: "text", autocomplete: "username", maxlength: 64,
-                    value: "{username}", oninput: move |e| username.set(e.value()) }
+                TextField { id: "officer-username", value: username, focus: true, r#type: "text", autocomplete: "username", maxlength: 64 }
                 label { r#for: "officer-password", {t(l, "Kata sandi", "Password")} }
-                input { id: "officer-password", r#type: "password", autocomplete: "current-password", maxlength: 256,
-                    value: "{password}", oninput: move |e| password.set(e.value()),
-                    onkeydown: move |e: KeyboardEvent| if e.key() == Key::Enter { submit() } }
+                TextField { id: "officer-password", value: password, on_enter: move |_| submit(),
+                    r#type: "password", autocomplete: "current-password", maxlength: 256 }
                 if let Some(e) = error() {
                     ErrorNote { error: e, on_retry: move |_| submit() }
                 }

@@ -9,7 +9,7 @@ use ikd_core::wire::RegistrationQr;
 
 use super::{QrScanner, photo_src, use_console};
 use crate::api::ClientError;
-use crate::components::{ErrorNote, Progress};
+use crate::components::{ErrorNote, Progress, TextArea};
 use crate::i18n::t;
 
 const MAX_REASON: usize = 500;
@@ -211,8 +211,7 @@ pub fn Registrations() -> Element {
                                     {t(l, id_text, en_text)} }
                             }
                         }
-                        textarea { id: "reject-reason-input", rows: 3, maxlength: MAX_REASON as i64,
-                            value: "{reason}", oninput: move |e| reason.set(e.value()) }
+                        TextArea { id: "reject-reason-input", value: reason, rows: 3, maxlength: MAX_REASON as i64 }
                         p { class: "hint", "{why_len}/{MAX_REASON}" }
                         div { class: "row",
                             button { r#type: "button", class: "secondary", id: "batal-tolak", onclick: move |_| rejecting.set(false),

@@ -7,7 +7,7 @@ use std::time::Duration;
 use dioxus::prelude::*;
 
 use crate::camera;
-use crate::components::Progress;
+use crate::components::{Progress, TextArea};
 use crate::i18n::t;
 use crate::qr::{ScanError, decode_image};
 
@@ -54,7 +54,7 @@ pub fn QrScanner(
     let mut seen = use_signal(|| None::<String>);
     let mut camera_on = use_signal(|| false);
     let mut attempt = use_signal(|| None::<Attempt>);
-    let mut pasted = use_signal(String::new);
+    let pasted = use_signal(String::new);
     let upload_id = format!("{id}-upload");
 
     // A copyable handle, so every closure below can release the camera.
@@ -191,8 +191,7 @@ pub fn QrScanner(
                 }
                 div { class: "scan-way",
                     h3 { {t(l, "Tempel teks", "Paste the text")} }
-                    textarea { id: "{id}-text", rows: 3, maxlength: 4096, placeholder: "IKDREG1:… / IKD1:…",
-                        value: "{pasted}", oninput: move |e| pasted.set(e.value()) }
+                    TextArea { id: "{id}-text", value: pasted, rows: 3, maxlength: 4096, placeholder: "IKDREG1:… / IKD1:…" }
                     button { r#type: "button", class: "secondary small", id: "{id}-text-submit",
                         disabled: busy || pasted.read().trim().is_empty(), onclick: move |_| submit_text(),
                         {t(l, "Periksa teks", "Check the text")} }

@@ -7,7 +7,7 @@ use ikd_core::{ActivationCode, UserError};
 
 use crate::Route;
 use crate::api::ClientError;
-use crate::components::{ErrorNote, Progress, Steps, TopBar};
+use crate::components::{ErrorNote, Progress, Steps, TextField, TopBar};
 use crate::i18n::t;
 use crate::session::use_session;
 
@@ -16,7 +16,7 @@ pub fn Activation() -> Element {
     let mut s = use_session();
     let l = s.lang();
     let nav = use_navigator();
-    let mut code = use_signal(String::new);
+    let code = use_signal(String::new);
     let mut answer = use_signal(String::new);
     let mut busy = use_signal(|| false);
     let mut error = use_signal(|| None::<ClientError>);
@@ -78,8 +78,7 @@ pub fn Activation() -> Element {
             Steps { current: 6, total: 6 }
             section { class: "card",
                 label { r#for: "code", {t(l, "Kode aktivasi dari email", "Activation code from the email")} }
-                input { id: "code", inputmode: "numeric", maxlength: "6", autocomplete: "one-time-code", placeholder: "••••••",
-                    value: "{code}", oninput: move |e| code.set(e.value()) }
+                TextField { id: "code", value: code, focus: true, inputmode: "numeric", maxlength: "6", autocomplete: "one-time-code", placeholder: "••••••" }
                 if let Some(Err(m)) = &code_check {
                     p { class: "error", role: "alert", "{m}" }
                 }
@@ -93,8 +92,7 @@ pub fn Activation() -> Element {
                     button { r#type: "button", id: "captcha-refresh", class: "secondary small", onclick: move |_| captcha.restart(),
                         {t(l, "Gambar baru", "New picture")} }
                 }
-                input { id: "captcha", inputmode: "numeric", maxlength: "5", autocomplete: "off",
-                    value: "{answer}", oninput: move |e| answer.set(e.value()) }
+                TextField { id: "captcha", value: answer, on_enter: move |_| if ready && !busy() { submit() }, inputmode: "numeric", maxlength: "5", autocomplete: "off" }
             }
             if let Some(e) = error() {
                 ErrorNote { error: e, on_retry: move |_| submit() }

@@ -8,7 +8,7 @@ use ikd_core::{Email, Lang, Nik, PhoneNumber, UserError};
 
 use crate::Route;
 use crate::api::ClientError;
-use crate::components::{ErrorNote, Progress, Steps, TopBar};
+use crate::components::{ErrorNote, Progress, Steps, TextField, TopBar};
 use crate::i18n::t;
 use crate::session::{CONSENT_VERSION, Device, Pending, b64u, use_session};
 
@@ -27,9 +27,9 @@ pub fn DataEntry() -> Element {
     let mut s = use_session();
     let l = s.lang();
     let nav = use_navigator();
-    let mut nik = use_signal(String::new);
-    let mut email = use_signal(String::new);
-    let mut phone = use_signal(String::new);
+    let nik = use_signal(String::new);
+    let email = use_signal(String::new);
+    let phone = use_signal(String::new);
     let mut busy = use_signal(|| false);
     let mut error = use_signal(|| None::<ClientError>);
 
@@ -110,23 +110,20 @@ pub fn DataEntry() -> Element {
             Steps { current: 3, total: 6 }
             section { class: "card",
                 label { r#for: "nik", "NIK" }
-                input { id: "nik", inputmode: "numeric", maxlength: "20", autocomplete: "off", placeholder: "16 digit",
-                    value: "{nik}", oninput: move |e| nik.set(e.value()) }
+                TextField { id: "nik", value: nik, focus: true, inputmode: "numeric", maxlength: "20", autocomplete: "off", placeholder: "16 digit" }
                 match (&nik_ok, &nik_info) {
                     (Some(Err(m)), _) => rsx! { p { class: "error", id: "nik-error", role: "alert", "{m}" } },
                     (Some(Ok(_)), Some(info)) => rsx! { p { class: "ok", id: "nik-ok", "✓ {info}" } },
                     _ => rsx! { p { class: "hint", {t(l, "NIK tertera di KTP-el dan Kartu Keluarga.", "The NIK is printed on the KTP-el and the family card.")} } },
                 }
                 label { r#for: "email", "Email" }
-                input { id: "email", r#type: "email", inputmode: "email", autocomplete: "email", placeholder: "nama@contoh.co.id",
-                    value: "{email}", oninput: move |e| email.set(e.value()) }
+                TextField { id: "email", value: email, r#type: "email", inputmode: "email", autocomplete: "email", placeholder: "nama@contoh.co.id" }
                 match &email_ok {
                     Some(Err(m)) => rsx! { p { class: "error", id: "email-error", role: "alert", "{m}" } },
                     _ => rsx! { p { class: "hint", {t(l, "Kode aktivasi dikirim ke email ini.", "The activation code is sent to this email.")} } },
                 }
                 label { r#for: "phone", {t(l, "Nomor ponsel", "Mobile number")} }
-                input { id: "phone", r#type: "tel", inputmode: "tel", autocomplete: "tel", placeholder: "08xx xxxx xxxx",
-                    value: "{phone}", oninput: move |e| phone.set(e.value()) }
+                TextField { id: "phone", value: phone, on_enter: move |_| if ready && !busy() { submit() }, r#type: "tel", inputmode: "tel", autocomplete: "tel", placeholder: "08xx xxxx xxxx" }
                 match &phone_ok {
                     Some(Err(m)) => rsx! { p { class: "error", id: "phone-error", role: "alert", "{m}" } },
                     _ => rsx! { p { class: "hint", {t(l, "Nomor seluler Indonesia: 08… atau +628…", "Indonesian mobile number: 08… or +628…")} } },

@@ -105,7 +105,22 @@ pub fn Login() -> Element {
     let filled = pin.read().len();
 
     rsx! {
-        main { class: "screen login",
+        // A computer's keyboard works like the keypad: digits, and Backspace to delete.
+        main { class: "screen login", tabindex: "-1",
+            onmounted: move |e| async move {
+                let _ = e.set_focus(true).await;
+            },
+            onkeydown: move |e| match e.key() {
+                Key::Character(c) => {
+                    if let [d @ b'0'..=b'9'] = c.as_bytes() {
+                        press(char::from(*d));
+                    }
+                }
+                Key::Backspace if !busy() => {
+                    pin.write().pop();
+                }
+                _ => {}
+            },
             header { class: "brand",
                 div { class: "garuda", "IKD" }
                 h2 { {t(l, "Masukkan PIN", "Enter your PIN")} }

@@ -8,7 +8,7 @@ mod login;
 mod notice;
 mod officer_qr;
 mod selfie;
-mod set_pin;
+pub(crate) mod set_pin;
 mod welcome;
 
 pub use activation::Activation;

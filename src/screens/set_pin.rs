@@ -1,26 +1,36 @@
 //! The first PIN, typed twice, checked with the ikd-core rules (no 111111, no 123456).
 
 use dioxus::prelude::*;
-use ikd_core::{Pin, UserError};
+use ikd_core::{Lang, Pin, UserError};
 
 use crate::Route;
 use crate::api::ClientError;
-use crate::components::{ErrorNote, Progress, TopBar};
+use crate::components::{ErrorNote, Progress, TextField, TopBar};
 use crate::i18n::t;
 use crate::session::use_session;
+
+/// The verdict on a new PIN as typed: none while it is still being typed, an explanation
+/// once it has six characters or anything but digits, as the rules apply.
+pub(crate) fn check_new_pin(typed: &str, l: Lang) -> Option<Result<(), String>> {
+    let done = typed.len() >= 6 || !typed.bytes().all(|b| b.is_ascii_digit());
+    done.then(|| {
+        Pin::parse(typed)
+            .map(drop)
+            .map_err(|e| e.message(l).to_owned())
+    })
+}
 
 #[component]
 pub fn SetPin() -> Element {
     let mut s = use_session();
     let l = s.lang();
     let nav = use_navigator();
-    let mut pin = use_signal(String::new);
-    let mut again = use_signal(String::new);
+    let pin = use_signal(String::new);
+    let again = use_signal(String::new);
     let mut busy = use_signal(|| false);
     let mut error = use_signal(|| None::<ClientError>);
 
-    let pin_check =
-        (pin().len() == 6).then(|| Pin::parse(&pin()).map_err(|e| e.message(l).to_owned()));
+    let pin_check = check_new_pin(&pin(), l);
     let mismatch = again().len() == 6 && again() != pin();
     let ready = matches!(pin_check, Some(Ok(_))) && again() == pin();
 
@@ -58,14 +68,12 @@ pub fn SetPin() -> Element {
                 p { class: "hint", {t(l, "PIN 6 digit dipakai setiap kali Anda membuka IKD. Jangan pakai tanggal lahir atau angka berurutan.",
                     "The 6-digit PIN is asked every time you open IKD. Do not use your birth date or a sequence.")} }
                 label { r#for: "pin", "PIN" }
-                input { id: "pin", r#type: "password", inputmode: "numeric", maxlength: "6", autocomplete: "new-password",
-                    value: "{pin}", oninput: move |e| pin.set(e.value().chars().filter(char::is_ascii_digit).collect()) }
+                TextField { id: "pin", value: pin, focus: true, r#type: "password", inputmode: "numeric", maxlength: "6", autocomplete: "new-password" }
                 if let Some(Err(m)) = &pin_check {
                     p { class: "error", role: "alert", "{m}" }
                 }
                 label { r#for: "pin-again", {t(l, "Ulangi PIN", "Repeat the PIN")} }
-                input { id: "pin-again", r#type: "password", inputmode: "numeric", maxlength: "6", autocomplete: "new-password",
-                    value: "{again}", oninput: move |e| again.set(e.value().chars().filter(char::is_ascii_digit).collect()) }
+                TextField { id: "pin-again", value: again, on_enter: move |_| if ready && !busy() { submit() }, r#type: "password", inputmode: "numeric", maxlength: "6", autocomplete: "new-password" }
                 if mismatch {
                     p { class: "error", role: "alert", {t(l, "PIN tidak sama. Ketik ulang.", "The PINs differ. Type it again.")} }
                 }

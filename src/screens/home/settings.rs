@@ -2,12 +2,14 @@
 //! out.
 
 use dioxus::prelude::*;
-use ikd_core::{Pin, UserError};
+use ikd_core::UserError;
+use ikd_core::secret::PinError;
 
 use crate::Route;
 use crate::api::{ChangePinBody, ClientError};
-use crate::components::{ErrorNote, LangSwitch, Progress};
+use crate::components::{ErrorNote, LangSwitch, Progress, TextField};
 use crate::i18n::t;
+use crate::screens::set_pin::check_new_pin;
 use crate::session::use_session;
 
 #[component]
@@ -23,9 +25,9 @@ pub fn Pengaturan() -> Element {
     let mut error = use_signal(|| None::<ClientError>);
     let token = (s.token)().unwrap_or_default();
 
-    let new_check =
-        (new_pin().len() == 6).then(|| Pin::parse(&new_pin()).map_err(|e| e.message(l).to_owned()));
-    let can_change = old_pin().len() == 6 && matches!(new_check, Some(Ok(_)));
+    let new_check = check_new_pin(&new_pin(), l);
+    let old_digits = old_pin().bytes().all(|b| b.is_ascii_digit());
+    let can_change = old_pin().len() == 6 && old_digits && matches!(new_check, Some(Ok(_)));
 
     let token_c = token.clone();
     let change = move |_| {
@@ -95,11 +97,12 @@ pub fn Pengaturan() -> Element {
             section { class: "card",
                 h3 { {t(l, "Ubah PIN", "Change PIN")} }
                 label { r#for: "old-pin", {t(l, "PIN lama", "Current PIN")} }
-                input { id: "old-pin", r#type: "password", inputmode: "numeric", maxlength: "6",
-                    value: "{old_pin}", oninput: move |e| old_pin.set(e.value().chars().filter(char::is_ascii_digit).collect()) }
+                TextField { id: "old-pin", value: old_pin, r#type: "password", inputmode: "numeric", maxlength: "6" }
+                if !old_digits {
+                    p { class: "error", role: "alert", {PinError::Format.message(l)} }
+                }
                 label { r#for: "new-pin", {t(l, "PIN baru", "New PIN")} }
-                input { id: "new-pin", r#type: "password", inputmode: "numeric", maxlength: "6",
-                    value: "{new_pin}", oninput: move |e| new_pin.set(e.value().chars().filter(char::is_ascii_digit).collect()) }
+                TextField { id: "new-pin", value: new_pin, r#type: "password", inputmode: "numeric", maxlength: "6" }
                 if let Some(Err(m)) = &new_check {
                     p { class: "error", role: "alert", "{m}" }
                 }

@@ -15,6 +15,8 @@ use crate::error::{Error, Result};
 #[derive(Debug, Clone, Default)]
 pub struct Hooks {
     captchas: Arc<Mutex<HashMap<String, String>>>,
+    /// The answer of the captcha issued last: for a UI test that cannot read the page.
+    latest: Arc<Mutex<Option<String>>>,
 }
 
 impl Hooks {
@@ -22,6 +24,13 @@ impl Hooks {
         if let Ok(mut m) = self.captchas.lock() {
             m.insert(id.to_owned(), answer.to_owned());
         }
+        if let Ok(mut l) = self.latest.lock() {
+            *l = Some(answer.to_owned());
+        }
+    }
+
+    pub fn latest_captcha_answer(&self) -> Option<String> {
+        self.latest.lock().ok()?.clone()
     }
 
     pub fn captcha_answer(&self, id: &str) -> Option<String> {
