@@ -1,6 +1,9 @@
-//! Desktop smoke test: the desktop build of the app (WebKitGTK) starts under a virtual
-//! display (Xvfb) against a running service, and the screen shows the Welcome screen, not a
-//! blank window: the Dukcapil-blue logo and Daftar button are there, on the light page.
+//! The desktop build of the app (WebKitGTK) under a virtual display (Xvfb) against the
+//! real service: it opens on the Welcome screen, not a blank window (the smoke test here);
+//! the whole citizen flow runs in its window (`flow`); and its secrets go to the desktop's
+//! keyring (GNOME Keyring on a private session bus) or, without one, to sealed files.
+
+mod flow;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -16,53 +19,46 @@ impl Drop for Running {
     }
 }
 
-/// A display number nobody uses yet.
-fn free_display() -> u32 {
-    (90..200)
-        .find(|n| {
-            !Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
-                && !Path::new(&format!("/tmp/.X{n}-lock")).exists()
-        })
-        .expect("a free X display number")
-}
-
+/// A virtual display on a number Xvfb picks itself (`-displayfd`), so tests running at
+/// the same time never share one.
 fn start_xvfb() -> (Running, String) {
-    let n = free_display();
-    let xvfb = Command::new("Xvfb")
+    let mut xvfb = Command::new("Xvfb")
         .args([
-            &format!(":{n}"),
+            "-displayfd",
+            "1",
             "-screen",
             "0",
             "1024x768x24",
             "-nolisten",
             "tcp",
         ])
-        .stdout(Stdio::null())
+        .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .expect("Xvfb is installed by scripts/install-deps.sh");
-    let socket = PathBuf::from(format!("/tmp/.X11-unix/X{n}"));
-    wait_for(|| socket.exists(), &format!("Xvfb :{n}"));
+    // Xvfb writes the number once it accepts clients.
+    let mut line = String::new();
+    let stdout = xvfb.stdout.take().expect("piped stdout");
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut line)
+        .expect("Xvfb says which display it took");
+    let n: u32 = line.trim().parse().expect("a display number from Xvfb");
     (Running(xvfb), format!(":{n}"))
 }
 
-/// Counts the pixels of the app's blue (#0b4ea2, give or take anti-aliasing) and of the
-/// light page background.
-fn blue_and_light(png: &Path) -> (usize, usize, usize) {
-    let Ok(img) = image::open(png) else {
-        return (0, 0, 0);
-    };
-    let img = img.to_rgb8();
-    let (mut blue, mut light) = (0, 0);
-    for p in img.pixels() {
-        let [r, g, b] = p.0.map(i32::from);
-        if (r - 0x0b).abs() < 24 && (g - 0x4e).abs() < 24 && (b - 0xa2).abs() < 24 {
-            blue += 1;
-        }
-        if r > 230 && g > 230 && b > 230 {
-            light += 1;
-        }
-    }
+/// The app's blue (#0b4ea2), give or take anti-aliasing: the logo, enabled primary
+/// buttons, the steps bar. A disabled button is paler and does not match.
+fn is_blue(p: &image::Rgb<u8>) -> bool {
+    let [r, g, b] = p.0.map(i32::from);
+    (r - 0x0b).abs() < 24 && (g - 0x4e).abs() < 24 && (b - 0xa2).abs() < 24
+}
+
+/// Counts the pixels of the app's blue and of the light page background.
+fn blue_and_light(img: &image::RgbImage) -> (usize, usize, usize) {
+    let blue = img.pixels().filter(|p| is_blue(p)).count();
+    let light = img
+        .pixels()
+        .filter(|p| p.0.iter().all(|c| *c > 230))
+        .count();
     (blue, light, (img.width() * img.height()) as usize)
 }
 
@@ -106,7 +102,10 @@ async fn the_desktop_app_opens_on_the_welcome_screen() {
         if !ok {
             continue;
         }
-        seen = blue_and_light(&shot);
+        let Ok(img) = image::open(&shot) else {
+            continue;
+        };
+        seen = blue_and_light(&img.to_rgb8());
         let (blue, light, _) = seen;
         // The logo (72×72) and the Daftar button are blue; the page around them is light.
         if blue > 8_000 && light > 100_000 {
