@@ -177,7 +177,12 @@ step('registration refuses a wrong NIK as typed and ends with the QR for the off
   assert.match(await citizen.textContent('#nik-error'), /tanggal|Februari|date/i);
   assert.ok(await citizen.isDisabled('#isi-data'));
   await shot(citizen, 'data-entry-invalid-nik');
-  await citizen.fill('#nik', residents[0].nik);
+  // Typed key by key, 10 ms apart, as a fast typist would: every digit must arrive over
+  // the renderer's websocket, none erased by the echo of an older value.
+  await citizen.fill('#nik', '');
+  await citizen.locator('#nik').pressSequentially(residents[0].nik, { delay: 10 });
+  await citizen.waitForSelector('#nik-ok', WAIT);
+  assert.equal(await citizen.inputValue('#nik'), residents[0].nik);
   await citizen.fill('#email', residents[0].email);
   await citizen.fill('#phone', '081234567890');
   await citizen.waitForSelector('#isi-data:not([disabled])', WAIT);

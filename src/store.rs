@@ -30,6 +30,12 @@ pub enum StoreError {
     /// The OS keystore refused or did not answer (locked, no session bus, no permission).
     #[error("OS keystore: {0}")]
     Keystore(String),
+    /// Files were asked for (`IKD_STORE=file`), but this device's secrets are in the OS
+    /// keystore: opening files would make a new, empty device instead.
+    #[error(
+        "this device's secrets are in the OS keystore: start without IKD_STORE=file (or remove the app folder to start as a new device)"
+    )]
+    InKeystore,
 }
 
 /// A small key-value store for secrets. Values are zeroised when dropped.
@@ -180,7 +186,7 @@ pub enum StoreKind {
 /// The choice is made at the first launch and kept: files once made stay in use, and a
 /// keystore once used is required, so a keystore that stops answering is an error
 /// instead of a silently empty new device. `use_keystore = false` picks the files (a
-/// kiosk without a keyring, the desktop tests).
+/// kiosk without a keyring, the desktop tests) on a new install or one already on files.
 pub fn open_device_store(dir: &Path, use_keystore: bool) -> Result<(Store, StoreKind), StoreError> {
     open_device_store_with(dir, use_keystore, || {
         KeystoreStore::platform().map(|k| Arc::new(k) as Store)
@@ -198,8 +204,15 @@ fn open_device_store_with(
         let store = EncryptedFileStore::open_with_key_file(dir)?;
         Ok((Arc::new(store), StoreKind::EncryptedFile))
     };
-    if !use_keystore || dir.join("store.key").exists() {
+    if dir.join("store.key").exists() {
         return files();
+    }
+    if !use_keystore {
+        return if marker.exists() {
+            Err(StoreError::InKeystore)
+        } else {
+            files()
+        };
     }
     match keystore() {
         Ok(store) => {
@@ -299,10 +312,14 @@ mod tests {
         assert!(!dir.path().join("store.key").exists());
         let (_, kind) = open_device_store_with(dir.path(), true, keystore_ok).unwrap();
         assert_eq!(kind, StoreKind::Keystore);
-        // Not a new empty device behind the user's back.
+        // Not a new empty device behind the user's back, nor on request.
         assert!(matches!(
             open_device_store_with(dir.path(), true, keystore_down),
             Err(StoreError::Keystore(_))
+        ));
+        assert!(matches!(
+            open_device_store_with(dir.path(), false, keystore_ok),
+            Err(StoreError::InKeystore)
         ));
     }
 
