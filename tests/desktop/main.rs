@@ -123,10 +123,31 @@ async fn the_desktop_app_opens_on_the_welcome_screen() {
 fn start_secret_service(home: &Path) -> (Running, Running, String) {
     let socket = home.join("bus");
     let address = format!("unix:path={}", socket.display());
+    // A session bus without service activation: the system's session.conf would start a
+    // second, locked keyring daemon for the first client that comes before ours is up.
+    let config = home.join("bus.conf");
+    std::fs::write(
+        &config,
+        format!(
+            r#"<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>{address}</listen>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+"#
+        ),
+    )
+    .unwrap();
     let bus = Running(
         Command::new("dbus-daemon")
-            .args(["--config-file=/usr/share/dbus-1/session.conf", "--nofork"])
-            .arg(format!("--address={address}"))
+            .arg(format!("--config-file={}", config.display()))
+            .arg("--nofork")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -147,17 +168,27 @@ fn start_secret_service(home: &Path) -> (Running, Running, String) {
     std::io::Write::write_all(&mut stdin, b"test-login").expect("the password reaches the keyring");
     drop(stdin);
     let keyring = Running(keyring);
+    // Ready once an item can be stored in the default collection: the login keyring is
+    // made and unlocked a moment after the daemon answers on the bus.
+    let secret_tool = |args: &[&str]| {
+        let mut probe = Command::new("secret-tool")
+            .args(args)
+            .env("DBUS_SESSION_BUS_ADDRESS", &address)
+            .env("HOME", home)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("secret-tool is installed by scripts/install-deps.sh");
+        if let Some(mut stdin) = probe.stdin.take() {
+            let _ = std::io::Write::write_all(&mut stdin, b"probe");
+        }
+        probe.wait().is_ok_and(|s| s.success())
+    };
     wait_for(
         || {
-            Command::new("secret-tool")
-                .args(["search", "probe", "ready"])
-                .env("DBUS_SESSION_BUS_ADDRESS", &address)
-                .env("HOME", home)
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .status()
-                .is_ok_and(|s| s.success() || s.code() == Some(1))
-                && home.join(".local/share/keyrings").exists()
+            secret_tool(&["store", "--label=probe", "probe", "ready"])
+                && secret_tool(&["clear", "probe", "ready"])
         },
         "the Secret Service",
     );
@@ -265,6 +296,9 @@ fn keystore_child_stores_in_the_keyring() {
 fn keystore_child_refuses_when_the_keyring_is_gone() {
     let err = ikd::store::open_device_store(&child_app_dir(), true).unwrap_err();
     assert!(matches!(err, ikd::store::StoreError::Keystore(_)), "{err}");
+    // Nor does asking for files (IKD_STORE=file) start it as a new, empty device.
+    let err = ikd::store::open_device_store(&child_app_dir(), false).unwrap_err();
+    assert!(matches!(err, ikd::store::StoreError::InKeystore), "{err}");
 }
 
 #[test]
