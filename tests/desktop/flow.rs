@@ -10,15 +10,15 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use ikd_core::api::OfficerDecision;
 use image::RgbImage;
-use serde_json::{Value, json};
 
+use super::service::spawn_service;
 use super::{Running, blue_and_light, is_blue, start_xvfb};
 
 /// The app window's inner size (src/main.rs); with no window manager it sits at 0,0.
 const WIDTH: u32 = 400;
 const HEIGHT: u32 = 760;
-const OFFICER: (&str, &str) = ("petugas-uji", "kata-sandi-uji-panjang");
 const PIN: &str = "482916";
 
 /// How many steps of the registration bar are done (0 on screens without the bar): the
@@ -192,62 +192,14 @@ impl Screen {
     }
 }
 
-async fn post(
-    http: &reqwest::Client,
-    url: String,
-    body: Value,
-    bearer: Option<&str>,
-) -> (u16, Value) {
-    let mut req = http.post(url).json(&body);
-    if let Some(t) = bearer {
-        req = req.bearer_auth(t);
-    }
-    let res = req.send().await.expect("the service answers");
-    let status = res.status().as_u16();
-    (status, res.json().await.unwrap_or(Value::Null))
-}
-
-/// The 6 digits after "Kode aktivasi: " in the outbox mail to `email`, once it is there.
-fn activation_code(outbox: &Path, email: &str) -> Option<String> {
-    std::fs::read_dir(outbox).ok()?.find_map(|entry| {
-        let text = std::fs::read_to_string(entry.ok()?.path()).ok()?;
-        let at = text
-            .contains(email)
-            .then(|| text.find("Kode aktivasi: "))??;
-        text.get(at + 15..at + 21).map(str::to_owned)
-    })
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn a_citizen_registers_activates_and_shows_a_verifiable_identity_qr_in_the_desktop_window() {
+    let service = spawn_service().await;
+    let citizen = service
+        .with_ktp_el()
+        .next()
+        .expect("a resident with a KTP-el");
     let data = tempfile::tempdir().unwrap();
-    let mut config = ikd_server::Config::local(data.path().join("service"));
-    config.listen = "127.0.0.1:0".parse().unwrap();
-    let mut state = ikd_server::AppState::new(config).await.unwrap();
-    state.test_hooks = Some(Default::default());
-    let hooks = state.test_hooks.clone().unwrap();
-    let outbox = state.config.outbox();
-    let places = ikd_server::seed::Places::load();
-    let today = time::OffsetDateTime::now_utc().date();
-    let mut generator = ikd_server::seed::Generator::new(7, &places, today);
-    let families: Vec<_> = (0..4).filter_map(|_| generator.family()).collect();
-    ikd_server::registry::insert_families(&state.db, &families)
-        .await
-        .unwrap();
-    ikd_server::routes::add_officer(&state.db, OFFICER.0, OFFICER.1)
-        .await
-        .unwrap();
-    let citizen = families
-        .iter()
-        .flat_map(|f| &f.members)
-        .find(|r| r.has_ktp_el)
-        .expect("a resident with a KTP-el")
-        .clone();
-    let service = ikd_server::spawn(state, std::future::pending())
-        .await
-        .unwrap();
-    let api = format!("http://{}/api/v1", service.addr);
-    let http = reqwest::Client::new();
 
     let face =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/faces/one-face-astronaut.jpg");
@@ -256,7 +208,7 @@ async fn a_citizen_registers_activates_and_shows_a_verifiable_identity_qr_in_the
     let _app = Running(
         Command::new(env!("CARGO_BIN_EXE_ikd"))
             .env("DISPLAY", &display)
-            .env("IKD_API", format!("http://{}", service.addr))
+            .env("IKD_API", &service.base)
             .env("IKD_APP_DIR", data.path().join("app"))
             .env("IKD_STORE", "file")
             .env("IKD_CAMERA", format!("virtual:{}", face.display()))
@@ -329,39 +281,19 @@ async fn a_citizen_registers_activates_and_shows_a_verifiable_identity_qr_in_the
     assert!(qr.starts_with("IKDREG1:"), "{qr}");
 
     // The officer compares the photos and approves.
-    let (s, v) = post(
-        &http,
-        format!("{api}/officer/login"),
-        json!({"username": OFFICER.0, "password": OFFICER.1}),
-        None,
-    )
-    .await;
-    assert_eq!(s, 200, "{v}");
-    let officer = v["token"].as_str().unwrap().to_owned();
-    let (s, review) = post(
-        &http,
-        format!("{api}/officer/scan"),
-        json!({"qr": qr}),
-        Some(&officer),
-    )
-    .await;
-    assert_eq!(s, 200, "{review}");
+    let officer = service.officer_token().await;
+    let review = service.api.scan_registration(&officer, &qr).await.unwrap();
     assert!(
-        review["checks"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|c| c["passed"] == true),
-        "the selfie passed the service's checks: {review}"
+        review.checks.iter().all(|c| c.passed),
+        "the selfie passed the service's checks: {:?}",
+        review.checks
     );
-    let (s, v) = post(
-        &http,
-        format!("{api}/officer/decision"),
-        json!({"qr": qr, "approve": true}),
-        Some(&officer),
-    )
-    .await;
-    assert_eq!(s, 204, "{v}");
+    let approve = OfficerDecision {
+        qr,
+        approve: true,
+        reason: None,
+    };
+    service.api.decide(&officer, &approve).await.unwrap();
 
     // The app sees the approval by itself and offers Aktifkan; the code is in the mail.
     let aktifkan = screen.wait("the approval and Aktifkan", 60, |img| {
@@ -371,26 +303,14 @@ async fn a_citizen_registers_activates_and_shows_a_verifiable_identity_qr_in_the
     });
     screen.save("06-approved");
     screen.click(aktifkan);
-    let code = {
-        let started = Instant::now();
-        loop {
-            if let Some(c) = activation_code(&outbox, email) {
-                break c;
-            }
-            assert!(
-                started.elapsed() < Duration::from_secs(30),
-                "no activation email"
-            );
-            std::thread::sleep(Duration::from_millis(200));
-        }
-    };
+    let code = service.activation_code(email);
 
     // Activation: the code (the cursor is in its field), Tab past the new-picture button to
     // the captcha, Enter.
     screen.wait("the activation screen", 30, |img| {
         (steps_done(img) == 6).then_some(())
     });
-    let answer = screen.wait("the captcha", 30, |_| hooks.latest_captcha_answer());
+    let answer = screen.wait("the captcha", 30, |_| service.hooks.latest_captcha_answer());
     screen.type_text(&code);
     screen.keys(&["Tab", "Tab"]);
     screen.type_text(&answer);
@@ -431,19 +351,12 @@ async fn a_citizen_registers_activates_and_shows_a_verifiable_identity_qr_in_the
     screen.save("09-identity-qr");
 
     // Any authorised verifier accepts it and sees who it is.
-    let (s, v) = post(
-        &http,
-        format!("{api}/verify"),
-        json!({"qr": identity}),
-        Some(&officer),
-    )
-    .await;
-    assert_eq!(s, 200, "{v}");
-    assert_eq!(v["valid"], true, "{v}");
-    let fields = v["fields"].to_string();
+    let verified = service.api.verify(&officer, &identity).await.unwrap();
+    assert!(verified.valid, "{verified:?}");
     assert!(
-        fields.contains(&citizen.ktp.nama),
-        "the holder's name is disclosed: {fields}"
+        verified.fields.iter().any(|(_, v)| *v == citizen.ktp.nama),
+        "the holder's name is disclosed: {:?}",
+        verified.fields
     );
 }
 

@@ -4,6 +4,8 @@
 //! keyring (GNOME Keyring on a private session bus) or, without one, to sealed files.
 
 mod flow;
+#[path = "../support/service.rs"]
+mod service;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -143,7 +145,7 @@ fn start_secret_service(home: &Path) -> (Running, Running, String) {
 "#
         ),
     )
-    .unwrap();
+    .expect("the bus configuration is written");
     let bus = Running(
         Command::new("dbus-daemon")
             .arg(format!("--config-file={}", config.display()))
