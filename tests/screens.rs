@@ -1,6 +1,10 @@
 //! Component tests of the app's screens, rendered on a VirtualDom to HTML: each screen in
-//! its states (empty, error, success), with the app's real session over a memory store.
+//! its states (loading, empty, error, success), with the app's real session over a memory
+//! store, against the real service in-process or an address where nothing listens.
 #![allow(clippy::unwrap_used)] // test helpers: a failure is a test failure
+
+#[path = "support/service.rs"]
+mod service;
 
 use std::rc::Rc;
 use std::sync::Arc;
@@ -9,6 +13,7 @@ use dioxus::prelude::*;
 use ikd::AppConfig;
 use ikd::api::ApiClient;
 use ikd::camera::Camera;
+use ikd::session::Device;
 use ikd::store::MemoryStore;
 
 /// A config whose service is unreachable (port 9 on loopback: discard, nothing listens).
@@ -17,6 +22,14 @@ fn offline() -> AppConfig {
         api: ApiClient::new("http://127.0.0.1:9"),
         store: Arc::new(MemoryStore::default()),
         camera: Camera::Webview,
+    }
+}
+
+/// The app against the service at `base`.
+fn online(base: &str) -> AppConfig {
+    AppConfig {
+        api: ApiClient::new(base),
+        ..offline()
     }
 }
 
@@ -39,26 +52,58 @@ async fn render_at(path: &str, config: AppConfig, lang: ikd_core::Lang) -> Strin
 
 /// [`render_at`], optionally unlocked offline (the PIN checked on the phone).
 async fn render_with(path: &str, config: AppConfig, lang: ikd_core::Lang, offline: bool) -> String {
+    settle_and_render(app_dom(path, config, lang, offline, None)).await
+}
+
+/// [`render_at`] on this phone's `device`, signed in with `token` when there is one.
+async fn render_as(path: &str, config: AppConfig, device: Device, token: Option<String>) -> String {
+    settle_and_render(app_dom(
+        path,
+        config,
+        ikd_core::Lang::Id,
+        false,
+        Some((device, token)),
+    ))
+    .await
+}
+
+/// The app at `path`, with the session in the given state.
+fn app_dom(
+    path: &str,
+    config: AppConfig,
+    lang: ikd_core::Lang,
+    offline: bool,
+    device: Option<(Device, Option<String>)>,
+) -> VirtualDom {
     #[derive(Props, Clone, PartialEq)]
     struct P {
         lang: ikd_core::Lang,
         offline: bool,
+        device: Option<(Device, Option<String>)>,
     }
     fn root(p: P) -> Element {
         let config = use_context::<AppConfig>();
-        let s = use_hook(|| ikd::session::provide_session(config));
-        let (mut lang, mut offline) = (s.lang, s.offline);
+        let mut s = use_hook(|| ikd::session::provide_session(config));
         use_hook(move || {
-            lang.set(p.lang);
-            offline.set(p.offline);
+            s.lang.set(p.lang);
+            s.offline.set(p.offline);
+            if let Some((device, token)) = p.device {
+                s.set_device(Some(device)).unwrap();
+                s.token.set(token);
+            }
         });
         rsx! { Router::<ikd::Route> {} }
     }
-    let dom = VirtualDom::new_with_props(root, P { lang, offline }).with_root_context(config);
+    let props = P {
+        lang,
+        offline,
+        device,
+    };
+    let dom = VirtualDom::new_with_props(root, props).with_root_context(config);
     let history: Rc<dyn dioxus::history::History> =
         Rc::new(dioxus::history::MemoryHistory::with_initial_path(path));
     dom.provide_root_context(history);
-    settle_and_render(dom).await
+    dom
 }
 
 #[tokio::test]
@@ -125,6 +170,207 @@ async fn unlocked_offline_home_offers_ktp_digital_and_says_the_rest_needs_the_in
     let html = render_with("/beranda", offline(), ikd_core::Lang::Id, true).await;
     assert!(!html.contains("id=\"needs-internet\""), "{html}");
     assert!(html.contains("KTP Digital"));
+}
+
+// With the real service: a citizen signed in, a registration waiting for the officer.
+
+/// The Home tabs that load the citizen's data, with what each shows once loaded.
+const DATA_TABS: [(&str, &str, &str); 4] = [
+    ("/beranda/ktp", "Memuat KTP-el…", "id=\"ktp-card\""),
+    ("/beranda/kk", "Memuat Kartu Keluarga…", "id=\"kk-head\""),
+    ("/beranda/dokumen", "Memuat dokumen…", "class=\"doc-list\""),
+    ("/beranda/riwayat", "Memuat riwayat…", "id=\"activity\""),
+];
+
+#[tokio::test(flavor = "multi_thread")]
+async fn home_tabs_show_the_citizens_own_data_from_the_service() {
+    let svc = service::spawn_service().await;
+    let citizen = svc
+        .with_ktp_el()
+        .find(|r| !r.documents.is_empty())
+        .expect("a resident with linked documents");
+    let (device, token) = svc
+        .onboard(citizen, "482916", service::face("one-face-astronaut.jpg"))
+        .await;
+    for (path, _, loaded) in DATA_TABS {
+        let html = render_as(path, online(&svc.base), device.clone(), Some(token.clone())).await;
+        assert!(html.contains(loaded), "{path}: {html}");
+        assert!(!html.contains("error-box"), "{path}: {html}");
+    }
+    let html = render_as(
+        "/beranda/ktp",
+        online(&svc.base),
+        device.clone(),
+        Some(token.clone()),
+    )
+    .await;
+    assert!(html.contains(&citizen.ktp.nama), "{html}");
+    let html = render_as(
+        "/beranda/riwayat",
+        online(&svc.base),
+        device.clone(),
+        Some(token.clone()),
+    )
+    .await;
+    assert!(
+        html.contains("Masuk"),
+        "the sign-in is in the activity log: {html}"
+    );
+    let html = render_as(
+        "/beranda/pengaturan",
+        online(&svc.base),
+        device,
+        Some(token),
+    )
+    .await;
+    assert!(
+        html.contains("Ubah PIN") && html.contains("Lepas perangkat"),
+        "{html}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn dokumen_says_so_when_no_document_is_linked_to_the_nik() {
+    // The synthetic registry links a KK to everyone: one resident loses theirs.
+    let svc = service::spawn_service_with(|families| {
+        let first = families
+            .iter_mut()
+            .flat_map(|f| &mut f.members)
+            .find(|r| r.has_ktp_el);
+        first.unwrap().documents.clear();
+    })
+    .await;
+    let citizen = svc.with_ktp_el().next().unwrap();
+    assert!(citizen.documents.is_empty());
+    let (device, token) = svc
+        .onboard(citizen, "482916", service::face("one-face-astronaut.jpg"))
+        .await;
+    let html = render_as("/beranda/dokumen", online(&svc.base), device, Some(token)).await;
+    assert!(html.contains("id=\"no-documents\""), "{html}");
+}
+
+#[tokio::test]
+async fn home_tabs_show_progress_while_loading_then_a_network_error_with_a_retry() {
+    let device = unregistered_device();
+    for (path, loading, loaded) in DATA_TABS {
+        let mut dom = app_dom(
+            path,
+            offline(),
+            ikd_core::Lang::Id,
+            false,
+            Some((device.clone(), Some("token".into()))),
+        );
+        dom.rebuild_in_place();
+        let html = dioxus_ssr::render(&dom);
+        assert!(
+            html.contains(loading) && html.contains("role=\"status\""),
+            "{path}: {html}"
+        );
+        let html = settle_and_render(dom).await;
+        assert!(html.contains("data-code=\"NETWORK\""), "{path}: {html}");
+        assert!(
+            html.contains("Coba lagi") && !html.contains(loaded),
+            "{path}: {html}"
+        );
+    }
+}
+
+/// A device as the data-entry screen makes it, for screens that only need one to exist.
+fn unregistered_device() -> Device {
+    let key = ikd_core::crypto::DeviceKey::generate().unwrap();
+    let pending = ikd::session::Pending {
+        id: "r".into(),
+        secret: "s".into(),
+        qr: None,
+    };
+    Device::new("3316102212580001", &key, pending)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_registration_qr_waits_for_the_officer_then_says_cek_email_once_approved() {
+    let svc = service::spawn_service().await;
+    let citizen = svc.with_ktp_el().next().unwrap();
+    let device = svc
+        .registered(
+            citizen,
+            "warga@contoh.id",
+            service::face("one-face-astronaut.jpg"),
+        )
+        .await;
+    let html = render_as("/daftar/qr", online(&svc.base), device.clone(), None).await;
+    assert!(
+        html.contains("Menunggu verifikasi petugas") && html.contains("data-qr=\"IKDREG1:"),
+        "{html}"
+    );
+    let officer = svc.officer_token().await;
+    let qr = device.registration.clone().unwrap().qr.unwrap();
+    let approve = ikd_core::api::OfficerDecision {
+        qr,
+        approve: true,
+        reason: None,
+    };
+    svc.api.decide(&officer, &approve).await.unwrap();
+    let html = render_as("/daftar/qr", online(&svc.base), device, None).await;
+    assert!(
+        html.contains("id=\"ke-aktivasi\"") && html.contains("w•••@contoh.id"),
+        "{html}"
+    );
+}
+
+#[tokio::test]
+async fn the_registration_qr_keeps_waiting_and_says_why_when_the_network_is_down() {
+    let mut device = unregistered_device();
+    device.registration.as_mut().unwrap().qr = Some("IKDREG1:test".into());
+    let html = render_as("/daftar/qr", offline(), device, None).await;
+    assert!(html.contains("data-code=\"NETWORK\""), "{html}");
+    assert!(html.contains("Menunggu verifikasi petugas"), "{html}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn activation_shows_the_services_captcha_with_a_new_picture_button() {
+    let svc = service::spawn_service().await;
+    let html = render_at("/aktivasi", online(&svc.base), ikd_core::Lang::Id).await;
+    assert!(
+        html.contains("id=\"captcha-image\"") && html.contains("data:image/png;base64,"),
+        "{html}"
+    );
+    assert!(html.contains("Gambar baru"));
+}
+
+#[tokio::test]
+async fn ambil_foto_shows_the_cameras_picture_and_the_capture_button() {
+    let face = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/data/faces/one-face-astronaut.jpg");
+    let config = AppConfig {
+        camera: Camera::parse(&format!("virtual:{}", face.display())).unwrap(),
+        ..offline()
+    };
+    let html = render_as("/daftar/foto", config, unregistered_device(), None).await;
+    assert!(
+        html.contains("id=\"camera-live\"") && html.contains("src=\"data:image/jpeg;base64,"),
+        "{html}"
+    );
+    assert!(
+        html.contains("id=\"ambil-foto\"") && !html.contains("error-box"),
+        "{html}"
+    );
+}
+
+#[tokio::test]
+async fn masuk_shows_the_pin_pad_for_this_phones_nik_masked() {
+    let mut device = unregistered_device();
+    device.registration = None;
+    device.activated = true;
+    let html = render_as("/masuk", offline(), device, None).await;
+    assert!(html.contains("Masukkan PIN"), "{html}");
+    assert!(
+        !html.contains("3316102212580001"),
+        "the NIK is masked: {html}"
+    );
+    assert!(
+        html.contains("data-key=\"0\"") && html.contains("id=\"pin-back\""),
+        "{html}"
+    );
 }
 
 // The officer's console.

@@ -15,7 +15,7 @@ use ikd_core::api::{
     Activate, LOGIN_SIGNING_CONTEXT, OfficerDecision, OfficerLogin, StartRegistration,
 };
 use ikd_core::crypto::DeviceKey;
-use ikd_server::registry::ResidentRecord;
+use ikd_server::registry::{FamilyBatch, ResidentRecord};
 use ikd_server::routes::test_hooks::Hooks;
 
 pub const OFFICER: (&str, &str) = ("petugas-uji", "kata-sandi-uji-panjang");
@@ -32,6 +32,11 @@ pub struct Service {
 }
 
 pub async fn spawn_service() -> Service {
+    spawn_service_with(|_| {}).await
+}
+
+/// [`spawn_service`] with the seeded families changed by `tweak` before they are stored.
+pub async fn spawn_service_with(tweak: impl FnOnce(&mut [FamilyBatch])) -> Service {
     let dir = tempfile::tempdir().unwrap();
     let mut config = ikd_server::Config::local(dir.path().join("service"));
     config.listen = "127.0.0.1:0".parse().unwrap();
@@ -42,7 +47,8 @@ pub async fn spawn_service() -> Service {
     let places = ikd_server::seed::Places::load();
     let today = time::OffsetDateTime::now_utc().date();
     let mut generator = ikd_server::seed::Generator::new(7, &places, today);
-    let families: Vec<_> = (0..4).filter_map(|_| generator.family()).collect();
+    let mut families: Vec<_> = (0..4).filter_map(|_| generator.family()).collect();
+    tweak(&mut families);
     ikd_server::registry::insert_families(&state.db, &families)
         .await
         .unwrap();
