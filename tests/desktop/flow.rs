@@ -14,7 +14,7 @@ use ikd_core::api::OfficerDecision;
 use image::RgbImage;
 
 use super::service::spawn_service;
-use super::{Running, blue_and_light, is_blue, start_xvfb};
+use super::{blue_and_light, is_blue, launch_app, screenshots_dir, start_xvfb};
 
 /// The app window's inner size (src/main.rs); with no window manager it sits at 0,0.
 const WIDTH: u32 = 400;
@@ -91,6 +91,23 @@ fn primary_button(img: &RgbImage) -> Option<(u32, u32)> {
     None
 }
 
+/// Whether a text field has the cursor: its focus ring is an unbroken blue line at least
+/// 280 px long (the steps bar is in pieces, a disabled button paler, an enabled one is
+/// looked for after the typing).
+fn field_focused(img: &RgbImage) -> bool {
+    (100..600).any(|y| {
+        let mut run = 0;
+        (0..img.width()).any(|x| {
+            run = if is_blue(img.get_pixel(x, y)) {
+                run + 1
+            } else {
+                0
+            };
+            run >= 280
+        })
+    })
+}
+
 /// Pixels that differ clearly between two screenshots.
 fn changed_pixels(a: &RgbImage, b: &RgbImage) -> usize {
     a.pixels()
@@ -128,8 +145,12 @@ impl Screen {
         self.xdotool(&["type", "--delay", "15", text]);
     }
 
+    /// Moves the pointer, lets the window see it arrive, then clicks: a click sent with the
+    /// move can land where the pointer was, and a quick second click there is a double-click.
     fn click(&self, (x, y): (u32, u32)) {
-        self.xdotool(&["mousemove", &x.to_string(), &y.to_string(), "click", "1"]);
+        self.xdotool(&["mousemove", "--sync", &x.to_string(), &y.to_string()]);
+        std::thread::sleep(Duration::from_millis(150));
+        self.xdotool(&["click", "1"]);
     }
 
     fn grab(&self) -> Option<RgbImage> {
@@ -205,24 +226,12 @@ async fn a_citizen_registers_activates_and_shows_a_verifiable_identity_qr_in_the
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/faces/one-face-astronaut.jpg");
     assert!(face.exists(), "the test faces are in ../shared/data/faces");
     let (_xvfb, display) = start_xvfb();
-    let _app = Running(
-        Command::new(env!("CARGO_BIN_EXE_ikd"))
-            .env("DISPLAY", &display)
-            .env("IKD_API", &service.base)
-            .env("IKD_APP_DIR", data.path().join("app"))
-            .env("IKD_STORE", "file")
-            .env("IKD_CAMERA", format!("virtual:{}", face.display()))
-            .env_remove("WAYLAND_DISPLAY")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    let shots = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/e2e-screenshots");
-    std::fs::create_dir_all(&shots).unwrap();
+    let camera = format!("virtual:{}", face.display());
+    let app_dir = data.path().join("app");
+    let _app = launch_app(&display, &service.base, &app_dir, Some(&camera));
     let mut screen = Screen {
         display,
-        shots,
+        shots: screenshots_dir(),
         last: None,
     };
 
@@ -248,9 +257,11 @@ async fn a_citizen_registers_activates_and_shows_a_verifiable_identity_qr_in_the
 
     // Data entry: the cursor starts in the NIK field; typed fast, Tab between the fields,
     // Enter sends once everything is valid.
-    screen.wait("the data entry", 30, |img| {
-        (steps_done(img) == 3).then_some(())
-    });
+    screen.wait(
+        "the data entry with the cursor in the NIK field",
+        30,
+        |img| (steps_done(img) == 3 && field_focused(img)).then_some(()),
+    );
     screen.type_text(citizen.ktp.nik.as_str());
     screen.keys(&["Tab"]);
     let email = "warga.desktop@contoh.id";
@@ -307,9 +318,11 @@ async fn a_citizen_registers_activates_and_shows_a_verifiable_identity_qr_in_the
 
     // Activation: the code (the cursor is in its field), Tab past the new-picture button to
     // the captcha, Enter.
-    screen.wait("the activation screen", 30, |img| {
-        (steps_done(img) == 6).then_some(())
-    });
+    screen.wait(
+        "the activation screen with the cursor in the code field",
+        30,
+        |img| (steps_done(img) == 6 && field_focused(img)).then_some(()),
+    );
     let answer = screen.wait("the captcha", 30, |_| service.hooks.latest_captcha_answer());
     screen.type_text(&code);
     screen.keys(&["Tab", "Tab"]);
@@ -319,9 +332,11 @@ async fn a_citizen_registers_activates_and_shows_a_verifiable_identity_qr_in_the
     screen.keys(&["Return"]);
 
     // A PIN, twice, then Simpan PIN.
-    screen.wait("the PIN screen", 30, |img| {
-        (steps_done(img) == 0).then_some(())
-    });
+    screen.wait(
+        "the PIN screen with the cursor in the PIN field",
+        30,
+        |img| (steps_done(img) == 0 && field_focused(img)).then_some(()),
+    );
     screen.type_text(PIN);
     screen.keys(&["Tab"]);
     screen.type_text(PIN);
@@ -336,6 +351,9 @@ async fn a_citizen_registers_activates_and_shows_a_verifiable_identity_qr_in_the
             .count();
         (logo > 3_000 && primary_button(img).is_none()).then(|| img.clone())
     });
+    // The screen takes the keyboard when it appears, which shows nowhere: a person would
+    // take this long to start typing anyway.
+    std::thread::sleep(Duration::from_millis(500));
     screen.type_text(PIN);
     // Home opens on KTP Digital: pick nothing (the default profile) and show the QR.
     let tampilkan = screen.wait("KTP Digital's Tampilkan QR", 60, |img| {

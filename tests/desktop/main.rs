@@ -47,6 +47,30 @@ fn start_xvfb() -> (Running, String) {
     (Running(xvfb), format!(":{n}"))
 }
 
+/// The desktop app on `display` against the service at `api`, its secrets in sealed files
+/// in `app_dir` (never the developer's own keyring); `camera` as `IKD_CAMERA` says.
+fn launch_app(display: &str, api: &str, app_dir: &Path, camera: Option<&str>) -> Running {
+    let mut app = Command::new(env!("CARGO_BIN_EXE_ikd"));
+    app.env("DISPLAY", display)
+        .env("IKD_API", api)
+        .env("IKD_APP_DIR", app_dir)
+        .env("IKD_STORE", "file")
+        .env_remove("WAYLAND_DISPLAY")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    if let Some(camera) = camera {
+        app.env("IKD_CAMERA", camera);
+    }
+    Running(app.spawn().expect("the desktop app starts"))
+}
+
+/// Where the tests' screenshots go (`scripts/refresh-screenshots.sh` copies them to docs/).
+fn screenshots_dir() -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/e2e-screenshots");
+    std::fs::create_dir_all(&dir).expect("the screenshots folder is made");
+    dir
+}
+
 /// The app's blue (#0b4ea2), give or take anti-aliasing: the logo, enabled primary
 /// buttons, the steps bar. A disabled button is paler and does not match.
 fn is_blue(p: &image::Rgb<u8>) -> bool {
@@ -66,31 +90,11 @@ fn blue_and_light(img: &image::RgbImage) -> (usize, usize, usize) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_desktop_app_opens_on_the_welcome_screen() {
-    let data = tempfile::tempdir().unwrap();
-    let mut config = ikd_server::Config::local(data.path().join("service"));
-    config.listen = "127.0.0.1:0".parse().unwrap();
-    let state = ikd_server::AppState::new(config).await.unwrap();
-    let service = ikd_server::spawn(state, std::future::pending())
-        .await
-        .unwrap();
-
+    let service = service::spawn_service().await;
     let (_xvfb, display) = start_xvfb();
-    let _app = Running(
-        Command::new(env!("CARGO_BIN_EXE_ikd"))
-            .env("DISPLAY", &display)
-            .env("IKD_API", format!("http://{}", service.addr))
-            .env("IKD_APP_DIR", data.path().join("app"))
-            // Never the developer's own keyring.
-            .env("IKD_STORE", "file")
-            .env_remove("WAYLAND_DISPLAY")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    let out = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/e2e-screenshots");
-    std::fs::create_dir_all(&out).unwrap();
-    let shot = out.join("desktop-welcome.png");
+    let app_dir = tempfile::tempdir().unwrap();
+    let _app = launch_app(&display, &service.base, app_dir.path(), None);
+    let shot = screenshots_dir().join("desktop-welcome.png");
     // The first start of WebKit is slow on a loaded machine: look until the screen is right.
     let started = Instant::now();
     let mut seen = (0, 0, 0);
@@ -156,24 +160,9 @@ fn start_secret_service(home: &Path) -> (Running, Running, String) {
             .expect("dbus-daemon is installed by scripts/install-deps.sh"),
     );
     wait_for(|| socket.exists(), "the session bus");
-    let mut keyring = Command::new("gnome-keyring-daemon")
-        .args(["--foreground", "--unlock", "--components=secrets"])
-        .env("DBUS_SESSION_BUS_ADDRESS", &address)
-        .env("HOME", home)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("gnome-keyring is installed by scripts/install-deps.sh");
-    // The login keyring's password, then end of input: the keyring is made and unlocked.
-    let mut stdin = keyring.stdin.take().expect("piped stdin");
-    std::io::Write::write_all(&mut stdin, b"test-login").expect("the password reaches the keyring");
-    drop(stdin);
-    let keyring = Running(keyring);
-    // Ready once an item can be stored in the default collection: the login keyring is
-    // made and unlocked a moment after the daemon answers on the bus.
-    let secret_tool = |args: &[&str]| {
-        let mut probe = Command::new("secret-tool")
+    // On the bus, at home, with `input` then end of input on its standard input.
+    let on_the_bus = |program: &str, args: &[&str], input: &[u8]| {
+        let mut child = Command::new(program)
             .args(args)
             .env("DBUS_SESSION_BUS_ADDRESS", &address)
             .env("HOME", home)
@@ -181,11 +170,24 @@ fn start_secret_service(home: &Path) -> (Running, Running, String) {
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .expect("secret-tool is installed by scripts/install-deps.sh");
-        if let Some(mut stdin) = probe.stdin.take() {
-            let _ = std::io::Write::write_all(&mut stdin, b"probe");
+            .unwrap_or_else(|e| panic!("{program} (scripts/install-deps.sh installs it): {e}"));
+        if let Some(mut stdin) = child.stdin.take() {
+            let _ = std::io::Write::write_all(&mut stdin, input);
         }
-        probe.wait().is_ok_and(|s| s.success())
+        child
+    };
+    // The login keyring's password: the keyring is made and unlocked.
+    let keyring = Running(on_the_bus(
+        "gnome-keyring-daemon",
+        &["--foreground", "--unlock", "--components=secrets"],
+        b"test-login",
+    ));
+    // Ready once an item can be stored in the default collection: the login keyring is
+    // made and unlocked a moment after the daemon answers on the bus.
+    let secret_tool = |args: &[&str]| {
+        on_the_bus("secret-tool", args, b"probe")
+            .wait()
+            .is_ok_and(|s| s.success())
     };
     wait_for(
         || {
