@@ -17,7 +17,9 @@ import { chromium, devices } from 'playwright-core';
 const here = path.dirname(new URL(import.meta.url).pathname);
 const demoBin = process.env.IKD_DEMO_BIN;
 const out = process.env.IKD_E2E_OUT || path.join(here, '..', 'target', 'e2e-screenshots', 'browser');
-const face = process.env.IKD_E2E_FACE || path.join(here, '..', '..', 'shared', 'data', 'faces', 'one-face-astronaut.jpg');
+const faces = path.join(here, '..', '..', 'shared', 'data', 'faces');
+const face = process.env.IKD_E2E_FACE || path.join(faces, 'one-face-astronaut.jpg');
+const noFace = path.join(faces, 'no-face-cat.png');
 const chromiumPath = process.env.IKD_CHROMIUM || '/usr/bin/chromium';
 const WAIT = { timeout: 20000 };
 
@@ -80,6 +82,29 @@ async function enterPin(page, pin) {
   }, before, WAIT);
 }
 
+/**
+ * The virtual camera shows its two pictures in turn (a cat, then a face, 700 ms each):
+ * Ambil foto when `picture` is on screen, and check the capture is that picture.
+ */
+async function capture(page, picture) {
+  for (let tries = 0; tries < 10; tries++) {
+    const want = await showing(page, picture);
+    await page.click('#ambil-foto');
+    await page.waitForSelector('#selfie-captured', WAIT);
+    if (await page.getAttribute('#selfie-captured', 'src') === want) return;
+    await page.click('#ulangi');
+  }
+  assert.fail('the camera picture could not be captured');
+}
+
+/** Waits until the camera shows `picture`; returns it as the page has it (a data URL). */
+async function showing(page, picture) {
+  const mime = picture.endsWith('.png') ? 'image/png' : 'image/jpeg';
+  const want = `data:${mime};base64,${fs.readFileSync(picture).toString('base64')}`;
+  await page.waitForFunction((w) => document.querySelector('#camera-live')?.src === w, want, WAIT);
+  return want;
+}
+
 async function register(page, nik, email) {
   await page.goto(base + '/');
   await page.click('#daftar');
@@ -90,7 +115,7 @@ async function register(page, nik, email) {
   await page.fill('#email', email);
   await page.fill('#phone', '081234567890');
   await page.click('#isi-data:not([disabled])');
-  await page.click('#ambil-foto', WAIT);
+  await capture(page, face);
   await page.click('#kirim-foto', WAIT);
   await page.waitForSelector('#registration-qr', { timeout: 30000 });
 }
@@ -114,7 +139,7 @@ before(async () => {
   fs.mkdirSync(out, { recursive: true });
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ikd-e2e-'));
   demo = spawn(demoBin, ['--listen', '127.0.0.1:0', '--data-dir', dataDir, '--residents', '500'], {
-    env: { ...process.env, IKD_TEST_HOOKS: '1', IKD_CAMERA: `virtual:${face}`, IKD_LOG: 'warn' },
+    env: { ...process.env, IKD_TEST_HOOKS: '1', IKD_CAMERA: `virtual:${noFace},${face}`, IKD_LOG: 'warn' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let printed = '';
@@ -161,7 +186,7 @@ step('welcome switches to English and back', async () => {
   await citizen.waitForSelector('text=Identitas Kependudukan Digital', WAIT);
 });
 
-step('registration refuses a wrong NIK as typed and ends with the QR for the officer', async () => {
+step('registration refuses a wrong NIK as typed and a selfie without a face, and ends with the QR for the officer', async () => {
   await citizen.click('#daftar');
   await citizen.waitForSelector('#lanjutkan', WAIT);
   await shot(citizen, 'notice');
@@ -189,10 +214,25 @@ step('registration refuses a wrong NIK as typed and ends with the QR for the off
   await shot(citizen, 'data-entry-filled');
   await citizen.click('#isi-data');
   await citizen.waitForSelector('#ambil-foto', WAIT);
+  await showing(citizen, face);
   await shot(citizen, 'selfie-live');
-  await citizen.click('#ambil-foto');
-  await citizen.waitForSelector('#kirim-foto', WAIT);
-  await shot(citizen, 'selfie-captured');
+  // A picture without a face: the service's checks say why, and Kirim waits for a retake.
+  await capture(citizen, noFace);
+  await citizen.click('#kirim-foto');
+  const checks = await citizen.waitForSelector('#selfie-checks', WAIT);
+  // The verdict is brought into sight, not left below the photo.
+  await citizen.waitForFunction(() => {
+    const r = document.querySelector('#selfie-checks').getBoundingClientRect();
+    return r.top >= 0 && r.bottom <= window.innerHeight;
+  }, null, WAIT);
+  const said = await checks.textContent();
+  assert.match(said, /✗ Wajah tidak terdeteksi/);
+  assert.match(said, /✓ Gambar tajam/);
+  assert.doesNotMatch(said, /decodes|sharpness|one_face/, 'every check in words, not its id');
+  assert.ok(await citizen.isDisabled('#kirim-foto'));
+  await shot(citizen, 'selfie-refused');
+  await citizen.click('#ulangi');
+  await capture(citizen, face);
   await citizen.click('#kirim-foto');
   await citizen.waitForSelector('#registration-qr', { timeout: 30000 });
   await shot(citizen, 'registration-qr');

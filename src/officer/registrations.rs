@@ -30,19 +30,6 @@ const REASONS: [(&str, &str); 3] = [
     ),
 ];
 
-/// The service's check names in words.
-fn check_label(check: &str, l: ikd_core::Lang) -> String {
-    let (id, en) = match check {
-        "decodes" => ("Gambar terbaca", "The picture decodes"),
-        "dimensions" => ("Ukuran gambar cukup", "Large enough"),
-        "exposure" => ("Pencahayaan cukup", "Well lit"),
-        "sharpness" => ("Gambar tajam", "Sharp"),
-        "one_face" => ("Tepat satu wajah", "Exactly one face"),
-        other => return other.to_owned(),
-    };
-    t(l, id, en).to_owned()
-}
-
 #[derive(Debug, Clone, PartialEq)]
 enum Outcome {
     Approved,
@@ -179,7 +166,7 @@ pub fn Registrations() -> Element {
                         for ch in r.checks.iter() {
                             li { key: "{ch.check}", class: if ch.passed { "ok" } else { "error" },
                                 if ch.passed { "✓ " } else { "✗ " }
-                                {check_label(&ch.check, l)}
+                                {ch.label(l)}
                                 if let Some(a) = &ch.advice { " — {a}" }
                             }
                         }

@@ -191,13 +191,18 @@ pub fn Selfie() -> Element {
                 }
             }
             if let Some(res) = result() {
+                // Below a tall photo the verdict would be out of sight on a phone: bring it up,
+                // with Ulangi under it.
                 section { class: "card checks", id: "selfie-checks",
+                    onmounted: move |e| async move {
+                        let _ = e.scroll_to(ScrollBehavior::Smooth).await;
+                    },
                     h3 { {t(l, "Foto belum dapat dipakai", "The photo cannot be used yet")} }
                     ul { class: "plain",
                         for c in res.checks.iter() {
                             li { key: "{c.check}", class: if c.passed { "ok" } else { "error" },
                                 if c.passed { "✓ " } else { "✗ " }
-                                {c.advice.clone().unwrap_or_else(|| c.check.clone())}
+                                {c.advice.as_deref().filter(|_| !c.passed).unwrap_or(c.label(l))}
                             }
                         }
                     }

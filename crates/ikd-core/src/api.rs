@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::contact::{Email, PhoneNumber};
-use crate::error::ErrorBody;
+use crate::error::{ErrorBody, Lang};
 use crate::nik::Nik;
 use crate::records::{KartuKeluarga, Ktp, LinkedDocument, Photo};
 use crate::secret::{ActivationCode, Pin};
@@ -70,6 +70,25 @@ pub struct SelfieCheck {
     pub passed: bool,
     /// What the citizen can do when it failed, in their language.
     pub advice: Option<String>,
+}
+
+impl SelfieCheck {
+    /// What the check looked at, in the reader's language, for the citizen's and the
+    /// officer's lists of checks (a check this build does not know keeps its id).
+    pub fn label(&self, lang: Lang) -> &str {
+        let (id, en) = match self.check.as_str() {
+            "decodes" => ("Gambar terbaca", "The picture decodes"),
+            "dimensions" => ("Ukuran gambar cukup", "Large enough"),
+            "exposure" => ("Pencahayaan cukup", "Well lit"),
+            "sharpness" => ("Gambar tajam", "Sharp"),
+            "one_face" => ("Tepat satu wajah", "Exactly one face"),
+            other => return other,
+        };
+        match lang {
+            Lang::Id => id,
+            Lang::En => en,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -300,3 +319,28 @@ pub struct OfficerDecision {
 
 /// Context prefix of what the device key signs at login (domain separation).
 pub const LOGIN_SIGNING_CONTEXT: &[u8] = b"IKD login v1\0";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_selfie_check_the_service_runs_has_a_label_in_both_languages() {
+        for id in ["decodes", "dimensions", "exposure", "sharpness", "one_face"] {
+            let check = SelfieCheck {
+                check: id.into(),
+                passed: true,
+                advice: None,
+            };
+            assert_ne!(check.label(Lang::Id), id);
+            assert_ne!(check.label(Lang::En), id);
+            assert_ne!(check.label(Lang::Id), check.label(Lang::En));
+        }
+        let new = SelfieCheck {
+            check: "glasses".into(),
+            passed: true,
+            advice: None,
+        };
+        assert_eq!(new.label(Lang::Id), "glasses");
+    }
+}
