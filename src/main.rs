@@ -5,8 +5,9 @@
 //! camera (`native:N`, the computer's own through nokhwa and the default; `webview`; or a
 //! virtual camera, `virtual:FILE[,FILE…]`). Secrets go to the OS keystore where there is
 //! one (Secret Service on a Linux desktop), else sealed files in the app folder;
-//! `IKD_STORE=file` picks the files (not on an install already in the keystore). `IKD_CONSOLE=petugas` opens the officer's console
-//! instead (a counter PC), with `IKD_OFFICER_CAMERA` for its scanner.
+//! `IKD_STORE=file` picks the files (not on an install already in the keystore).
+//! `IKD_CONSOLE=petugas` opens the officer's console instead (a counter PC), with
+//! `IKD_OFFICER_CAMERA` for its scanner.
 
 fn main() -> anyhow::Result<()> {
     let dir = match std::env::var_os("IKD_APP_DIR") {

@@ -90,7 +90,11 @@ pub fn decode_image(bytes: &[u8]) -> Result<String, ScanError> {
     limits.max_image_height = Some(8192);
     limits.max_alloc = Some(256 * 1024 * 1024);
     reader.limits(limits);
-    let picture = reader.decode().map_err(|_| ScanError::NotAnImage)?;
+    decode_picture(reader.decode().map_err(|_| ScanError::NotAnImage)?)
+}
+
+/// The text of the first QR code found in a decoded picture (a screenshot, a frame).
+pub fn decode_picture(picture: image::DynamicImage) -> Result<String, ScanError> {
     let picture = if picture.width().max(picture.height()) > SCAN_SIDE {
         picture.resize(SCAN_SIDE, SCAN_SIDE, image::imageops::FilterType::Triangle)
     } else {

@@ -285,9 +285,7 @@ async fn a_citizen_registers_activates_and_shows_a_verifiable_identity_qr_in_the
     screen.click(kirim);
 
     // The QR for the officer, read off the screen as the officer's scanner would.
-    let qr = screen.wait("the registration QR", 60, |img| {
-        ikd::qr::decode_image(&png_of(img)).ok()
-    });
+    let qr = screen.wait("the registration QR", 60, |img| read_qr(img).ok());
     screen.save("05-officer-qr");
     assert!(qr.starts_with("IKDREG1:"), "{qr}");
 
@@ -308,7 +306,7 @@ async fn a_citizen_registers_activates_and_shows_a_verifiable_identity_qr_in_the
 
     // The app sees the approval by itself and offers Aktifkan; the code is in the mail.
     let aktifkan = screen.wait("the approval and Aktifkan", 60, |img| {
-        (ikd::qr::decode_image(&png_of(img)).is_err())
+        (read_qr(img).is_err())
             .then(|| primary_button(img))
             .flatten()
     });
@@ -363,9 +361,7 @@ async fn a_citizen_registers_activates_and_shows_a_verifiable_identity_qr_in_the
     });
     screen.save("08-home");
     screen.click(tampilkan);
-    let identity = screen.wait("the identity QR", 30, |img| {
-        ikd::qr::decode_image(&png_of(img)).ok()
-    });
+    let identity = screen.wait("the identity QR", 30, |img| read_qr(img).ok());
     screen.save("09-identity-qr");
 
     // Any authorised verifier accepts it and sees who it is.
@@ -378,9 +374,7 @@ async fn a_citizen_registers_activates_and_shows_a_verifiable_identity_qr_in_the
     );
 }
 
-fn png_of(img: &RgbImage) -> Vec<u8> {
-    let mut png = Vec::new();
-    let _ = image::DynamicImage::ImageRgb8(img.clone())
-        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png);
-    png
+/// The QR code on the screen, as the officer's scanner reads a picture.
+fn read_qr(img: &RgbImage) -> Result<String, ikd::qr::ScanError> {
+    ikd::qr::decode_picture(image::DynamicImage::ImageRgb8(img.clone()))
 }
