@@ -21,24 +21,35 @@ const WIDTH: u32 = 400;
 const HEIGHT: u32 = 760;
 const PIN: &str = "482916";
 
-/// How many steps of the registration bar are done (0 on screens without the bar): the
-/// longest count of blue segments on a row near the top.
+/// How many steps of the registration bar are done, 0 on screens without the bar: on a row
+/// near the top, six segments 30–80 px long, done ones blue and the rest pale grey (the
+/// Welcome screen's logo is blue and as wide as a segment, but alone on its rows).
 fn steps_done(img: &RgbImage) -> usize {
+    let pale = |p: &image::Rgb<u8>| {
+        let [r, g, b] = p.0.map(i32::from);
+        (r - 0xd5).abs() < 8 && (g - 0xdb).abs() < 8 && (b - 0xe6).abs() < 8
+    };
     (60..100)
-        .map(|y| {
-            let mut runs = 0;
-            let mut run = 0;
-            for x in 0..img.width() {
-                if is_blue(img.get_pixel(x, y)) {
-                    run += 1;
+        .find_map(|y| {
+            let (mut done, mut todo) = (0, 0);
+            let (mut blue_run, mut pale_run) = (0, 0);
+            for x in 0..=img.width() {
+                let p = (x < img.width()).then(|| img.get_pixel(x, y));
+                if p.is_some_and(is_blue) {
+                    blue_run += 1;
                 } else {
-                    runs += usize::from((30..80).contains(&run));
-                    run = 0;
+                    done += usize::from((30..80).contains(&blue_run));
+                    blue_run = 0;
+                }
+                if p.is_some_and(pale) {
+                    pale_run += 1;
+                } else {
+                    todo += usize::from((30..80).contains(&pale_run));
+                    pale_run = 0;
                 }
             }
-            runs
+            (done + todo == 6).then_some(done)
         })
-        .max()
         .unwrap_or(0)
 }
 
@@ -116,7 +127,76 @@ fn changed_pixels(a: &RgbImage, b: &RgbImage) -> usize {
         .count()
 }
 
-/// The app window as a person sees it and drives it.
+/// The text fields on the screen, top to bottom, as the centres of their boxes: a field's
+/// box is two thin horizontal lines at least 280 px long (its grey border, or the blue focus
+/// ring) 36–60 px apart. A filled button is a thick block, the steps bar is in pieces.
+fn text_fields(img: &RgbImage) -> Vec<(u32, u32)> {
+    let is_border = |p: &image::Rgb<u8>| {
+        let [r, g, b] = p.0.map(i32::from);
+        is_blue(p) || ((r - 0xc4).abs() < 20 && (g - 0xcb).abs() < 20 && (b - 0xd8).abs() < 20)
+    };
+    // For each row, the longest run of border pixels (start, length).
+    let long_line = |y: u32| -> Option<(u32, u32)> {
+        let (mut best, mut start, mut run) = (None::<(u32, u32)>, 0, 0);
+        for x in 0..img.width() {
+            if is_border(img.get_pixel(x, y)) {
+                if run == 0 {
+                    start = x;
+                }
+                run += 1;
+                if run >= 280 && best.is_none_or(|(_, len)| len < run) {
+                    best = Some((start, run));
+                }
+            } else {
+                run = 0;
+            }
+        }
+        best
+    };
+    // Bands of consecutive rows with a long line; thin bands are borders.
+    let mut borders: Vec<(u32, (u32, u32))> = Vec::new();
+    let mut y = 0;
+    while y < img.height() {
+        if let Some(line) = long_line(y) {
+            let top = y;
+            while y + 1 < img.height() && long_line(y + 1).is_some() {
+                y += 1;
+            }
+            if y - top < 5 {
+                borders.push(((top + y) / 2, line));
+            }
+        }
+        y += 1;
+    }
+    let mut fields = Vec::new();
+    let mut i = 0;
+    while i + 1 < borders.len() {
+        let ((top, (x, len)), (bottom, _)) = (borders[i], borders[i + 1]);
+        if (36..=60).contains(&(bottom - top)) {
+            fields.push((x + len / 2, (top + bottom) / 2));
+            i += 2;
+        } else {
+            i += 1;
+        }
+    }
+    fields
+}
+
+/// How long to wait for the effect of the n-th try of an action (from 0): the app answers
+/// within a second on an idle machine, but a loaded one can take several.
+fn patience(attempt: u32) -> Duration {
+    Duration::from_secs(4 + 4 * u64::from(attempt))
+}
+
+/// How many times an action is tried before the test fails: 4 + 8 + 12 + 16 + 20 s of
+/// waiting for its effect in all.
+const TRIES: u32 = 5;
+
+/// The app window as a person sees it and drives it. Every action that should change the
+/// screen is checked by its effect and tried again, a bounded number of times, when the
+/// effect does not come, as a person taps again when nothing happens: a click, a key or a
+/// typed field can be lost (WebKitGTK drops a click made where the pointer has rested
+/// since the screen changed under it).
 struct Screen {
     display: String,
     shots: PathBuf,
@@ -165,42 +245,126 @@ impl Screen {
     }
 
     /// Looks at the screen every 250 ms until `ready` says what it wants is there (its
-    /// answer is returned); fails with the last screenshot saved after `secs`.
-    fn wait<T>(
+    /// answer is returned), or `within` has passed (`None`).
+    fn look_for<T>(
         &mut self,
-        what: &str,
-        secs: u64,
+        within: Duration,
         mut ready: impl FnMut(&RgbImage) -> Option<T>,
-    ) -> T {
+    ) -> Option<T> {
         let started = Instant::now();
         loop {
             if let Some(img) = self.grab() {
                 let found = ready(&img);
                 self.last = Some(img);
-                if let Some(found) = found {
+                if found.is_some() {
                     return found;
                 }
             }
-            if started.elapsed() > Duration::from_secs(secs) {
-                let seen = self.save("failed");
-                panic!(
-                    "{what}: not on the screen within {secs} s; see {}",
-                    seen.display()
-                );
+            if started.elapsed() > within {
+                return None;
             }
             std::thread::sleep(Duration::from_millis(250));
         }
     }
 
-    /// Waits for step `n` of the registration bar, then clicks the primary button once it
-    /// is enabled.
-    fn on_step_click_primary(&mut self, n: usize, what: &str) {
-        let at = self.wait(what, 60, |img| {
-            (steps_done(img) == n)
-                .then(|| primary_button(img))
-                .flatten()
-        });
-        self.click(at);
+    /// Waits for what the app shows by itself (no action of ours brings it); fails with
+    /// the last screenshot saved after `secs`.
+    fn wait<T>(&mut self, what: &str, secs: u64, ready: impl FnMut(&RgbImage) -> Option<T>) -> T {
+        match self.look_for(Duration::from_secs(secs), ready) {
+            Some(found) => found,
+            None => self.fail(&format!("{what}: not on the screen within {secs} s")),
+        }
+    }
+
+    /// Does `act` (given the try's number; it says whether it did something), then looks
+    /// for its `effect`; when the effect does not come, tries again, at most [`TRIES`]
+    /// times. `act` checks the screen it acts on first, so a slow but successful action is
+    /// never repeated on the next screen.
+    fn act_until<T>(
+        &mut self,
+        what: &str,
+        mut act: impl FnMut(&mut Self, u32) -> bool,
+        mut effect: impl FnMut(&RgbImage) -> Option<T>,
+    ) -> T {
+        let mut acted = 0;
+        for attempt in 0..TRIES {
+            acted += u32::from(act(self, attempt));
+            if let Some(found) = self.look_for(patience(attempt), &mut effect) {
+                if acted > 1 {
+                    eprintln!("desktop flow: {what}: done at the {acted}th time");
+                }
+                return found;
+            }
+        }
+        self.fail(&format!("{what}: no effect after {TRIES} tries"))
+    }
+
+    /// Clicks what `target` finds on the screen until `effect` shows. Each new try clicks a
+    /// little to the side of the last (a person whose tap did nothing taps again, rarely on
+    /// the same pixel); a try whose target is gone waits for the screen instead.
+    fn click_until<T>(
+        &mut self,
+        what: &str,
+        target: impl Fn(&RgbImage) -> Option<(u32, u32)>,
+        effect: impl FnMut(&RgbImage) -> Option<T>,
+    ) -> T {
+        self.act_until(
+            what,
+            |screen, attempt| {
+                let Some((x, y)) = screen.last.as_ref().and_then(&target) else {
+                    return false;
+                };
+                let side = 12 * attempt as i64 * if attempt % 2 == 0 { 1 } else { -1 };
+                let x = (i64::from(x) + side).clamp(0, i64::from(WIDTH) - 1) as u32;
+                screen.click((x, y));
+                true
+            },
+            effect,
+        )
+    }
+
+    /// Fills the text fields of a form with `values`, top to bottom, until `done` shows.
+    /// The first try is the keyboard's (the first field has the cursor, Tab between
+    /// fields); a later try clicks into each field, selects what is there and types again.
+    fn fill<T>(
+        &mut self,
+        what: &str,
+        values: &[&str],
+        done: impl FnMut(&RgbImage) -> Option<T>,
+    ) -> T {
+        self.act_until(
+            what,
+            |screen, attempt| {
+                if attempt == 0 {
+                    for (i, value) in values.iter().enumerate() {
+                        if i > 0 {
+                            screen.keys(&["Tab"]);
+                        }
+                        screen.type_text(value);
+                    }
+                    return true;
+                }
+                for (i, value) in values.iter().enumerate() {
+                    let Some(img) = screen.grab() else {
+                        return i > 0;
+                    };
+                    let Some(&at) = text_fields(&img).get(i) else {
+                        return i > 0;
+                    };
+                    screen.click(at);
+                    screen.keys(&["ctrl+a", "BackSpace"]);
+                    screen.type_text(value);
+                }
+                true
+            },
+            done,
+        )
+    }
+
+    /// Saves the last screenshot and fails the test with `why`.
+    fn fail(&self, why: &str) -> ! {
+        let seen = self.save("failed");
+        panic!("{why}; see {}", seen.display());
     }
 
     /// Keeps the last screenshot as `desktop-flow-<name>.png` for a person to look at.
@@ -235,57 +399,98 @@ async fn a_citizen_registers_activates_and_shows_a_verifiable_identity_qr_in_the
         last: None,
     };
 
-    // Welcome (WebKit's first start is slow on a busy machine) → Daftar.
-    let daftar = screen.wait("the Welcome screen", 120, |img| {
+    // Welcome (WebKit's first start is slow on a busy machine) → Daftar → the notice.
+    let on_welcome = |img: &RgbImage| {
         let (blue, light, _) = blue_and_light(img);
-        (blue > 8_000 && light > 100_000)
+        (steps_done(img) == 0 && blue > 8_000 && light > 100_000)
             .then(|| primary_button(img))
             .flatten()
-    });
-    screen.click(daftar);
-    // The notice → Lanjutkan.
-    screen.on_step_click_primary(1, "the assisted-registration notice");
+    };
+    screen.wait("the Welcome screen", 120, on_welcome);
+    let notice = |img: &RgbImage| {
+        (steps_done(img) == 1)
+            .then(|| primary_button(img))
+            .flatten()
+    };
+    screen.click_until("Daftar opens the notice", on_welcome, notice);
+    // Lanjutkan → the terms. Lanjutkan sits where Daftar was: this click is the one that
+    // WebKitGTK dropped when the pointer had not moved since Daftar (issue 13).
+    let terms = |img: &RgbImage| (steps_done(img) == 2).then_some(());
+    screen.click_until("Lanjutkan opens the terms", notice, terms);
     // Consent: Lanjut stays disabled until the switch is on; Tab reaches the switch after
-    // the back button and the terms, and Space turns it on.
-    screen.wait("the terms", 30, |img| (steps_done(img) == 2).then_some(()));
+    // the back button and the terms, and Space turns it on (a later try clicks it).
     assert!(
         primary_button(screen.last.as_ref().unwrap()).is_none(),
         "Lanjut is enabled before the consent switch is on"
     );
-    screen.keys(&["Tab", "Tab", "Tab", "space"]);
-    screen.on_step_click_primary(2, "Lanjut enabled by the consent switch");
+    let lanjut = |img: &RgbImage| {
+        (steps_done(img) == 2)
+            .then(|| primary_button(img))
+            .flatten()
+    };
+    screen.act_until(
+        "the consent switch enables Lanjut",
+        |screen, attempt| {
+            if attempt == 0 {
+                screen.keys(&["Tab", "Tab", "Tab", "space"]);
+                return true;
+            }
+            let at = screen.last.as_ref().and_then(consent_switch);
+            at.inspect(|&at| screen.click(at)).is_some()
+        },
+        lanjut,
+    );
 
     // Data entry: the cursor starts in the NIK field; typed fast, Tab between the fields,
     // Enter sends once everything is valid.
-    screen.wait(
-        "the data entry with the cursor in the NIK field",
-        30,
-        |img| (steps_done(img) == 3 && field_focused(img)).then_some(()),
+    let data_entry = |img: &RgbImage| (steps_done(img) == 3 && field_focused(img)).then_some(());
+    screen.click_until(
+        "Lanjut opens the data entry, the cursor in NIK",
+        lanjut,
+        data_entry,
     );
-    screen.type_text(citizen.ktp.nik.as_str());
-    screen.keys(&["Tab"]);
     let email = "warga.desktop@contoh.id";
-    screen.type_text(email);
-    screen.keys(&["Tab"]);
-    screen.type_text("081234567890");
-    screen.wait(
+    let values = [citizen.ktp.nik.as_str(), email, "081234567890"];
+    let isi_data = |img: &RgbImage| {
+        (steps_done(img) == 3)
+            .then(|| primary_button(img))
+            .flatten()
+    };
+    screen.fill(
         "Isi data enabled by valid NIK, email and phone",
-        30,
-        |img| primary_button(img).map(drop),
+        &values,
+        isi_data,
     );
     screen.save("03-data-entry");
-    screen.keys(&["Return"]);
 
     // The selfie from the virtual camera: Ambil foto, then Kirim (the right-hand button).
-    screen.on_step_click_primary(4, "Ambil foto with the camera's picture");
-    let kirim = screen.wait("Ulangi and Kirim after the capture", 30, |img| {
-        primary_button(img).filter(|(x, _)| *x > WIDTH / 2)
-    });
+    let ambil_foto = |img: &RgbImage| {
+        (steps_done(img) == 4)
+            .then(|| primary_button(img))
+            .flatten()
+    };
+    screen.act_until(
+        "Enter sends the data and opens the selfie",
+        |screen, _| {
+            let ready = screen.last.as_ref().and_then(isi_data).is_some();
+            if ready {
+                screen.keys(&["Return"]);
+            }
+            ready
+        },
+        ambil_foto,
+    );
+    let kirim = |img: &RgbImage| {
+        (steps_done(img) == 4)
+            .then(|| primary_button(img).filter(|(x, _)| *x > WIDTH / 2))
+            .flatten()
+    };
+    screen.click_until("Ambil foto takes the camera's picture", ambil_foto, kirim);
     screen.save("04-selfie");
-    screen.click(kirim);
-
     // The QR for the officer, read off the screen as the officer's scanner would.
-    let qr = screen.wait("the registration QR", 60, |img| read_qr(img).ok());
+    let qr = screen.click_until("Kirim sends the selfie and shows the QR", kirim, |img| {
+        read_qr(img).ok()
+    });
     screen.save("05-officer-qr");
     assert!(qr.starts_with("IKDREG1:"), "{qr}");
 
@@ -305,63 +510,108 @@ async fn a_citizen_registers_activates_and_shows_a_verifiable_identity_qr_in_the
     service.api.decide(&officer, &approve).await.unwrap();
 
     // The app sees the approval by itself and offers Aktifkan; the code is in the mail.
-    let aktifkan = screen.wait("the approval and Aktifkan", 60, |img| {
-        (read_qr(img).is_err())
+    let approved = |img: &RgbImage| {
+        (steps_done(img) == 5 && read_qr(img).is_err())
             .then(|| primary_button(img))
             .flatten()
-    });
+    };
+    screen.wait("the approval and Aktifkan", 60, approved);
     screen.save("06-approved");
-    screen.click(aktifkan);
+    let activation = |img: &RgbImage| (steps_done(img) == 6 && field_focused(img)).then_some(());
+    screen.click_until(
+        "Aktifkan opens the activation, the cursor in the code field",
+        approved,
+        activation,
+    );
     let code = service.activation_code(email);
 
-    // Activation: the code (the cursor is in its field), Tab past the new-picture button to
-    // the captcha, Enter.
-    screen.wait(
-        "the activation screen with the cursor in the code field",
-        30,
-        |img| (steps_done(img) == 6 && field_focused(img)).then_some(()),
-    );
+    // Activation: the code, then the captcha (Tab passes the new-picture button), Enter.
     let answer = screen.wait("the captcha", 30, |_| service.hooks.latest_captcha_answer());
-    screen.type_text(&code);
-    screen.keys(&["Tab", "Tab"]);
-    screen.type_text(&answer);
-    screen.wait("Aktifkan enabled", 30, |img| primary_button(img).map(drop));
+    let aktifkan = |img: &RgbImage| {
+        (steps_done(img) == 6)
+            .then(|| primary_button(img))
+            .flatten()
+    };
+    screen.act_until(
+        "the code and the captcha enable Aktifkan",
+        |screen, attempt| {
+            if attempt == 0 {
+                screen.type_text(&code);
+                screen.keys(&["Tab", "Tab"]);
+                screen.type_text(&answer);
+                return true;
+            }
+            let fields = screen
+                .grab()
+                .map(|img| text_fields(&img))
+                .unwrap_or_default();
+            for (&at, value) in fields.iter().zip([&code, &answer]) {
+                screen.click(at);
+                screen.keys(&["ctrl+a", "BackSpace"]);
+                screen.type_text(value);
+            }
+            !fields.is_empty()
+        },
+        aktifkan,
+    );
     screen.save("07-activation");
-    screen.keys(&["Return"]);
+    let set_pin = |img: &RgbImage| (steps_done(img) == 0 && field_focused(img)).then_some(());
+    screen.act_until(
+        "Enter activates and opens the PIN screen",
+        |screen, _| {
+            let ready = screen.last.as_ref().and_then(aktifkan).is_some();
+            if ready {
+                screen.keys(&["Return"]);
+            }
+            ready
+        },
+        set_pin,
+    );
 
     // A PIN, twice, then Simpan PIN.
-    screen.wait(
-        "the PIN screen with the cursor in the PIN field",
-        30,
-        |img| (steps_done(img) == 0 && field_focused(img)).then_some(()),
-    );
-    screen.type_text(PIN);
-    screen.keys(&["Tab"]);
-    screen.type_text(PIN);
-    let simpan = screen.wait("Simpan PIN enabled", 30, primary_button);
-    screen.click(simpan);
+    let simpan = |img: &RgbImage| {
+        (steps_done(img) == 0)
+            .then(|| primary_button(img))
+            .flatten()
+    };
+    screen.fill("Simpan PIN enabled by the PIN twice", &[PIN, PIN], simpan);
 
     // Masuk (the logo over the keypad): the PIN typed on the keyboard works like the keypad.
-    let before = screen.wait("the PIN pad", 30, |img| {
+    let pin_pad = |img: &RgbImage| {
         let logo = (0..200)
             .flat_map(|y| (0..WIDTH).map(move |x| (x, y)))
             .filter(|&(x, y)| is_blue(img.get_pixel(x, y)))
             .count();
         (logo > 3_000 && primary_button(img).is_none()).then(|| img.clone())
-    });
-    // The screen takes the keyboard when it appears, which shows nowhere: a person would
-    // take this long to start typing anyway.
+    };
+    let before = screen.click_until("Simpan PIN opens the PIN pad", simpan, pin_pad);
+    // The pad takes the keyboard once it is on the screen, which shows nowhere: a person
+    // would take this long to start typing anyway. A later try clears what was typed.
     std::thread::sleep(Duration::from_millis(500));
-    screen.type_text(PIN);
     // Home opens on KTP Digital: pick nothing (the default profile) and show the QR.
-    let tampilkan = screen.wait("KTP Digital's Tampilkan QR", 60, |img| {
+    let tampilkan = |img: &RgbImage| {
         (changed_pixels(&before, img) > 20_000)
             .then(|| primary_button(img))
             .flatten()
-    });
+    };
+    screen.act_until(
+        "the PIN typed at the PIN pad opens KTP Digital",
+        |screen, attempt| {
+            if attempt > 0 {
+                if screen.last.as_ref().and_then(pin_pad).is_none() {
+                    return false;
+                }
+                screen.keys(&["BackSpace"; 6]);
+            }
+            screen.type_text(PIN);
+            true
+        },
+        tampilkan,
+    );
     screen.save("08-home");
-    screen.click(tampilkan);
-    let identity = screen.wait("the identity QR", 30, |img| read_qr(img).ok());
+    let identity = screen.click_until("Tampilkan QR shows the identity QR", tampilkan, |img| {
+        read_qr(img).ok()
+    });
     screen.save("09-identity-qr");
 
     // Any authorised verifier accepts it and sees who it is.
@@ -372,6 +622,34 @@ async fn a_citizen_registers_activates_and_shows_a_verifiable_identity_qr_in_the
         "the holder's name is disclosed: {:?}",
         verified.fields
     );
+}
+
+/// The consent switch while it is off: its grey pill (52 × 30 px), below the steps bar.
+fn consent_switch(img: &RgbImage) -> Option<(u32, u32)> {
+    let grey = |p: &image::Rgb<u8>| {
+        let [r, g, b] = p.0.map(i32::from);
+        (r - 0xc4).abs() < 8 && (g - 0xcb).abs() < 8 && (b - 0xd8).abs() < 8
+    };
+    let rows: Vec<(u32, u32)> = (100..img.height())
+        .filter_map(|y| {
+            let (mut run, mut start) = (0, 0);
+            for x in 0..=img.width() {
+                if x < img.width() && grey(img.get_pixel(x, y)) {
+                    if run == 0 {
+                        start = x;
+                    }
+                    run += 1;
+                } else {
+                    if (44..=54).contains(&run) {
+                        return Some((start + run / 2, y));
+                    }
+                    run = 0;
+                }
+            }
+            None
+        })
+        .collect();
+    rows.get(rows.len() / 2).copied()
 }
 
 /// The QR code on the screen, as the officer's scanner reads a picture.
