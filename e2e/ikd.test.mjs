@@ -12,6 +12,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { chromium, devices } from 'playwright-core';
 
 const here = path.dirname(new URL(import.meta.url).pathname);
@@ -49,6 +50,98 @@ async function shot(page, name, element) {
   return file;
 }
 
+/**
+ * Does `action` and waits up to `timeout` ms for its `effect`: an async predicate (true when
+ * the effect holds; anything else, e.g. a sentence of what it saw, when not yet) or a locator
+ * (holds when an element it matches is on screen). When the effect does not come, the action
+ * is done again, at most `tries` times in all; the effect is checked once more first, so a
+ * slow action that did work is not repeated. `action` gets the attempt number (0 first).
+ * The renderer is Dioxus liveview over a websocket: an event that reaches the page while the
+ * screen is being replaced can be lost, and `click()` does not wait for the app's answer.
+ */
+async function actUntil(what, action, effect, { tries = 4, timeout = 5000 } = {}) {
+  const check = typeof effect === 'function' ? effect : () => onScreen(effect);
+  let seen = 'nothing yet';
+  let failure = '';
+  const holds = async () => {
+    try {
+      const r = await check();
+      if (r === true) return true;
+      seen = typeof r === 'string' ? r : 'the effect did not hold';
+    } catch (e) {
+      seen = `checking failed: ${e.message.split('\n')[0]}`;
+    }
+    return false;
+  };
+  for (let attempt = 0; attempt < tries; attempt++) {
+    if (attempt > 0 && await holds()) return;
+    try {
+      await action(attempt);
+    } catch (e) {
+      failure = `; the last attempt failed: ${e.message.split('\n')[0]}`;
+    }
+    const end = Date.now() + timeout;
+    for (;;) {
+      if (await holds()) return;
+      if (Date.now() >= end) break;
+      await sleep(100);
+    }
+  }
+  throw new Error(`${what}: no effect after ${tries} tries of ${timeout} ms; seen: ${seen}${failure}`);
+}
+
+/** The predicate of a locator effect: an element it matches is visible. */
+async function onScreen(locator) {
+  for (const one of await locator.all()) if (await one.isVisible()) return true;
+  return `nothing on screen matches ${locator} (${await sight(locator.page())})`;
+}
+
+/** Where `page` is, and the errors it shows: for the message of a step that did not work. */
+async function sight(page) {
+  const errors = await page.$$eval('.error-box', (es) => es.map((e) => `${e.dataset.code}: ${e.textContent.trim()}`))
+    .catch(() => []);
+  return `at ${page.url()}${errors.length ? `, showing ${errors.join(' | ')}` : ''}`;
+}
+
+/** Clicks `selector` until `effect` (a selector, a locator or a predicate) holds. */
+async function clickUntil(page, selector, effect, options) {
+  await actUntil(`click ${selector}`, (attempt) => page.click(selector, attempt ? { timeout: 5000 } : {}),
+    typeof effect === 'string' ? page.locator(effect) : effect, options);
+}
+
+/**
+ * Fills the field `selector` with `value` until the field holds it (read back) and, when
+ * given, `also` (a selector, a locator or a predicate: the screen's answer) holds too; a retry
+ * clears the field and fills it again.
+ */
+async function typeInto(page, selector, value, also) {
+  const answer = also === undefined ? null
+    : typeof also === 'function' ? also : () => onScreen(typeof also === 'string' ? page.locator(also) : also);
+  await actUntil(`type "${value}" into ${selector}`, async (attempt) => {
+    if (attempt > 0) await page.fill(selector, '');
+    await page.fill(selector, value);
+  }, async () => {
+    const now = await page.inputValue(selector, { timeout: 1000 });
+    if (now !== value) return `${selector} holds "${now}"`;
+    return answer ? answer() : true;
+  });
+}
+
+/** Nothing on screen matches `selector` (a predicate for actUntil). */
+function gone(page, selector) {
+  return async () => (await page.locator(selector).count()) === 0 || `${selector} is still on screen`;
+}
+
+/** Ticks the consent switch until the app has it on (Lanjut enabled). */
+async function consent(page) {
+  await actUntil('turn the consent switch on', async (attempt) => {
+    // A change the app missed leaves the box ticked on the page only: untick it first, so
+    // the next click sends "on" again.
+    if (attempt > 0 && await page.isChecked('#consent')) await page.click('label.switch');
+    await page.click('label.switch');
+  }, page.locator('#lanjut:not([disabled])'));
+}
+
 /** Screenshot of just the QR element, the picture the officer's scanner gets. */
 async function qrPicture(page, selector, name) {
   const file = path.join(out, `qr-${name}.png`);
@@ -71,15 +164,29 @@ async function captchaAnswer(page) {
   return (await r.text()).trim();
 }
 
-/** Types a PIN on the pad and waits for the answer: home, or an error other than the last. */
+/**
+ * Types a PIN on the pad, each key until its dot fills (the last until the PIN is being
+ * checked or answered), and waits for the answer: home, or an error other than the last.
+ */
 async function enterPin(page, pin) {
   const before = await page.$eval('.error-box', (e) => e.textContent).catch(() => '');
-  for (const d of pin) await page.click(`.key[data-key="${d}"]:not([disabled])`);
-  await page.waitForFunction((prev) => {
+  const answered = (prev) => {
     if (document.querySelector('#tampilkan-qr')) return true;
     const e = document.querySelector('.error-box');
     return e && e.textContent !== prev;
-  }, before, WAIT);
+  };
+  for (const [i, d] of [...pin].entries()) {
+    await actUntil(`PIN key ${i + 1} of ${pin.length}`,
+      (attempt) => page.click(`.key[data-key="${d}"]:not([disabled])`, attempt ? { timeout: 5000 } : {}),
+      async () => {
+        const on = await page.locator('.pin-dots .dot.on').count();
+        if (on === i + 1) return true;
+        if (i + 1 === pin.length && (await page.locator('.key[disabled]').count() > 0
+          || await page.evaluate(answered, before))) return true;
+        return `${on} PIN dots filled (${await sight(page)})`;
+      });
+  }
+  await page.waitForFunction(answered, before, WAIT);
 }
 
 /**
@@ -89,10 +196,9 @@ async function enterPin(page, pin) {
 async function capture(page, picture) {
   for (let tries = 0; tries < 10; tries++) {
     const want = await showing(page, picture);
-    await page.click('#ambil-foto');
-    await page.waitForSelector('#selfie-captured', WAIT);
+    await clickUntil(page, '#ambil-foto', '#selfie-captured');
     if (await page.getAttribute('#selfie-captured', 'src') === want) return;
-    await page.click('#ulangi');
+    await clickUntil(page, '#ulangi', '#ambil-foto');
   }
   assert.fail('the camera picture could not be captured');
 }
@@ -107,29 +213,36 @@ async function showing(page, picture) {
 
 async function register(page, nik, email) {
   await page.goto(base + '/');
-  await page.click('#daftar');
-  await page.click('#lanjutkan');
-  await page.click('label.switch');
-  await page.click('#lanjut:not([disabled])');
-  await page.fill('#nik', nik);
-  await page.fill('#email', email);
-  await page.fill('#phone', '081234567890');
-  await page.click('#isi-data:not([disabled])');
+  await clickUntil(page, '#daftar', '#lanjutkan');
+  await clickUntil(page, '#lanjutkan', 'label.switch');
+  await consent(page);
+  await clickUntil(page, '#lanjut', '#nik');
+  await typeInto(page, '#nik', nik, '#nik-ok');
+  await typeInto(page, '#email', email);
+  await typeInto(page, '#phone', '081234567890', '#isi-data:not([disabled])');
+  await clickUntil(page, '#isi-data', '#ambil-foto, .progress');
   await capture(page, face);
-  await page.click('#kirim-foto', WAIT);
+  await clickUntil(page, '#kirim-foto', '#registration-qr, .progress');
   await page.waitForSelector('#registration-qr', { timeout: 30000 });
 }
 
 /** The officer scans a registration QR by uploading the picture of it. */
 async function officerScans(picture) {
-  await officer.click('#tab-pendaftaran');
-  await officer.setInputFiles('#reg-upload', picture);
+  await clickUntil(officer, '#tab-pendaftaran', '#reg-scanner');
+  await actUntil('upload the registration QR', () => officer.setInputFiles('#reg-upload', picture),
+    officer.locator('#review-selfie, #registrations .progress'), { timeout: 10000 });
   await officer.waitForSelector('#review-selfie', WAIT);
 }
 
+/** Each verification is a fresh page (no earlier result); an upload that did not start is sent again. */
 async function officerVerifies(picture) {
-  await officer.click('#tab-verifikasi');
-  await officer.setInputFiles('#verify-upload', picture);
+  await clickUntil(officer, '#tab-verifikasi', async () => {
+    const page = await onScreen(officer.locator('#verify'));
+    if (page !== true) return page;
+    return (await officer.locator('#verify-result').count()) === 0 || 'an earlier #verify-result is on screen';
+  });
+  await actUntil('upload the identity QR', () => officer.setInputFiles('#verify-upload', picture),
+    officer.locator('#verify-result, #verify .progress'), { timeout: 10000 });
   return officer.waitForSelector('#verify-result', WAIT);
 }
 
@@ -179,46 +292,40 @@ step('welcome switches to English and back', async () => {
   await citizen.goto(base + '/');
   await citizen.waitForSelector('#daftar', WAIT);
   await shot(citizen, 'welcome-id');
-  await citizen.click('#lang-en');
-  await citizen.waitForSelector('text=Digital Population Identity', WAIT);
+  await clickUntil(citizen, '#lang-en', 'text=Digital Population Identity');
   await shot(citizen, 'welcome-en');
-  await citizen.click('#lang-id');
-  await citizen.waitForSelector('text=Identitas Kependudukan Digital', WAIT);
+  await clickUntil(citizen, '#lang-id', 'text=Identitas Kependudukan Digital');
 });
 
 step('registration refuses a wrong NIK as typed and a selfie without a face, and ends with the QR for the officer', async () => {
-  await citizen.click('#daftar');
-  await citizen.waitForSelector('#lanjutkan', WAIT);
+  await clickUntil(citizen, '#daftar', '#lanjutkan');
   await shot(citizen, 'notice');
-  await citizen.click('#lanjutkan');
-  await citizen.waitForSelector('#lanjut[disabled]', WAIT);
+  await clickUntil(citizen, '#lanjutkan', '#lanjut[disabled]');
   await shot(citizen, 'consent-off');
-  await citizen.click('label.switch');
-  await citizen.waitForSelector('#lanjut:not([disabled])', WAIT);
+  await consent(citizen);
   await shot(citizen, 'consent-on');
-  await citizen.click('#lanjut');
-  await citizen.fill('#nik', '3171013002040001'); // 30 February
-  await citizen.waitForSelector('#nik-error', WAIT);
+  await clickUntil(citizen, '#lanjut', '#nik');
+  await typeInto(citizen, '#nik', '3171013002040001', '#nik-error'); // 30 February
   assert.match(await citizen.textContent('#nik-error'), /tanggal|Februari|date/i);
   assert.ok(await citizen.isDisabled('#isi-data'));
   await shot(citizen, 'data-entry-invalid-nik');
   // Typed key by key, 10 ms apart, as a fast typist would: every digit must arrive over
   // the renderer's websocket, none erased by the echo of an older value.
-  await citizen.fill('#nik', '');
+  // (Typed once, not repeated: a lost digit is what this checks.)
+  await typeInto(citizen, '#nik', '', gone(citizen, '#nik-error'));
   await citizen.locator('#nik').pressSequentially(residents[0].nik, { delay: 10 });
   await citizen.waitForSelector('#nik-ok', WAIT);
   assert.equal(await citizen.inputValue('#nik'), residents[0].nik);
-  await citizen.fill('#email', residents[0].email);
-  await citizen.fill('#phone', '081234567890');
-  await citizen.waitForSelector('#isi-data:not([disabled])', WAIT);
+  await typeInto(citizen, '#email', residents[0].email);
+  await typeInto(citizen, '#phone', '081234567890', '#isi-data:not([disabled])');
   await shot(citizen, 'data-entry-filled');
-  await citizen.click('#isi-data');
+  await clickUntil(citizen, '#isi-data', '#ambil-foto, .progress');
   await citizen.waitForSelector('#ambil-foto', WAIT);
   await showing(citizen, face);
   await shot(citizen, 'selfie-live');
   // A picture without a face: the service's checks say why, and Kirim waits for a retake.
   await capture(citizen, noFace);
-  await citizen.click('#kirim-foto');
+  await clickUntil(citizen, '#kirim-foto', '#selfie-checks, .progress');
   const checks = await citizen.waitForSelector('#selfie-checks', WAIT);
   // The verdict is brought into sight, not left below the photo.
   await citizen.waitForFunction(() => {
@@ -231,28 +338,30 @@ step('registration refuses a wrong NIK as typed and a selfie without a face, and
   assert.doesNotMatch(said, /decodes|sharpness|one_face/, 'every check in words, not its id');
   assert.ok(await citizen.isDisabled('#kirim-foto'));
   await shot(citizen, 'selfie-refused');
-  await citizen.click('#ulangi');
+  await clickUntil(citizen, '#ulangi', '#ambil-foto');
   await capture(citizen, face);
-  await citizen.click('#kirim-foto');
+  await clickUntil(citizen, '#kirim-foto', '#registration-qr, .progress');
   await citizen.waitForSelector('#registration-qr', { timeout: 30000 });
   await shot(citizen, 'registration-qr');
 });
 
 step('the officer signs in (a wrong password is refused first)', async () => {
   await officer.goto(base + '/petugas');
-  await officer.fill('#officer-username', 'petugas');
-  await officer.fill('#officer-password', 'not-the-password');
-  await officer.click('#officer-masuk');
+  await typeInto(officer, '#officer-username', 'petugas');
+  await typeInto(officer, '#officer-password', 'not-the-password', '#officer-masuk:not([disabled])');
+  await clickUntil(officer, '#officer-masuk', '.error-box, .progress');
   await officer.waitForSelector('.error-box', WAIT);
   await shot(officer, 'officer-login-wrong');
-  await officer.fill('#officer-password', officerPassword);
-  await officer.click('#officer-masuk');
+  // The refusal clears the password on the page too: typed once that has happened.
+  await typeInto(officer, '#officer-password', officerPassword, '#officer-masuk:not([disabled])');
+  await clickUntil(officer, '#officer-masuk', '#reg-scanner, .progress');
   await officer.waitForSelector('#reg-scanner', WAIT);
   await shot(officer, 'officer-scan');
 });
 
 step('a picture that is not a registration QR gets a clear word', async () => {
-  await officer.setInputFiles('#reg-upload', face);
+  await actUntil('upload a picture without a QR', () => officer.setInputFiles('#reg-upload', face),
+    officer.locator('#reg-scanner .error-box'), { timeout: 10000 });
   const e = await officer.waitForSelector('#reg-scanner .error-box', WAIT);
   assert.equal(await e.getAttribute('data-code'), 'SCAN_NO_QR');
   await shot(officer, 'officer-scan-no-qr');
@@ -264,7 +373,7 @@ step('the officer scans the QR from its picture, sees both photos and approves',
   await officer.waitForSelector('#review-registry-photo', WAIT);
   assert.match(await officer.textContent('#review-nik'), new RegExp(residents[0].nik));
   await shot(officer, 'officer-review');
-  await officer.click('#setujui');
+  await clickUntil(officer, '#setujui', '#decision-done[data-outcome="approved"], #registrations .progress');
   await officer.waitForSelector('#decision-done[data-outcome="approved"]', WAIT);
   await shot(officer, 'officer-approved');
   // The citizen's app moves on by itself.
@@ -274,32 +383,37 @@ step('the officer scans the QR from its picture, sees both photos and approves',
 
 step('a wrong activation code counts down, then the emailed code activates', async () => {
   const code = newestCode();
-  await citizen.click('#ke-aktivasi');
+  await clickUntil(citizen, '#ke-aktivasi', '#code');
   await citizen.waitForSelector('#captcha-image', WAIT);
   await shot(citizen, 'activation');
   const wrong = code === '111111' ? '222222' : '111111';
-  await citizen.fill('#code', wrong);
-  await citizen.fill('#captcha', await captchaAnswer(citizen));
-  await citizen.click('#aktifkan:not([disabled])');
+  await typeInto(citizen, '#code', wrong);
+  const firstCaptcha = await citizen.getAttribute('#captcha-image', 'data-captcha-id');
+  await typeInto(citizen, '#captcha', await captchaAnswer(citizen), '#aktifkan:not([disabled])');
+  await clickUntil(citizen, '#aktifkan', '.error-box[data-code="ACTIVATION_CODE_WRONG"], .progress');
   const e = await citizen.waitForSelector('.error-box[data-code="ACTIVATION_CODE_WRONG"]', WAIT);
   assert.match(await e.textContent(), /4/);
   await shot(citizen, 'activation-wrong-code');
-  await citizen.fill('#code', code);
-  // A new captcha came with the refusal.
+  await typeInto(citizen, '#code', code);
+  // A new captcha came with the refusal (the old picture stays until the new one is in).
   await citizen.waitForFunction(() => document.querySelector('#captcha').value === '');
-  await citizen.fill('#captcha', await captchaAnswer(citizen));
+  await citizen.waitForFunction((old) => {
+    const id = document.querySelector('#captcha-image')?.dataset.captchaId;
+    return id && id !== old;
+  }, firstCaptcha, WAIT);
+  await typeInto(citizen, '#captcha', await captchaAnswer(citizen), '#aktifkan:not([disabled])');
   await shot(citizen, 'activation-filled');
-  await citizen.click('#aktifkan:not([disabled])');
+  await clickUntil(citizen, '#aktifkan', '#pin, .progress');
   await citizen.waitForSelector('#pin', WAIT);
 });
 
 step('the PIN is set, wrong PINs lock the account, the officer lifts the lock, Masuk works', async () => {
-  await citizen.fill('#pin', '123456');
-  await citizen.waitForSelector('text=berurutan', WAIT);
+  // The error, not the hint above the field (which says "berurutan" too).
+  await typeInto(citizen, '#pin', '123456', 'p.error:has-text("berurutan")');
   await shot(citizen, 'set-pin-too-easy');
-  await citizen.fill('#pin', '902417');
-  await citizen.fill('#pin-again', '902417');
-  await citizen.click('#simpan-pin:not([disabled])');
+  await typeInto(citizen, '#pin', '902417', gone(citizen, 'p.error'));
+  await typeInto(citizen, '#pin-again', '902417', '#simpan-pin:not([disabled])');
+  await clickUntil(citizen, '#simpan-pin', '.pinpad, .progress');
   await citizen.waitForSelector('.pinpad', WAIT);
   await shot(citizen, 'login');
   await enterPin(citizen, '905513');
@@ -312,10 +426,14 @@ step('the PIN is set, wrong PINs lock the account, the officer lifts the lock, M
   await shot(citizen, 'login-locked');
   assert.match(await citizen.textContent('.error-box'), /detik|menit/);
   // At the counter: the officer checks the person and lifts the lock.
-  await officer.click('#tab-akun');
-  await officer.fill('#akun-nik', residents[0].nik);
-  await officer.check('#identitas-dicek');
-  await officer.click('#reset-pin:not([disabled])');
+  await clickUntil(officer, '#tab-akun', '#akun-nik');
+  await typeInto(officer, '#akun-nik', residents[0].nik);
+  await actUntil('tick "identity checked"', async (attempt) => {
+    // A change the app missed leaves the box ticked on the page only: untick it first.
+    if (attempt > 0) await officer.uncheck('#identitas-dicek');
+    await officer.check('#identitas-dicek');
+  }, officer.locator('#reset-pin:not([disabled])'));
+  await clickUntil(officer, '#reset-pin', '#akun-done, #accounts .progress');
   await officer.waitForSelector('#akun-done', WAIT);
   await shot(officer, 'officer-pin-unlocked');
   await enterPin(citizen, '902417');
@@ -327,25 +445,24 @@ let stale; // an identity QR picture taken now and shown to the officer after 90
 let staleAt;
 
 step('home shows the KTP-el, KK, documents and activity', async () => {
-  await citizen.click('#profile-age_over_17');
-  await citizen.click('#tampilkan-qr');
-  await citizen.waitForSelector('#identity-qr', WAIT);
+  await clickUntil(citizen, '#profile-age_over_17', '#profile-age_over_17[aria-checked="true"]');
+  await clickUntil(citizen, '#tampilkan-qr', '#identity-qr');
   stale = await qrPicture(citizen, '#identity-qr', 'stale');
   staleAt = Date.now();
   for (const [href, name, sel] of [['/beranda/ktp', 'ktp-el', '#ktp-card'], ['/beranda/kk', 'kk', '#kk-head'],
     ['/beranda/dokumen', 'dokumen', '.doc-list, #no-documents'], ['/beranda/riwayat', 'riwayat', '#activity'],
     ['/beranda/pengaturan', 'pengaturan', '#ubah-pin']]) {
-    await citizen.click(`a[href="${href}"]`);
+    // The tab is current; its data may take longer to come.
+    await clickUntil(citizen, `a[href="${href}"]`, `a[href="${href}"].active`);
     await citizen.waitForSelector(sel, WAIT);
     await shot(citizen, name);
   }
 });
 
 step('the officer verifies the age-check QR: green with only that profile, then red when replayed', async () => {
-  await citizen.click('a[href="/beranda"]');
-  await citizen.click('#profile-age_over_17');
-  await citizen.click('#tampilkan-qr');
-  await citizen.waitForSelector('#identity-qr', WAIT);
+  await clickUntil(citizen, 'a[href="/beranda"]', '#tampilkan-qr');
+  await clickUntil(citizen, '#profile-age_over_17', '#profile-age_over_17[aria-checked="true"]');
+  await clickUntil(citizen, '#tampilkan-qr', '#identity-qr');
   await shot(citizen, 'home-identity-qr');
   const picture = await qrPicture(citizen, '#identity-qr', 'identity');
   const ok = await officerVerifies(picture);
@@ -356,7 +473,7 @@ step('the officer verifies the age-check QR: green with only that profile, then 
   assert.match(fields, /Usia 17 tahun ke atas\s*Ya/);
   assert.doesNotMatch(fields, /NIK|Alamat|Tanggal Lahir|Agama|Pekerjaan/);
   await shot(officer, 'officer-verify-valid');
-  await officer.click('#tab-pendaftaran');
+  await clickUntil(officer, '#tab-pendaftaran', '#reg-scanner');
   const again = await officerVerifies(picture);
   assert.equal(await again.getAttribute('data-valid'), 'false');
   assert.equal(await again.getAttribute('data-code'), 'QR_REPLAYED');
@@ -366,7 +483,7 @@ step('the officer verifies the age-check QR: green with only that profile, then 
 step('a QR picture older than 90 seconds is refused as expired', { timeout: 150000 }, async () => {
   const wait = staleAt + 95000 - Date.now();
   if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-  await officer.click('#tab-pendaftaran');
+  await clickUntil(officer, '#tab-pendaftaran', '#reg-scanner');
   const old = await officerVerifies(stale);
   assert.equal(await old.getAttribute('data-valid'), 'false');
   assert.equal(await old.getAttribute('data-code'), 'QR_EXPIRED');
@@ -378,10 +495,14 @@ step('a rejected registration shows the officer\'s reason to the citizen', async
   await register(other, residents[1].nik, residents[1].email);
   const picture = await qrPicture(other, '#registration-qr', 'registration-2');
   await officerScans(picture);
-  await officer.click('#tolak');
-  await officer.click('#reason-0');
+  await clickUntil(officer, '#tolak', '#reason-0');
+  await clickUntil(officer, '#reason-0', async () => {
+    const typed = await officer.inputValue('#reject-reason-input', { timeout: 1000 });
+    if (!typed.trim()) return 'the reason field is empty';
+    return onScreen(officer.locator('#kirim-tolak:not([disabled])'));
+  });
   await shot(officer, 'officer-reject-reason');
-  await officer.click('#kirim-tolak:not([disabled])');
+  await clickUntil(officer, '#kirim-tolak', '#decision-done[data-outcome="rejected"], #registrations .progress');
   await officer.waitForSelector('#decision-done[data-outcome="rejected"]', WAIT);
   const reason = await other.waitForSelector('#reject-reason', WAIT);
   assert.match(await reason.textContent(), /tidak sesuai/);
@@ -390,9 +511,9 @@ step('a rejected registration shows the officer\'s reason to the citizen', async
 });
 
 step('the English home screen', async () => {
-  await citizen.click('a[href="/beranda/pengaturan"]');
-  await citizen.click('#lang-en');
-  await citizen.click('a[href="/beranda"]');
+  await clickUntil(citizen, 'a[href="/beranda/pengaturan"]', '#ubah-pin');
+  await clickUntil(citizen, '#lang-en', '#lang-en.active');
+  await clickUntil(citizen, 'a[href="/beranda"]', '#tampilkan-qr');
   await citizen.waitForSelector('text=Show', WAIT).catch(() => {});
   await shot(citizen, 'home-en');
 });
@@ -400,14 +521,13 @@ step('the English home screen', async () => {
 step('registration in English explains a wrong NIK in English', async () => {
   const en = await (await browser.newContext({ ...devices['Pixel 7'] })).newPage();
   await en.goto(base + '/');
-  await en.click('#lang-en');
-  await en.waitForSelector('text=Digital Population Identity', WAIT);
-  await en.click('#daftar');
-  await en.click('#lanjutkan');
-  await en.click('label.switch');
-  await en.click('#lanjut:not([disabled])');
-  await en.fill('#nik', '3171013002040001'); // 30 February
-  await en.fill('#email', 'warga@contoh');
+  await clickUntil(en, '#lang-en', 'text=Digital Population Identity');
+  await clickUntil(en, '#daftar', '#lanjutkan');
+  await clickUntil(en, '#lanjutkan', 'label.switch');
+  await consent(en);
+  await clickUntil(en, '#lanjut', '#nik');
+  await typeInto(en, '#nik', '3171013002040001', '#nik-error'); // 30 February
+  await typeInto(en, '#email', 'warga@contoh');
   const error = await en.waitForSelector('#nik-error', WAIT);
   assert.match(await error.textContent(), /date|February/i);
   assert.doesNotMatch(await error.textContent(), /tanggal/i);
