@@ -300,7 +300,7 @@ impl ApiClient {
         self.post(&path, &serde_json::json!({}), Some(token)).await
     }
 
-    /// Online verification of an identity QR (`IKD1:`).
+    /// Online verification of an identity QR (`IKD2:`).
     pub async fn verify(&self, token: &str, qr: &str) -> ApiResult<VerifyResult> {
         let body = VerifyQr { qr: qr.to_owned() };
         self.post("/verify", &body, Some(token)).await

@@ -123,9 +123,13 @@ fn use_uncontrolled(id: &str, mut value: Signal<String>) -> impl FnMut(FormEvent
     }
 }
 
-/// A QR code as inline SVG, large enough to scan from a phone screen.
+/// A QR code as inline SVG, black on white with its 4-module quiet zone whatever the
+/// theme, as wide as the screen allows; "Perbesar" shows it filling the screen (a counter
+/// camera or a verifier's phone reads larger modules from further away), a tap closes it.
 #[component]
 pub fn QrImage(text: String, id: String) -> Element {
+    let l = use_lang()();
+    let mut enlarged = use_signal(|| false);
     let svg = crate::qr::svg(&text, 300).unwrap_or_default();
     // The SVG carries an XML declaration; inline it without.
     let svg = match svg.find("<svg") {
@@ -134,6 +138,20 @@ pub fn QrImage(text: String, id: String) -> Element {
     };
     rsx! {
         div { class: "qr", id: "{id}", "data-qr": "{text}", dangerous_inner_html: "{svg}" }
+        button { r#type: "button", class: "secondary", id: "{id}-enlarge",
+            onclick: move |_| enlarged.set(true),
+            {t(l, "Perbesar QR", "Enlarge QR")}
+        }
+        if enlarged() {
+            div { class: "qr-full", id: "{id}-full", role: "dialog", aria_modal: "true",
+                aria_label: t(l, "Kode QR layar penuh", "Full-screen QR code"),
+                onclick: move |_| enlarged.set(false),
+                div { class: "qr-full-code", dangerous_inner_html: "{svg}" }
+                button { r#type: "button", class: "secondary", id: "{id}-close",
+                    {t(l, "Tutup", "Close")}
+                }
+            }
+        }
     }
 }
 

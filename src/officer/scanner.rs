@@ -1,6 +1,7 @@
 //! Reading a QR at the counter, three ways: the camera (the browser's or webview's, or the
 //! virtual camera's frames), an uploaded picture (a screenshot or photo), or pasted text.
-//! Pictures are decoded here with rqrr; the text goes to `on_text`.
+//! Pictures are decoded here with the one decoder (`ikd_core::scan`, rxing); the text goes
+//! to `on_text`.
 
 use std::time::Duration;
 
@@ -10,6 +11,7 @@ use crate::camera;
 use crate::components::{Progress, TextArea};
 use crate::i18n::t;
 use crate::qr::{ScanError, decode_image};
+use ikd_core::UserError as _;
 
 /// Reads the chosen file of `<input id=…>` as a data URL (or an error word), then clears the
 /// input so the same file can be chosen again.
@@ -191,7 +193,7 @@ pub fn QrScanner(
                 }
                 div { class: "scan-way",
                     h3 { {t(l, "Tempel teks", "Paste the text")} }
-                    TextArea { id: "{id}-text", value: pasted, rows: 3, maxlength: 4096, placeholder: "IKDREG1:… / IKD1:…" }
+                    TextArea { id: "{id}-text", value: pasted, rows: 3, maxlength: 4096, placeholder: "IKDREG1:… / IKD2:…" }
                     button { r#type: "button", class: "secondary small", id: "{id}-text-submit",
                         disabled: busy || pasted.read().trim().is_empty(), onclick: move |_| submit_text(),
                         {t(l, "Periksa teks", "Check the text")} }

@@ -1,4 +1,4 @@
-//! Verifikasi: an identity QR (`IKD1:`) checked by the service (every offline check, the
+//! Verifikasi: an identity QR (`IKD2:`) checked by the service (every offline check, the
 //! replay cache, and whether the device was released or the account locked). A large green
 //! or red answer; when valid, the registry photo and only the fields of the profile the
 //! citizen chose; when refused, the reason in words.
@@ -41,7 +41,7 @@ pub fn VerifyIdentity() -> Element {
         error.set(None);
         result.set(None);
         let text = text.trim().to_owned();
-        if !text.starts_with("IKD1:") {
+        if !text.starts_with(ikd_core::wire::IDENTITY_QR_PREFIX) {
             not_identity.set(true);
             return;
         }

@@ -47,43 +47,38 @@ fn ktp() -> Ktp {
     .unwrap()
 }
 
-fn b45_inflate(qr: &str) -> Vec<u8> {
-    inflate(&base45::decode(qr.strip_prefix("IKD1:").unwrap()).unwrap())
-}
-
-fn inflate(z: &[u8]) -> Vec<u8> {
-    miniz_oxide::inflate::decompress_to_vec_zlib(z).unwrap()
-}
-
-fn deflate(b: &[u8]) -> Vec<u8> {
-    miniz_oxide::deflate::compress_to_vec_zlib(b, 0)
+fn b45(qr: &str) -> Vec<u8> {
+    let body = qr.strip_prefix("IKD2:").unwrap();
+    // The `base45` crate is a second implementation beside ikd-core's own decoder.
+    base45::decode(body).unwrap()
 }
 
 fn to_qr(envelope: &Value) -> String {
     let mut b = Vec::new();
     ciborium::into_writer(envelope, &mut b).unwrap();
-    format!("IKD1:{}", base45::encode(deflate(&b)))
+    format!("IKD2:{}", base45::encode(&b))
 }
 
-/// Opens a QR with the verifier key, lets `f` edit the presentation map, seals it again.
-fn tamper(qr: &str, key: &VerifierSecretKey, f: impl FnOnce(&mut Vec<(Value, Value)>)) -> String {
-    let env: Value = ciborium::from_reader(&b45_inflate(qr)[..]).unwrap();
+/// Opens a QR with the verifier key (HPKE info and AAD as the README's wire-format section
+/// says), lets `f` edit the presentation array `[version, issuerAuth, deviceSignature, ts,
+/// nonce]`, seals it again.
+fn tamper(qr: &str, key: &VerifierSecretKey, f: impl FnOnce(&mut Vec<Value>)) -> String {
+    let env: Value = ciborium::from_reader(&b45(qr)[..]).unwrap();
     let arr = env.as_array().unwrap().clone();
     let kid = arr[1].as_bytes().unwrap().clone();
-    let mut aad = b"IKD1:".to_vec();
+    let mut aad = b"IKD2:".to_vec();
     aad.extend_from_slice(&kid);
-    let sealed = key
+    let plain = key
         .open(arr[2].as_bytes().unwrap(), arr[3].as_bytes().unwrap(), &aad)
         .unwrap();
-    let plain = sealed;
-    let mut map = ciborium::from_reader::<Value, _>(&plain[..])
+    let mut presentation = ciborium::from_reader::<Value, _>(&plain[..])
         .unwrap()
-        .into_map()
+        .into_array()
         .unwrap();
-    f(&mut map);
+    f(&mut presentation);
     let mut out = Vec::new();
-    ciborium::into_writer(&Value::Map(map), &mut out).unwrap();
-    let (enc, ct) = key.public().seal(&deflate(&out), &aad).unwrap();
+    ciborium::into_writer(&Value::Array(presentation), &mut out).unwrap();
+    let (enc, ct) = key.public().seal(&out, &aad).unwrap();
     to_qr(&Value::Array(vec![
         arr[0].clone(),
         Value::Bytes(kid),
@@ -92,12 +87,27 @@ fn tamper(qr: &str, key: &VerifierSecretKey, f: impl FnOnce(&mut Vec<(Value, Val
     ]))
 }
 
-fn field<'a>(map: &'a mut [(Value, Value)], name: &str) -> &'a mut Value {
-    &mut map
-        .iter_mut()
-        .find(|(k, _)| k.as_text() == Some(name))
+/// Edits the payload array `[profile, credentialId, deviceKey, validFrom, validUntil,
+/// values]` inside the issuer's COSE_Sign1 `[protected, unprotected, payload, signature]`,
+/// keeping the signature.
+fn edit_payload(presentation: &mut [Value], f: impl FnOnce(&mut Vec<Value>)) {
+    let Value::Bytes(issuer_auth) = &mut presentation[1] else {
+        panic!("issuerAuth is a byte string")
+    };
+    let mut sign1 = ciborium::from_reader::<Value, _>(&issuer_auth[..])
         .unwrap()
-        .1
+        .into_array()
+        .unwrap();
+    let mut payload = ciborium::from_reader::<Value, _>(&sign1[2].as_bytes().unwrap()[..])
+        .unwrap()
+        .into_array()
+        .unwrap();
+    f(&mut payload);
+    let mut bytes = Vec::new();
+    ciborium::into_writer(&Value::Array(payload), &mut bytes).unwrap();
+    sign1[2] = Value::Bytes(bytes);
+    issuer_auth.clear();
+    ciborium::into_writer(&Value::Array(sign1), &mut *issuer_auth).unwrap();
 }
 
 fn ok(name: &str, qr: String, at: i64, v: &Verifier) -> Json {
@@ -154,7 +164,7 @@ fn qr_vectors() -> Json {
     ));
     cases.push(bad(
         "encoding_bad_base45",
-        "IKD1:%%%%".into(),
+        "IKD2:%%%%".into(),
         AT,
         &v,
         false,
@@ -167,8 +177,7 @@ fn qr_vectors() -> Json {
         &v,
         false,
     ));
-    let mut env: Value =
-        ciborium::from_reader(&b45_inflate(&show(Profile::Minimal, AT))[..]).unwrap();
+    let mut env: Value = ciborium::from_reader(&b45(&show(Profile::Minimal, AT))[..]).unwrap();
     if let Value::Array(a) = &mut env
         && let Value::Bytes(ct) = &mut a[3]
     {
@@ -182,9 +191,20 @@ fn qr_vectors() -> Json {
         false,
     ));
     cases.push(bad(
-        "structure_profile_swapped",
-        tamper(&show(Profile::AgeOver17, AT), &verifier, |m| {
-            *field(m, "profile") = Value::Text("age_over_21".into())
+        "structure_value_missing",
+        tamper(&show(Profile::Minimal, AT), &verifier, |p| {
+            edit_payload(p, |payload| {
+                payload[5].as_array_mut().unwrap().pop();
+            })
+        }),
+        AT,
+        &v,
+        false,
+    ));
+    cases.push(bad(
+        "tampered_profile_age_17_to_21",
+        tamper(&show(Profile::AgeOver17, AT), &verifier, |p| {
+            edit_payload(p, |payload| payload[0] = Value::Integer(3.into()))
         }),
         AT,
         &v,
@@ -202,8 +222,8 @@ fn qr_vectors() -> Json {
     ));
     cases.push(bad(
         "issuer_signature_flipped",
-        tamper(&show(Profile::Full, AT), &verifier, |m| {
-            if let Value::Bytes(b) = field(m, "issuerAuth") {
+        tamper(&show(Profile::Full, AT), &verifier, |p| {
+            if let Value::Bytes(b) = &mut p[1] {
                 let n = b.len();
                 b[n - 1] ^= 0x01;
             }
@@ -221,20 +241,12 @@ fn qr_vectors() -> Json {
         false,
     ));
     cases.push(bad(
-        "digest_mismatch_name_changed",
-        tamper(&show(Profile::Minimal, AT), &verifier, |m| {
-            if let Value::Array(items) = field(m, "disclosed")
-                && let Value::Bytes(b) = &mut items[1]
-            {
-                // [digestID, random, elementIdentifier, elementValue]
-                let mut item = ciborium::from_reader::<Value, _>(&b[..])
-                    .unwrap()
-                    .into_array()
-                    .unwrap();
-                item[3] = Value::Text("BUDI SANTOSO".into());
-                b.clear();
-                ciborium::into_writer(&Value::Array(item), &mut *b).unwrap();
-            }
+        "tampered_name_changed",
+        tamper(&show(Profile::Minimal, AT), &verifier, |p| {
+            // Minimal discloses [nik_masked, nama, portrait_sha256].
+            edit_payload(p, |payload| {
+                payload[5].as_array_mut().unwrap()[1] = Value::Text("BUDI SANTOSO".into())
+            })
         }),
         AT,
         &v,
@@ -265,7 +277,7 @@ fn qr_vectors() -> Json {
     cases.push(bad("replayed", show(Profile::Minimal, AT), AT, &v, true));
 
     json!({
-        "description": "IKD1 identity QR vectors. `keys` is a verifier key file (trusted issuer JWKs, HPKE X25519 decryption keys). For each case verify `qr` at unix time `at`; when `seen_before` is true, verify it once first with the same replay cache (that must succeed). Expect either valid with exactly these disclosed fields, or this error code at this stage.",
+        "description": "IKD2 identity QR vectors: `IKD2:` + Base45 (RFC 9285) of the CBOR envelope `[2, kid, enc, ct]`, opened with HPKE base mode (RFC 9180: DHKEM(X25519, HKDF-SHA256), HKDF-SHA256, ChaCha20Poly1305), info `IKD2 presentation`, aad `IKD2:` then the 8 kid bytes. `keys` is a verifier key file (trusted issuer JWKs, HPKE X25519 decryption keys). For each case verify `qr` at unix time `at`; when `seen_before` is true, verify it once first with the same replay cache (that must succeed). Expect either valid with exactly these disclosed fields, or this error code at this stage.",
         "hpke_suite": ikd_core::crypto::HPKE_SUITE,
         "max_age_secs": ikd_core::wire::MAX_AGE_SECS,
         "clock_skew_secs": ikd_core::wire::CLOCK_SKEW_SECS,

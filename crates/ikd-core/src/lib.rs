@@ -14,6 +14,8 @@ pub mod nik;
 mod openapi;
 pub mod records;
 pub mod region;
+#[cfg(feature = "scan")]
+pub mod scan;
 pub mod secret;
 pub mod wire;
 

@@ -17,9 +17,10 @@ use super::{KeyError, b64u, sha256};
 
 use super::hpke_receiver::{ReceiverKem, ReceiverKey, StandardKem as Kem};
 
-/// The HPKE suite of every IKD1 QR (RFC 9180 ids: KEM 0x0020, KDF 0x0001, AEAD 0x0003).
+/// The HPKE suite of every IKD2 QR (RFC 9180 ids: KEM 0x0020, KDF 0x0001, AEAD 0x0003).
 pub const HPKE_SUITE: &str = "DHKEM(X25519, HKDF-SHA256), HKDF-SHA256, ChaCha20Poly1305";
-const HPKE_INFO: &[u8] = b"IKD1 presentation";
+/// HPKE `info` (RFC 9180 §5.1): a second implementation needs it to open a QR.
+pub const HPKE_INFO: &[u8] = b"IKD2 presentation";
 
 /// First 8 bytes of SHA-256 over the public key's canonical bytes; base64url in text.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

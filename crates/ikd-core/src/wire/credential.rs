@@ -1,5 +1,6 @@
-//! The issuer credential: a COSE_Sign1 (ES256) over the MSO, plus every issuer-signed item.
-//! The service issues it at login; the app keeps it to build presentations offline.
+//! The issuer credential: one COSE_Sign1 (ES256) per disclosure profile, each over exactly
+//! that profile's values (see `signed_profile` for why not salted digests). The service
+//! issues it at login; the app keeps it to build presentations offline.
 
 use coset::{CborSerializable, CoseSign1, CoseSign1Builder, HeaderBuilder, iana};
 use serde::{Deserialize, Serialize};
@@ -8,8 +9,8 @@ use time::Date;
 
 use super::cbor;
 use super::element::{Element, ElementValue};
-use super::item::{self, IssuerSignedItem, SALT_LEN};
-use super::mso::{Mso, ValidityInfo};
+use super::profile::Profile;
+use super::signed_profile::{SignedProfile, ValidityInfo};
 use crate::crypto::{EcdsaPublicKey, IssuerKey, KeyError, KeyId, KeySet, random_bytes};
 use crate::error::{Lang, UserError, tr};
 use crate::records::Ktp;
@@ -55,38 +56,30 @@ impl UserError for CredentialError {
     }
 }
 
+/// On the wire: the CBOR array of every profile's issuer signature (a COSE_Sign1), in the
+/// order of [`Profile::ALL`].
 #[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct CredentialWire {
-    #[serde(rename = "issuerAuth", with = "serde_bytes")]
-    issuer_auth: Vec<u8>,
-    items: Vec<ByteBuf>,
-}
+struct CredentialWire(Vec<ByteBuf>);
 
-/// The parts of a COSE_Sign1 issuer signature that every reader needs.
+/// An issuer signature (COSE_Sign1, ES256, RFC 9052 §4.2) over one profile's payload, with
+/// the parts every reader needs.
 pub(crate) struct IssuerAuth {
     pub(crate) sign1: CoseSign1,
     pub(crate) kid: KeyId,
-    pub(crate) mso_bytes: Vec<u8>,
-    pub(crate) mso: Mso,
+    pub(crate) signed: SignedProfile,
 }
 
 impl IssuerAuth {
-    /// Structure only: ES256 in the protected header, a kid, an MSO payload that decodes.
+    /// Structure only: ES256 in the protected header, a kid, a payload that decodes and
+    /// carries exactly its profile's values.
     pub(crate) fn parse(bytes: &[u8]) -> Option<Self> {
         let sign1: CoseSign1 = cbor::cose_canonical(bytes)?;
         if sign1.protected.header.alg != Some(coset::Algorithm::Assigned(iana::Algorithm::ES256)) {
             return None;
         }
         let kid = KeyId::from_bytes(&sign1.protected.header.key_id)?;
-        let mso_bytes = sign1.payload.clone()?;
-        let mso = Mso::from_bytes(&mso_bytes)?;
-        Some(IssuerAuth {
-            sign1,
-            kid,
-            mso_bytes,
-            mso,
-        })
+        let signed = SignedProfile::from_bytes(sign1.payload.as_deref()?)?;
+        Some(IssuerAuth { sign1, kid, signed })
     }
 
     pub(crate) fn signature_valid(&self, key: &EcdsaPublicKey) -> bool {
@@ -98,18 +91,23 @@ impl IssuerAuth {
     }
 }
 
-/// An issued credential whose structure and digests have been checked.
+/// An issued credential: one issuer signature per disclosure profile, all of one issuance
+/// (the same issuer key, credential id, device key and validity). The service issues it at
+/// login; the app keeps it to build presentations offline and to show the KTP-el.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Credential {
-    issuer_auth: Vec<u8>,
     issuer_kid: KeyId,
-    mso_bytes: Vec<u8>,
-    mso: Mso,
-    items: Vec<(Vec<u8>, IssuerSignedItem)>,
+    /// `(COSE_Sign1 bytes, its payload)`, in the order of [`Profile::ALL`].
+    profiles: Vec<(Vec<u8>, SignedProfile)>,
 }
 
 impl Credential {
-    /// Signs a credential over `claims`, bound to `device`, valid from `now` for `valid_for` s.
+    /// Signs one payload per profile over `claims`, bound to `device`, valid from `now` for
+    /// `valid_for` s.
+    ///
+    /// # Errors
+    /// [`CredentialError::Malformed`] when a claim has the wrong type or a profile's
+    /// element is missing; [`CredentialError::Key`] when signing fails.
     pub fn issue(
         issuer: &IssuerKey,
         device: &EcdsaPublicKey,
@@ -117,127 +115,146 @@ impl Credential {
         now: i64,
         valid_for: i64,
     ) -> Result<Self, CredentialError> {
-        let mut items = Vec::with_capacity(claims.len());
-        let mut value_digests = std::collections::BTreeMap::new();
-        for (i, (element, value)) in claims.iter().enumerate() {
-            if !element.accepts(value) {
-                return Err(CredentialError::Malformed);
-            }
-            let item = IssuerSignedItem {
-                digest_id: i as u32,
-                random: random_bytes::<SALT_LEN>()?,
-                element: *element,
-                value: value.clone(),
-            };
-            let bytes = item.to_bytes();
-            value_digests.insert(item.digest_id, item::digest(&bytes));
-            items.push((bytes, item));
+        if claims.iter().any(|(e, v)| !e.accepts(v)) {
+            return Err(CredentialError::Malformed);
         }
-        let mso = Mso {
-            credential_id: random_bytes::<16>()?,
-            value_digests,
-            device_key: device.clone(),
-            validity: ValidityInfo {
-                signed: now,
-                valid_from: now,
-                valid_until: now + valid_for,
-            },
+        let credential_id = random_bytes::<16>()?;
+        let validity = ValidityInfo {
+            valid_from: now,
+            valid_until: now + valid_for,
         };
-        let mso_bytes = mso.to_bytes();
-        let protected = HeaderBuilder::new()
-            .algorithm(iana::Algorithm::ES256)
-            .key_id(issuer.kid().as_bytes().to_vec())
-            .build();
-        let sign1 = CoseSign1Builder::new()
-            .protected(protected)
-            .payload(mso_bytes.clone())
-            .try_create_signature(b"", |tbs| issuer.sign(tbs))?
-            .build();
-        let issuer_auth = sign1.to_vec().map_err(|_| CredentialError::Malformed)?;
+        let mut profiles = Vec::with_capacity(Profile::ALL.len());
+        for profile in Profile::ALL {
+            let values = profile
+                .elements()
+                .iter()
+                .map(|e| claims.iter().find(|(c, _)| c == e).map(|(_, v)| v.clone()))
+                .collect::<Option<Vec<_>>>()
+                .ok_or(CredentialError::Malformed)?;
+            let signed = SignedProfile {
+                profile,
+                credential_id,
+                device_key: device.clone(),
+                validity,
+                values,
+            };
+            let protected = HeaderBuilder::new()
+                .algorithm(iana::Algorithm::ES256)
+                .key_id(issuer.kid().as_bytes().to_vec())
+                .build();
+            let sign1 = CoseSign1Builder::new()
+                .protected(protected)
+                .payload(signed.to_bytes())
+                .try_create_signature(b"", |tbs| issuer.sign(tbs))?
+                .build();
+            let bytes = sign1.to_vec().map_err(|_| CredentialError::Malformed)?;
+            profiles.push((bytes, signed));
+        }
         Ok(Credential {
-            issuer_auth,
             issuer_kid: issuer.kid(),
-            mso_bytes,
-            mso,
-            items,
+            profiles,
         })
     }
 
-    /// Reads a stored or downloaded credential; every item must match its digest.
+    /// Reads a stored or downloaded credential: every profile once, in order, all of one
+    /// issuance.
+    ///
+    /// # Errors
+    /// [`CredentialError::Malformed`].
     pub fn from_cbor(bytes: &[u8]) -> Result<Self, CredentialError> {
         let w: CredentialWire = cbor::from_slice(bytes).ok_or(CredentialError::Malformed)?;
-        let auth = IssuerAuth::parse(&w.issuer_auth).ok_or(CredentialError::Malformed)?;
-        let mut items = Vec::with_capacity(w.items.len());
-        for b in w.items {
-            let item = IssuerSignedItem::from_bytes(&b).ok_or(CredentialError::Malformed)?;
-            if auth.mso.value_digests.get(&item.digest_id) != Some(&item::digest(&b)) {
+        if w.0.len() != Profile::ALL.len() {
+            return Err(CredentialError::Malformed);
+        }
+        let mut profiles: Vec<(Vec<u8>, SignedProfile)> = Vec::with_capacity(w.0.len());
+        let mut issuer_kid = None;
+        for (bytes, want) in w.0.into_iter().zip(Profile::ALL) {
+            let auth = IssuerAuth::parse(&bytes).ok_or(CredentialError::Malformed)?;
+            let same_issuance = profiles.first().is_none_or(|(_, first)| {
+                first.credential_id == auth.signed.credential_id
+                    && first.device_key == auth.signed.device_key
+                    && first.validity == auth.signed.validity
+            });
+            if auth.signed.profile != want
+                || !same_issuance
+                || *issuer_kid.get_or_insert(auth.kid) != auth.kid
+            {
                 return Err(CredentialError::Malformed);
             }
-            items.push((b.into_vec(), item));
+            profiles.push((bytes.into_vec(), auth.signed));
         }
         Ok(Credential {
-            issuer_auth: w.issuer_auth,
-            issuer_kid: auth.kid,
-            mso_bytes: auth.mso_bytes,
-            mso: auth.mso,
-            items,
+            issuer_kid: issuer_kid.ok_or(CredentialError::Malformed)?,
+            profiles,
         })
     }
 
     pub fn to_cbor(&self) -> Vec<u8> {
-        cbor::to_vec(&CredentialWire {
-            issuer_auth: self.issuer_auth.clone(),
-            items: self
-                .items
+        cbor::to_vec(&CredentialWire(
+            self.profiles
                 .iter()
                 .map(|(b, _)| ByteBuf::from(b.clone()))
                 .collect(),
-        })
+        ))
     }
 
-    /// Checks the issuer signature against the published keys and the validity at `now`.
+    /// Checks every issuer signature against the published keys and the validity at `now`.
+    ///
+    /// # Errors
+    /// [`CredentialError::UnknownIssuer`], [`CredentialError::Signature`],
+    /// [`CredentialError::Validity`].
     pub fn verify_issuer(&self, keys: &KeySet, now: i64) -> Result<(), CredentialError> {
         let issuer = keys
             .issuer(self.issuer_kid)
             .ok_or(CredentialError::UnknownIssuer)?;
-        let auth = IssuerAuth::parse(&self.issuer_auth).ok_or(CredentialError::Malformed)?;
-        if !auth.signature_valid(&issuer.key) {
-            return Err(CredentialError::Signature);
+        for (bytes, _) in &self.profiles {
+            let auth = IssuerAuth::parse(bytes).ok_or(CredentialError::Malformed)?;
+            if !auth.signature_valid(&issuer.key) {
+                return Err(CredentialError::Signature);
+            }
         }
-        let v = self.mso.validity;
+        let v = self.first().validity;
         if now < v.valid_from || now > v.valid_until {
             return Err(CredentialError::Validity);
         }
         Ok(())
     }
 
+    fn first(&self) -> &SignedProfile {
+        // `issue` and `from_cbor` make one per profile, so there is always a first.
+        &self.profiles[0].1
+    }
+
     pub fn issuer_kid(&self) -> KeyId {
         self.issuer_kid
     }
 
-    pub fn mso(&self) -> &Mso {
-        &self.mso
+    /// The id the issuer gave this issuance (every profile carries it).
+    pub fn credential_id(&self) -> [u8; 16] {
+        self.first().credential_id
     }
 
-    pub(crate) fn issuer_auth(&self) -> &[u8] {
-        &self.issuer_auth
+    /// The device key every profile is bound to.
+    pub fn device_key(&self) -> &EcdsaPublicKey {
+        &self.first().device_key
     }
 
-    pub(crate) fn mso_bytes(&self) -> &[u8] {
-        &self.mso_bytes
+    /// The issuer signature (COSE_Sign1 bytes) of `profile`, and its payload.
+    pub(crate) fn profile(&self, profile: Profile) -> Option<&(Vec<u8>, SignedProfile)> {
+        self.profiles.iter().find(|(_, s)| s.profile == profile)
     }
 
-    /// The item bytes of one element, as signed.
-    pub(crate) fn item(&self, element: Element) -> Option<&(Vec<u8>, IssuerSignedItem)> {
-        self.items.iter().find(|(_, i)| i.element == element)
-    }
-
+    /// An element's value, from the first profile that signs it.
     pub fn value(&self, element: Element) -> Option<&ElementValue> {
-        self.item(element).map(|(_, i)| &i.value)
+        self.profiles
+            .iter()
+            .flat_map(|(_, s)| s.disclosed())
+            .find(|(e, _)| *e == element)
+            .map(|(_, v)| v)
     }
 
     pub fn valid_until(&self) -> i64 {
-        self.mso.validity.valid_until
+        self.first().validity.valid_until
     }
 }
 

@@ -1,20 +1,23 @@
-//! The identity QR text: `IKD1:` + Base45(zlib(envelope)), where the envelope is the CBOR
-//! array `[1, verifier kid, HPKE enc, HPKE ciphertext]`. The envelope is ciphertext,
-//! which does not compress, so the zlib stream is written with stored blocks: the format
-//! of the EU DCC's `HC1:`, without spending the encoder's time on incompressible bytes. Base45 uses exactly the QR code's
-//! alphanumeric alphabet (as the EU DCC's `HC1:`), so the QR stays in its densest mode.
+//! The identity QR text: `IKD2:` + Base45(envelope), where the envelope is the CBOR array
+//! `[2, verifier kid, HPKE enc, HPKE ciphertext]`. Base45 (RFC 9285) uses exactly the QR
+//! code's alphanumeric alphabet, so the QR stays in its densest mode, as the EU DCC's
+//! `HC1:`. Unlike `HC1:` there is no zlib layer: the envelope is ciphertext, which does not
+//! compress, and a layer that only adds bytes (and an inflate step to bound) is left out.
+//!
+//! The HPKE AAD is `"IKD2:"` followed by the 8 kid bytes: the ciphertext is bound to the
+//! format and to the key it names.
 
 use serde::{Deserialize, Serialize};
 use serde_bytes::ByteBuf;
 
 use super::base45;
-use super::cbor::{self, MAX_CBOR_LEN};
+use super::cbor;
 use crate::crypto::KeyId;
 
-pub const IDENTITY_QR_PREFIX: &str = "IKD1:";
+pub const IDENTITY_QR_PREFIX: &str = "IKD2:";
 /// A version-40 QR in alphanumeric mode holds 4 296 characters; nothing longer is read.
 pub const MAX_QR_TEXT_LEN: usize = 4_296;
-const ENVELOPE_VERSION: u8 = 1;
+const ENVELOPE_VERSION: u8 = 2;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct Envelope(u8, ByteBuf, ByteBuf, ByteBuf);
@@ -58,39 +61,28 @@ impl Envelope {
     }
 
     pub(crate) fn to_qr_text(&self) -> String {
-        format!(
-            "{IDENTITY_QR_PREFIX}{}",
-            ::base45::encode(deflate(&self.to_bytes()))
-        )
+        format!("{IDENTITY_QR_PREFIX}{}", ::base45::encode(self.to_bytes()))
     }
 
-    /// Prefix, Base45, zlib (bounded: a zip bomb stops at the CBOR limit), then CBOR.
+    /// Prefix, Base45, then CBOR in the one encoding IKD writes.
     pub(crate) fn from_qr_text(text: &str) -> Option<Self> {
         Self::from_bytes(&qr_text_to_envelope_bytes(text)?)
     }
 }
 
 pub(crate) fn qr_text_to_envelope_bytes(text: &str) -> Option<Vec<u8>> {
-    let text = text.trim();
+    // Only line ends are trimmed (a scanner may add one): a space is a Base45 character,
+    // and the last character of a QR can be one.
+    let text = text.trim_matches(['\r', '\n']);
     if text.len() > MAX_QR_TEXT_LEN {
         return None;
     }
     let body = text.strip_prefix(IDENTITY_QR_PREFIX)?;
-    inflate(&base45::decode(body.as_bytes())?)
-}
-
-/// zlib with stored blocks (level 0), see the module comment.
-pub(crate) fn deflate(bytes: &[u8]) -> Vec<u8> {
-    miniz_oxide::deflate::compress_to_vec_zlib(bytes, 0)
-}
-
-/// zlib with a hard output bound, so a zip bomb stops at the CBOR size limit.
-pub(crate) fn inflate(compressed: &[u8]) -> Option<Vec<u8>> {
-    miniz_oxide::inflate::decompress_to_vec_zlib_with_limit(compressed, MAX_CBOR_LEN).ok()
+    base45::decode(body.as_bytes())
 }
 
 /// Re-wraps envelope bytes as QR text; used by tests that tamper with the envelope.
 #[cfg(test)]
 pub(crate) fn envelope_bytes_to_qr_text(bytes: &[u8]) -> String {
-    format!("{IDENTITY_QR_PREFIX}{}", ::base45::encode(deflate(bytes)))
+    format!("{IDENTITY_QR_PREFIX}{}", ::base45::encode(bytes))
 }

@@ -1,10 +1,10 @@
-//! The presentation a phone shows: the issuer's signature, only the disclosed items, and a
-//! device signature over (MSO hash, disclosed digest ids, profile, timestamp, nonce,
-//! verifier key id), all sealed with HPKE to the verifier's key.
+//! The presentation a phone shows: the issuer's signature over the chosen profile's values
+//! and a device signature over (that signature's hash, timestamp, nonce, verifier key id),
+//! sealed with HPKE to the verifier's key.
 
 use coset::{CborSerializable, CoseSign1, CoseSign1Builder, HeaderBuilder, iana};
 use serde::{Deserialize, Serialize};
-use serde_bytes::ByteBuf;
+use serde_bytes::{ByteArray, ByteBuf};
 
 use super::cbor;
 use super::credential::Credential;
@@ -14,12 +14,12 @@ use crate::crypto::{DeviceKey, KeyError, KeyId, VerifierPublicKey, random_bytes,
 use crate::error::{Lang, UserError, tr};
 
 pub type Nonce = [u8; 16];
-const DEVICE_AUTH_CONTEXT: &str = "IKDDeviceAuthentication";
-const PRESENTATION_VERSION: u8 = 1;
+const DEVICE_AUTH_CONTEXT: &str = "IKD2DeviceAuthentication";
+const PRESENTATION_VERSION: u8 = 2;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PresentError {
-    #[error("the credential lacks an element of the profile")]
+    #[error("the credential lacks the profile's signature")]
     MissingElement,
     #[error("key error: {0}")]
     Key(#[from] KeyError),
@@ -42,56 +42,52 @@ impl UserError for PresentError {
     }
 }
 
+/// The plaintext inside the envelope, a CBOR array:
+/// `[version, issuerAuth, deviceSignature, ts, nonce]`. `issuerAuth` is the COSE_Sign1 of
+/// the chosen profile (it names the profile and carries its values), `deviceSignature` a
+/// COSE_Sign1 with a detached payload (the [`DeviceAuthentication`] below), `ts` unix
+/// seconds, `nonce` 16 random bytes.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct PresentationWire {
-    pub(crate) v: u8,
-    pub(crate) profile: Profile,
-    #[serde(rename = "issuerAuth", with = "serde_bytes")]
-    pub(crate) issuer_auth: Vec<u8>,
-    pub(crate) disclosed: Vec<ByteBuf>,
-    #[serde(rename = "deviceSig", with = "serde_bytes")]
-    pub(crate) device_sig: Vec<u8>,
-    pub(crate) ts: i64,
-    #[serde(with = "serde_bytes")]
-    pub(crate) nonce: Vec<u8>,
-}
+pub(crate) struct PresentationWire(
+    pub(crate) u8,
+    pub(crate) ByteBuf,
+    pub(crate) ByteBuf,
+    pub(crate) i64,
+    pub(crate) ByteArray<16>,
+);
 
 impl PresentationWire {
     pub(crate) fn version_ok(&self) -> bool {
-        self.v == PRESENTATION_VERSION
+        self.0 == PRESENTATION_VERSION
     }
 }
 
-/// What the device signs: a CBOR array, detached from the COSE_Sign1 that carries the
-/// signature, so both sides rebuild it from the values they hold.
+/// What the device signs, in the manner of mdoc's DeviceAuthentication (ISO/IEC 18013-5
+/// §9.1.3.4): the CBOR array `["IKD2DeviceAuthentication", SHA-256(issuerAuth), ts, nonce,
+/// verifier kid]`. Detached from the COSE_Sign1 that carries the signature, so both sides
+/// rebuild it from the values they hold; the hash binds the profile and its values, the
+/// kid the verifier the QR was made for.
 #[derive(Serialize)]
-struct DeviceAuthentication<'a>(
+struct DeviceAuthentication(
     &'static str,
-    ByteBuf,
-    &'a [u32],
-    Profile,
+    ByteArray<32>,
     i64,
-    ByteBuf,
-    ByteBuf,
+    ByteArray<16>,
+    ByteArray<8>,
 );
 
 pub(crate) fn device_auth_bytes(
-    mso_bytes: &[u8],
-    digest_ids: &[u32],
-    profile: Profile,
+    issuer_auth: &[u8],
     ts: i64,
-    nonce: &[u8],
+    nonce: &Nonce,
     verifier: KeyId,
 ) -> Vec<u8> {
     cbor::to_vec(&DeviceAuthentication(
         DEVICE_AUTH_CONTEXT,
-        ByteBuf::from(sha256(mso_bytes).to_vec()),
-        digest_ids,
-        profile,
+        ByteArray::new(sha256(issuer_auth)),
         ts,
-        ByteBuf::from(nonce.to_vec()),
-        ByteBuf::from(verifier.as_bytes().to_vec()),
+        ByteArray::new(*nonce),
+        ByteArray::new(*verifier.as_bytes()),
     ))
 }
 
@@ -100,7 +96,12 @@ pub(crate) fn device_sig_header_ok(sign1: &CoseSign1) -> bool {
         && sign1.payload.is_none()
 }
 
-/// Builds the identity QR text for `profile`, signed now and sealed to `verifier`.
+/// Builds the identity QR text for `profile`, signed by `device` at `now` (unix seconds)
+/// and sealed to `verifier`.
+///
+/// # Errors
+/// [`PresentError::MissingElement`] when the credential has no signature for the profile;
+/// [`PresentError::Key`] when signing or sealing fails.
 pub fn present(
     credential: &Credential,
     device: &DeviceKey,
@@ -108,22 +109,11 @@ pub fn present(
     verifier: &VerifierPublicKey,
     now: i64,
 ) -> Result<String, PresentError> {
-    let mut disclosed = Vec::with_capacity(profile.elements().len());
-    let mut ids = Vec::with_capacity(profile.elements().len());
-    for e in profile.elements() {
-        let (bytes, item) = credential.item(*e).ok_or(PresentError::MissingElement)?;
-        disclosed.push(ByteBuf::from(bytes.clone()));
-        ids.push(item.digest_id);
-    }
+    let (issuer_auth, _) = credential
+        .profile(profile)
+        .ok_or(PresentError::MissingElement)?;
     let nonce: Nonce = random_bytes()?;
-    let payload = device_auth_bytes(
-        credential.mso_bytes(),
-        &ids,
-        profile,
-        now,
-        &nonce,
-        verifier.kid(),
-    );
+    let payload = device_auth_bytes(issuer_auth, now, &nonce, verifier.kid());
     let device_sig = CoseSign1Builder::new()
         .protected(
             HeaderBuilder::new()
@@ -134,15 +124,13 @@ pub fn present(
         .build()
         .to_vec()
         .map_err(|_| PresentError::Key(KeyError::Sign))?;
-    let wire = PresentationWire {
-        v: PRESENTATION_VERSION,
-        profile,
-        issuer_auth: credential.issuer_auth().to_vec(),
-        disclosed,
-        device_sig,
-        ts: now,
-        nonce: nonce.to_vec(),
-    };
+    let wire = PresentationWire(
+        PRESENTATION_VERSION,
+        ByteBuf::from(issuer_auth.clone()),
+        ByteBuf::from(device_sig),
+        now,
+        ByteArray::new(nonce),
+    );
     let (enc, ct) = verifier.seal(&cbor::to_vec(&wire), &Envelope::aad(verifier.kid()))?;
     Ok(Envelope::new(verifier.kid(), enc, ct).to_qr_text())
 }

@@ -59,6 +59,20 @@ impl Profile {
         }
     }
 
+    /// The profile's number in a signed payload (`signed_profile`): part of the wire format.
+    pub fn code(self) -> u8 {
+        match self {
+            Profile::Full => 0,
+            Profile::Minimal => 1,
+            Profile::AgeOver17 => 2,
+            Profile::AgeOver21 => 3,
+        }
+    }
+
+    pub fn from_code(code: u8) -> Option<Self> {
+        Profile::ALL.into_iter().find(|p| p.code() == code)
+    }
+
     pub fn id(self) -> &'static str {
         match self {
             Profile::Full => "full",
@@ -85,6 +99,14 @@ impl Profile {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_profile_has_its_own_code_and_reads_back_from_it() {
+        for p in Profile::ALL {
+            assert_eq!(Profile::from_code(p.code()), Some(p));
+        }
+        assert_eq!(Profile::from_code(4), None);
+    }
 
     #[test]
     fn every_profiles_wire_name_is_its_documented_id() {

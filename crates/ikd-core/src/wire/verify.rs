@@ -1,6 +1,7 @@
 //! Verification of an identity QR, in a fixed order that names the first check failing:
-//! encoding → decryption → COSE structure → issuer signature → MSO validity → every
-//! disclosed digest → device signature → freshness → replay.
+//! encoding → decryption → COSE structure (the profile and exactly its values) → issuer
+//! signature (which covers every disclosed value) → credential validity → device signature
+//! → freshness → replay.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -10,7 +11,6 @@ use super::cbor;
 use super::credential::IssuerAuth;
 use super::element::{Element, ElementValue};
 use super::envelope::Envelope;
-use super::item::{self, IssuerSignedItem};
 use super::presentation::{Nonce, PresentationWire, device_auth_bytes, device_sig_header_ok};
 use super::profile::Profile;
 use super::replay::{AsyncReplayCache, ReplayCache};
@@ -29,9 +29,9 @@ pub enum Stage {
     Encoding,
     Decryption,
     CoseStructure,
+    /// Also where a changed disclosed value is caught: the issuer signs the values.
     IssuerSignature,
-    MsoValidity,
-    Digests,
+    CredentialValidity,
     DeviceSignature,
     Freshness,
     Replay,
@@ -39,7 +39,7 @@ pub enum Stage {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum VerifyError {
-    #[error("not an IKD1 QR, or its encoding is damaged")]
+    #[error("not an IKD2 QR, or its encoding is damaged")]
     Encoding,
     #[error("sealed to a verifier key this verifier does not hold")]
     UnknownVerifierKey,
@@ -55,8 +55,6 @@ pub enum VerifyError {
     CredentialNotYetValid,
     #[error("the credential has expired")]
     CredentialExpired,
-    #[error("a disclosed item does not match its signed digest")]
-    DigestMismatch,
     #[error("the device signature is invalid")]
     DeviceSignature,
     #[error("the QR is older than the freshness window")]
@@ -77,9 +75,8 @@ impl VerifyError {
             VerifyError::Structure => Stage::CoseStructure,
             VerifyError::UnknownIssuer | VerifyError::IssuerSignature => Stage::IssuerSignature,
             VerifyError::CredentialNotYetValid | VerifyError::CredentialExpired => {
-                Stage::MsoValidity
+                Stage::CredentialValidity
             }
-            VerifyError::DigestMismatch => Stage::Digests,
             VerifyError::DeviceSignature => Stage::DeviceSignature,
             VerifyError::Expired | VerifyError::FromTheFuture => Stage::Freshness,
             VerifyError::Replayed | VerifyError::ReplayCheck(_) => Stage::Replay,
@@ -98,7 +95,6 @@ impl UserError for VerifyError {
             VerifyError::IssuerSignature => "QR_ISSUER_SIGNATURE",
             VerifyError::CredentialNotYetValid => "QR_CREDENTIAL_NOT_YET_VALID",
             VerifyError::CredentialExpired => "QR_CREDENTIAL_EXPIRED",
-            VerifyError::DigestMismatch => "QR_TAMPERED",
             VerifyError::DeviceSignature => "QR_DEVICE_SIGNATURE",
             VerifyError::Expired => "QR_EXPIRED",
             VerifyError::FromTheFuture => "QR_CLOCK_SKEW",
@@ -131,18 +127,13 @@ impl UserError for VerifyError {
             ),
             VerifyError::IssuerSignature => tr(
                 lang,
-                "Tanda tangan Dukcapil pada QR ini tidak sah. Jangan terima identitas ini.",
-                "The Dukcapil signature on this QR is not valid. Do not accept this identity.",
+                "Tanda tangan Dukcapil pada QR ini tidak sah: datanya diubah atau dipalsukan. Jangan terima identitas ini.",
+                "The Dukcapil signature on this QR is not valid: its data was altered or forged. Do not accept this identity.",
             ),
             VerifyError::CredentialNotYetValid | VerifyError::CredentialExpired => tr(
                 lang,
                 "KTP digital di ponsel pemilik sudah kedaluwarsa. Minta pemilik membuka aplikasi IKD saat online agar diperbarui.",
                 "The digital KTP on the holder's phone has expired. Ask them to open the IKD app online to renew it.",
-            ),
-            VerifyError::DigestMismatch => tr(
-                lang,
-                "Data dalam QR telah diubah (tidak cocok dengan tanda tangan Dukcapil). Jangan terima identitas ini.",
-                "The data in this QR was altered (it does not match the Dukcapil signature). Do not accept it.",
             ),
             VerifyError::DeviceSignature => tr(
                 lang,
@@ -262,32 +253,20 @@ impl Verifier {
         let plaintext = key
             .open(envelope.enc(), envelope.ciphertext(), &Envelope::aad(kid))
             .ok_or(VerifyError::Decryption)?;
-        // 3. COSE and CBOR structure, and exactly the profile's elements.
+        // 3. COSE and CBOR structure: a known profile with exactly its values.
         let p: PresentationWire =
             cbor::from_slice_canonical(&plaintext).ok_or(VerifyError::Structure)?;
-        let nonce: Nonce = p
-            .nonce
-            .as_slice()
-            .try_into()
-            .map_err(|_| VerifyError::Structure)?;
-        if !p.version_ok() || p.disclosed.len() != p.profile.elements().len() {
+        if !p.version_ok() {
             return Err(VerifyError::Structure);
         }
-        let auth = IssuerAuth::parse(&p.issuer_auth).ok_or(VerifyError::Structure)?;
+        let (issuer_auth, device_sig, ts, nonce) = (p.1, p.2, p.3, p.4.into_array());
+        let auth = IssuerAuth::parse(&issuer_auth).ok_or(VerifyError::Structure)?;
         let device_sig: CoseSign1 =
-            cbor::cose_canonical(&p.device_sig).ok_or(VerifyError::Structure)?;
+            cbor::cose_canonical(&device_sig).ok_or(VerifyError::Structure)?;
         if !device_sig_header_ok(&device_sig) {
             return Err(VerifyError::Structure);
         }
-        let mut items: Vec<(&[u8], IssuerSignedItem)> = Vec::with_capacity(p.disclosed.len());
-        for (bytes, expected) in p.disclosed.iter().zip(p.profile.elements()) {
-            let item = IssuerSignedItem::from_bytes(bytes).ok_or(VerifyError::Structure)?;
-            if item.element != *expected {
-                return Err(VerifyError::Structure);
-            }
-            items.push((bytes.as_slice(), item));
-        }
-        // 4. Issuer signature with a known key id.
+        // 4. Issuer signature with a known key id: it covers the profile and every value.
         let issuer = self
             .issuers
             .get(&auth.kid)
@@ -295,47 +274,38 @@ impl Verifier {
         if !auth.signature_valid(&issuer.key) {
             return Err(VerifyError::IssuerSignature);
         }
-        // 5. MSO validity, and the issuer key's own end of validity after a rotation.
-        let v = auth.mso.validity;
+        // 5. Credential validity, and the issuer key's own end of validity after a rotation.
+        let v = auth.signed.validity;
         if now < v.valid_from {
             return Err(VerifyError::CredentialNotYetValid);
         }
         if now > v.valid_until || issuer.not_after.is_some_and(|end| now > end) {
             return Err(VerifyError::CredentialExpired);
         }
-        // 6. Every disclosed digest recomputed from the bytes received.
-        let mut ids = Vec::with_capacity(items.len());
-        for (bytes, item) in &items {
-            if auth.mso.value_digests.get(&item.digest_id) != Some(&item::digest(bytes)) {
-                return Err(VerifyError::DigestMismatch);
-            }
-            ids.push(item.digest_id);
-        }
-        // 7. Device signature over what this verifier saw, addressed to this verifier.
-        let payload = device_auth_bytes(&auth.mso_bytes, &ids, p.profile, p.ts, &nonce, kid);
-        let device_key = &auth.mso.device_key;
+        // 6. Device signature over what this verifier saw, addressed to this verifier.
+        let payload = device_auth_bytes(&issuer_auth, ts, &nonce, kid);
+        let device_key = &auth.signed.device_key;
+        let device_key_kid = device_key.kid();
         device_sig
             .verify_detached_signature(&payload, b"", |sig, data| {
                 device_key.verify(data, sig).then_some(()).ok_or(())
             })
             .map_err(|()| VerifyError::DeviceSignature)?;
-        // 8. Freshness.
-        if now - p.ts > MAX_AGE_SECS {
+        // 7. Freshness.
+        if now - ts > MAX_AGE_SECS {
             return Err(VerifyError::Expired);
         }
-        if p.ts - now > CLOCK_SKEW_SECS {
+        if ts - now > CLOCK_SKEW_SECS {
             return Err(VerifyError::FromTheFuture);
         }
+        let signed = auth.signed;
         Ok(Fresh(VerifiedPresentation {
-            profile: p.profile,
+            profile: signed.profile,
             issuer_kid: auth.kid,
-            credential_id: auth.mso.credential_id,
-            device_key_kid: device_key.kid(),
-            disclosed: items
-                .into_iter()
-                .map(|(_, i)| (i.element, i.value))
-                .collect(),
-            signed_at: p.ts,
+            credential_id: signed.credential_id,
+            device_key_kid,
+            disclosed: signed.disclosed().map(|(e, v)| (e, v.clone())).collect(),
+            signed_at: ts,
             credential_valid_until: v.valid_until,
             nonce,
         }))
@@ -358,7 +328,7 @@ mod tests {
     use crate::crypto::{DeviceKey, IssuerKey, VerifierSecretKey};
     use crate::records::tests::sample_ktp;
     use crate::wire::envelope::{envelope_bytes_to_qr_text, qr_text_to_envelope_bytes};
-    use crate::wire::{Credential, MemoryReplayCache, claims_from_ktp, present};
+    use crate::wire::{Credential, MemoryReplayCache, SignedProfile, claims_from_ktp, present};
     use proptest::prelude::*;
     use serde_bytes::ByteBuf;
     use time::macros::date;
@@ -580,22 +550,36 @@ mod tests {
     fn a_forged_issuer_signature_is_refused() {
         let fx = Fixture::new();
         let qr = fx.reseal(&fx.qr(Profile::Full, NOW), |p| {
-            let n = p.issuer_auth.len();
-            p.issuer_auth[n - 1] ^= 1;
+            let n = p.1.len();
+            p.1[n - 1] ^= 1;
         });
         assert_eq!(err(&fx.verifier(), &qr, NOW), VerifyError::IssuerSignature);
     }
 
+    /// Re-encodes the issuer's COSE_Sign1 with its payload changed by `f` and the original
+    /// signature kept.
+    fn change_payload(issuer_auth: &mut ByteBuf, f: impl FnOnce(&mut SignedProfile)) {
+        use coset::CborSerializable as _;
+        let mut sign1 = CoseSign1::from_slice(issuer_auth).unwrap();
+        let mut signed = SignedProfile::from_bytes(sign1.payload.as_ref().unwrap()).unwrap();
+        f(&mut signed);
+        sign1.payload = Some(signed.to_bytes());
+        *issuer_auth = ByteBuf::from(sign1.to_vec().unwrap());
+    }
+
     #[test]
-    fn a_changed_disclosed_value_is_caught_by_its_digest() {
+    fn a_changed_disclosed_value_is_caught_by_the_issuer_signature() {
         let fx = Fixture::new();
         let qr = fx.reseal(&fx.qr(Profile::Minimal, NOW), |p| {
-            let mut item = IssuerSignedItem::from_bytes(&p.disclosed[1]).unwrap();
-            item.value = ElementValue::Text("ORANG LAIN".into());
-            p.disclosed[1] = ByteBuf::from(item.to_bytes());
+            change_payload(&mut p.1, |s| {
+                s.values[1] = ElementValue::Text("ORANG LAIN".into());
+            });
         });
         let e = err(&fx.verifier(), &qr, NOW);
-        assert_eq!((e.code(), e.stage()), ("QR_TAMPERED", Stage::Digests));
+        assert_eq!(
+            (e.code(), e.stage()),
+            ("QR_ISSUER_SIGNATURE", Stage::IssuerSignature)
+        );
     }
 
     #[test]
@@ -616,19 +600,27 @@ mod tests {
     #[test]
     fn a_moved_timestamp_breaks_the_device_signature() {
         let fx = Fixture::new();
-        let qr = fx.reseal(&fx.qr(Profile::Full, NOW - 200), |p| p.ts = NOW);
+        let qr = fx.reseal(&fx.qr(Profile::Full, NOW - 200), |p| p.3 = NOW);
         assert_eq!(err(&fx.verifier(), &qr, NOW), VerifyError::DeviceSignature);
     }
 
     #[test]
     fn a_presentation_with_other_fields_than_its_profile_is_refused() {
         let fx = Fixture::new();
-        let qr = fx.reseal(&fx.qr(Profile::AgeOver17, NOW), |p| {
-            p.profile = Profile::AgeOver21
+        // Another profile's number over the same values: the values no longer fit it.
+        let qr = fx.reseal(&fx.qr(Profile::Minimal, NOW), |p| {
+            change_payload(&mut p.1, |s| s.profile = Profile::Full);
         });
         assert_eq!(err(&fx.verifier(), &qr, NOW), VerifyError::Structure);
+        // A value dropped, or one of the wrong type.
         let qr = fx.reseal(&fx.qr(Profile::Minimal, NOW), |p| {
-            p.disclosed.pop();
+            change_payload(&mut p.1, |s| {
+                s.values.pop();
+            });
+        });
+        assert_eq!(err(&fx.verifier(), &qr, NOW), VerifyError::Structure);
+        let qr = fx.reseal(&fx.qr(Profile::AgeOver17, NOW), |p| {
+            change_payload(&mut p.1, |s| s.values[2] = ElementValue::Text("YA".into()));
         });
         assert_eq!(err(&fx.verifier(), &qr, NOW), VerifyError::Structure);
     }
@@ -638,11 +630,12 @@ mod tests {
         let v = Fixture::new().verifier();
         for qr in [
             "",
-            "IKD1:",
-            "IKD1:%%%%",
+            "IKD2:",
+            "IKD2:%%%%",
+            "IKD1:ABCD",
             "HC1:NCFOXN%TS3DH3ZSUZK",
             "https://dukcapil.kemendagri.go.id",
-            &format!("IKD1:{}", "A".repeat(5000)),
+            &format!("IKD2:{}", "A".repeat(5000)),
         ] {
             assert_eq!(err(&v, qr, NOW).stage(), Stage::Encoding, "{qr:.20}");
         }
@@ -694,7 +687,6 @@ mod tests {
             VerifyError::IssuerSignature,
             VerifyError::CredentialNotYetValid,
             VerifyError::CredentialExpired,
-            VerifyError::DigestMismatch,
             VerifyError::DeviceSignature,
             VerifyError::Expired,
             VerifyError::FromTheFuture,

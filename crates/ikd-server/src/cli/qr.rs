@@ -1,4 +1,6 @@
 //! `ikd-server qr verify --keys FILE QR-TEXT`: offline verification with a verifier key file.
+//! `ikd-server qr decode-image PICTURE...`: the QR text in each picture, read with the
+//! decoder the officer console uses (`ikd_core::scan`).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -14,7 +16,7 @@ use super::{now_unix, print_json};
 
 #[derive(Debug, Subcommand)]
 pub enum QrCommand {
-    /// Verify an identity QR (`IKD1:…`) offline and print the disclosed fields.
+    /// Verify an identity QR (`IKD2:…`) offline and print the disclosed fields.
     Verify {
         /// Verifier key file: trusted issuer keys and this verifier's HPKE private keys (JSON).
         #[arg(long)]
@@ -22,13 +24,38 @@ pub enum QrCommand {
         /// Verify as of this unix time instead of now (for test vectors and investigations).
         #[arg(long)]
         at: Option<i64>,
-        /// The QR text, `IKD1:…`.
+        /// The QR text, `IKD2:…`.
         qr: String,
+    },
+    /// Read the QR code in each picture (JPEG or PNG) with the console's decoder. Prints a
+    /// line per picture: its path, a TAB, and the text (nothing after the TAB when none is
+    /// read). Exits 1 when a picture gave no text.
+    DecodeImage {
+        /// The pictures.
+        #[arg(required = true)]
+        pictures: Vec<PathBuf>,
     },
 }
 
 pub fn run(cmd: QrCommand) -> anyhow::Result<ExitCode> {
     match cmd {
+        QrCommand::DecodeImage { pictures } => {
+            let mut all_read = true;
+            for path in pictures {
+                let text = std::fs::read(&path)
+                    .ok()
+                    .and_then(|bytes| ikd_core::scan::decode_image(&bytes).ok());
+                // A text with a line break would break the one-line-per-picture output.
+                let text = text.filter(|t| !t.contains(['\n', '\r', '\t']));
+                all_read &= text.is_some();
+                println!("{}\t{}", path.display(), text.unwrap_or_default());
+            }
+            Ok(if all_read {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
         QrCommand::Verify { keys, at, qr } => {
             let text = std::fs::read_to_string(&keys)
                 .with_context(|| format!("reading the key file {}", keys.display()))?;

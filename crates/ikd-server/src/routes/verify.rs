@@ -69,8 +69,7 @@ pub async fn issue_for(
     let cred = Credential::issue(&state.issuer, device, &claims, at, CREDENTIAL_SECS)
         .map_err(Error::internal)?;
     let id: String = cred
-        .mso()
-        .credential_id
+        .credential_id()
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect();

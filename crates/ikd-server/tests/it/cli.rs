@@ -86,7 +86,7 @@ fn qr_verify_agrees_with_every_vector() {
 #[test]
 fn qr_verify_with_an_unreadable_key_file_is_an_operational_error() {
     let out = Command::new(env!("CARGO_BIN_EXE_ikd-server"))
-        .args(["qr", "verify", "--keys", "/nonexistent/keys.json", "IKD1:X"])
+        .args(["qr", "verify", "--keys", "/nonexistent/keys.json", "IKD2:X"])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));

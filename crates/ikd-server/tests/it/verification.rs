@@ -181,7 +181,7 @@ async fn tampered_and_foreign_qrs_are_refused_with_the_stage_that_caught_them() 
     let res = app
         .http
         .post(format!("{}/verify", app.base))
-        .json(&json!({"qr": "IKD1:X"}))
+        .json(&json!({"qr": "IKD2:X"}))
         .send()
         .await
         .unwrap();

@@ -1,0 +1,175 @@
+//! Reading a QR code from a picture: an uploaded photo or screenshot, a camera frame. One
+//! decoder for every path (the officer console's camera loop and upload, the operator's
+//! `ikd-server qr decode-image`, the desktop test), so what one reads, all read.
+//!
+//! The decoder is rxing, the Rust port of ZXing, with `TryHarder`: measured with
+//! `../shared/tools/qrscan.py` on camera-like pictures (blur, tilt, noise, low contrast,
+//! JPEG), it reads codes that rqrr, the decoder used before, never read (README, "The
+//! identity QR through a camera").
+
+use crate::error::{Lang, UserError, tr};
+
+/// Largest picture accepted (an upload or a camera frame), in bytes.
+pub const MAX_SCAN_BYTES: usize = 8 * 1024 * 1024;
+/// Largest decoded canvas, in pixels per side: a small file can claim a huge one.
+const MAX_SIDE: u32 = 8192;
+/// Pictures are scaled down to this many pixels on the long side first: a phone photo of
+/// a screen keeps its modules several pixels wide, and the decoder's time stays bounded.
+const SCAN_SIDE: u32 = 1600;
+
+/// Why a picture gave no QR text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum ScanError {
+    #[error("the picture is larger than 8 MB")]
+    TooLarge,
+    #[error("the file is not a JPEG or PNG picture")]
+    NotAnImage,
+    #[error("no QR code was read in the picture")]
+    NoQr,
+}
+
+impl UserError for ScanError {
+    fn code(&self) -> &'static str {
+        match self {
+            ScanError::TooLarge => "SCAN_TOO_LARGE",
+            ScanError::NotAnImage => "SCAN_NOT_AN_IMAGE",
+            ScanError::NoQr => "SCAN_NO_QR",
+        }
+    }
+
+    fn message(&self, lang: Lang) -> String {
+        match self {
+            ScanError::TooLarge => tr(
+                lang,
+                "Gambar terlalu besar (maksimal 8 MB). Potong gambar di sekitar kode QR lalu coba lagi.",
+                "The picture is too large (8 MB at most). Crop it around the QR code and try again.",
+            ),
+            ScanError::NotAnImage => tr(
+                lang,
+                "Berkas ini bukan gambar JPEG atau PNG. Pilih tangkapan layar atau foto kode QR.",
+                "This file is not a JPEG or PNG picture. Choose a screenshot or photo of the QR code.",
+            ),
+            ScanError::NoQr => tr(
+                lang,
+                "Tidak ada kode QR yang terbaca di gambar ini. Pastikan seluruh kode QR terlihat jelas, lalu coba lagi.",
+                "No QR code could be read in this picture. Make sure the whole QR code is sharp and visible, then try again.",
+            ),
+        }
+    }
+}
+
+/// The text of the QR code in a JPEG or PNG picture of at most [`MAX_SCAN_BYTES`].
+///
+/// # Errors
+/// [`ScanError::TooLarge`], [`ScanError::NotAnImage`] (also for a canvas over 8192 px a
+/// side), [`ScanError::NoQr`].
+pub fn decode_image(bytes: &[u8]) -> Result<String, ScanError> {
+    if bytes.len() > MAX_SCAN_BYTES {
+        return Err(ScanError::TooLarge);
+    }
+    let mut reader = image::ImageReader::new(std::io::Cursor::new(bytes))
+        .with_guessed_format()
+        .map_err(|_| ScanError::NotAnImage)?;
+    let mut limits = image::Limits::default();
+    limits.max_image_width = Some(MAX_SIDE);
+    limits.max_image_height = Some(MAX_SIDE);
+    limits.max_alloc = Some(256 * 1024 * 1024);
+    reader.limits(limits);
+    decode_picture(&reader.decode().map_err(|_| ScanError::NotAnImage)?)
+}
+
+/// The text of the QR code in a decoded picture (a screenshot, a camera frame).
+///
+/// # Errors
+/// [`ScanError::NoQr`] when none is read.
+pub fn decode_picture(picture: &image::DynamicImage) -> Result<String, ScanError> {
+    let luma = if picture.width().max(picture.height()) > SCAN_SIDE {
+        picture
+            .resize(SCAN_SIDE, SCAN_SIDE, image::imageops::FilterType::Triangle)
+            .to_luma8()
+    } else {
+        picture.to_luma8()
+    };
+    decode_luma(&luma).ok_or(ScanError::NoQr)
+}
+
+/// The text of the QR code in a grey picture, if one is read.
+pub fn decode_luma(luma: &image::GrayImage) -> Option<String> {
+    let (width, height) = luma.dimensions();
+    if width == 0 || height == 0 {
+        return None;
+    }
+    let mut hints = rxing::DecodeHints {
+        TryHarder: Some(true),
+        ..Default::default()
+    };
+    rxing::helpers::detect_in_luma_slice_with_hints(
+        luma.as_raw(),
+        width,
+        height,
+        Some(rxing::BarcodeFormat::QR_CODE),
+        &mut hints,
+    )
+    .ok()
+    .map(|r| r.getText().to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `text` as a QR drawn `scale` px a module with a 4-module quiet zone, as PNG bytes.
+    fn png_of(text: &str, scale: u32) -> Vec<u8> {
+        let code = qrcode::QrCode::with_error_correction_level(text, qrcode::EcLevel::L).unwrap();
+        let (width, colors) = (code.width() as u32, code.to_colors());
+        let side = (width + 8) * scale;
+        let img = image::GrayImage::from_fn(side, side, |x, y| {
+            let (mx, my) = ((x / scale).wrapping_sub(4), (y / scale).wrapping_sub(4));
+            let dark = mx < width
+                && my < width
+                && colors[(my * width + mx) as usize] == qrcode::Color::Dark;
+            image::Luma([if dark { 0 } else { 255 }])
+        });
+        let mut png = Vec::new();
+        img.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+            .unwrap();
+        png
+    }
+
+    #[test]
+    fn a_registration_and_an_identity_sized_qr_decode_to_their_text() {
+        let reg = "IKDREG1:00112233445566778899aabbccddeeff.0123456789abcdef0123456789abcdef";
+        assert_eq!(decode_image(&png_of(reg, 4)).unwrap(), reg);
+        let long = format!("IKD2:{}", "A1B2C3D4E5".repeat(120));
+        assert_eq!(decode_image(&png_of(&long, 3)).unwrap(), long);
+    }
+
+    #[test]
+    fn pictures_without_a_qr_or_that_are_not_pictures_are_refused_with_a_reason() {
+        assert_eq!(decode_image(b"not a picture"), Err(ScanError::NotAnImage));
+        let blank = image::GrayImage::from_pixel(200, 200, image::Luma([255]));
+        let mut png = Vec::new();
+        blank
+            .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+            .unwrap();
+        assert_eq!(decode_image(&png), Err(ScanError::NoQr));
+        assert_eq!(
+            decode_image(&vec![0u8; MAX_SCAN_BYTES + 1]),
+            Err(ScanError::TooLarge)
+        );
+        for e in [ScanError::TooLarge, ScanError::NotAnImage, ScanError::NoQr] {
+            assert!(e.code().starts_with("SCAN_"));
+            assert_ne!(e.message(Lang::Id), e.message(Lang::En));
+        }
+    }
+
+    #[test]
+    fn a_canvas_larger_than_the_limit_is_refused_before_it_is_decoded() {
+        // A PNG header claiming 9000 × 9000 px in a few hundred bytes.
+        let img = image::GrayImage::from_pixel(9000, 1, image::Luma([255]));
+        let mut png = Vec::new();
+        img.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+            .unwrap();
+        assert_eq!(decode_image(&png), Err(ScanError::NotAnImage));
+    }
+}
