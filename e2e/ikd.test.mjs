@@ -8,7 +8,7 @@
 // crate's integration test `crates/ikd-demo/tests/ui.rs` runs this file with it.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -42,9 +42,15 @@ function step(name, ...rest) {
 }
 
 /** Saves a screenshot of `page` (or of one element) as NN-name.png in the output folder. */
-async function shot(page, name, element) {
+async function shot(page, name, element, picture) {
   n += 1;
   const file = path.join(out, `${String(n).padStart(2, '0')}-${name}.png`);
+  if (picture) {
+    // A picture made by the test (what the counter camera sees), kept in the same series.
+    const r = spawnSync('convert', [picture, file]);
+    assert.equal(r.status, 0, `convert: ${r.stderr}`);
+    return file;
+  }
   await page.waitForTimeout(250);
   await (element ? page.locator(element).screenshot({ path: file }) : page.screenshot({ path: file }));
   return file;
@@ -147,6 +153,36 @@ async function qrPicture(page, selector, name) {
   const file = path.join(out, `qr-${name}.png`);
   await page.locator(selector).screenshot({ path: file });
   return file;
+}
+
+/** What the counter's fake webcam plays (an MJPEG file: JPEG frames one after another). */
+const counterCamera = path.join(out, 'counter-camera.mjpeg');
+
+/**
+ * Puts the QR picture `picture` in front of the counter's webcam as a person holds a phone
+ * there: the QR about 320 px across in a 1280×720 frame, turned 4°, a little blurred, on a
+ * grey desk, JPEG (ImageMagick). Chromium reads the file when a camera starts.
+ */
+function counterCameraSees(picture, name) {
+  const frame = path.join(out, `camera-${name}.jpg`);
+  const r = spawnSync('convert', ['-size', '1280x720', 'xc:#7d7f83',
+    '(', picture, '-resize', '340x340', '-background', '#7d7f83', '-rotate', '4', ')',
+    '-gravity', 'center', '-geometry', '+180+40', '-composite', '-blur', '0x1', '-quality', '85', frame]);
+  assert.equal(r.status, 0, `convert: ${r.stderr}`);
+  const jpeg = fs.readFileSync(frame);
+  fs.writeFileSync(counterCamera, Buffer.concat(Array(10).fill(jpeg)));
+  return frame;
+}
+
+/**
+ * The officer's scanner `id` (reg, verify) reads the QR through the camera: Pindai dengan
+ * kamera, then `effect` must show within 5 s of the camera starting.
+ */
+async function scanWithCamera(scanner, effect) {
+  await clickUntil(officer, `#${scanner}-camera-start`, `#${scanner}-camera-stop, ${effect}`);
+  const started = Date.now();
+  await officer.waitForSelector(effect, { timeout: 5000 });
+  return Date.now() - started;
 }
 
 function newestCode() {
@@ -272,7 +308,11 @@ before(async () => {
   browser = await chromium.launch({
     executablePath: chromiumPath,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      // The counter's webcam: Chromium's fake capture device plays `counterCamera`, which
+      // holds the citizen's QR as a webcam sees it (written by counterCameraSees).
+      '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream',
+      `--use-file-for-fake-video-capture=${counterCamera}`],
   });
   citizen = await (await browser.newContext({ ...devices['Pixel 7'] })).newPage();
   officer = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
@@ -367,9 +407,12 @@ step('a picture that is not a registration QR gets a clear word', async () => {
   await shot(officer, 'officer-scan-no-qr');
 });
 
-step('the officer scans the QR from its picture, sees both photos and approves', async () => {
+step('the officer scans the QR with the counter camera, sees both photos and approves', async () => {
   const picture = await qrPicture(citizen, '#registration-qr', 'registration');
-  await officerScans(picture);
+  counterCameraSees(picture, 'registration');
+  await clickUntil(officer, '#tab-pendaftaran', '#reg-scanner');
+  const ms = await scanWithCamera('reg', '#review-selfie');
+  console.log(`the counter camera read the registration QR in ${ms} ms`);
   await officer.waitForSelector('#review-registry-photo', WAIT);
   assert.match(await officer.textContent('#review-nik'), new RegExp(residents[0].nik));
   await shot(officer, 'officer-review');
@@ -464,8 +507,23 @@ step('the officer verifies the age-check QR: green with only that profile, then 
   await clickUntil(citizen, '#profile-age_over_17', '#profile-age_over_17[aria-checked="true"]');
   await clickUntil(citizen, '#tampilkan-qr', '#identity-qr');
   await shot(citizen, 'home-identity-qr');
+  // Perbesar: the same QR filling the screen, black on white; a tap closes it.
+  await clickUntil(citizen, '#identity-qr-enlarge', '#identity-qr-full');
+  const full = await citizen.locator('#identity-qr-full svg').boundingBox();
+  const view = citizen.viewportSize();
+  assert.ok(full.width >= view.width - 20, `the enlarged QR is ${full.width} px wide of ${view.width}`);
+  await shot(citizen, 'home-identity-qr-enlarged');
+  await clickUntil(citizen, '#identity-qr-close', gone(citizen, '#identity-qr-full'));
   const picture = await qrPicture(citizen, '#identity-qr', 'identity');
-  const ok = await officerVerifies(picture);
+  await shot(citizen, 'camera-identity', null, counterCameraSees(picture, 'identity'));
+  await clickUntil(officer, '#tab-verifikasi', async () => {
+    const page = await onScreen(officer.locator('#verify'));
+    if (page !== true) return page;
+    return (await officer.locator('#verify-result').count()) === 0 || 'an earlier #verify-result is on screen';
+  });
+  const ms = await scanWithCamera('verify', '#verify-result');
+  console.log(`the counter camera read the identity QR in ${ms} ms`);
+  const ok = await officer.waitForSelector('#verify-result', WAIT);
   assert.equal(await ok.getAttribute('data-valid'), 'true');
   const fields = await officer.textContent('#verify-fields');
   // The age check shows the name and the answer, nothing else of the card.

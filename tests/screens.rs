@@ -67,6 +67,30 @@ async fn render_as(path: &str, config: AppConfig, device: Device, token: Option<
     .await
 }
 
+/// [`render_as`] with `kept` as the credential kept on the phone (JSON of a
+/// `CachedCredential`).
+async fn render_kept(
+    path: &str,
+    config: AppConfig,
+    device: Device,
+    token: Option<String>,
+    kept: String,
+) -> String {
+    let dom = app_dom(
+        path,
+        config,
+        ikd_core::Lang::Id,
+        false,
+        Some((device, token)),
+    );
+    dom.provide_root_context(KeptCredential(kept));
+    settle_and_render(dom).await
+}
+
+/// The credential a test puts on the phone (JSON of a `CachedCredential`).
+#[derive(Clone)]
+struct KeptCredential(String);
+
 /// The app at `path`, with the session in the given state.
 fn app_dom(
     path: &str,
@@ -90,6 +114,9 @@ fn app_dom(
             if let Some((device, token)) = p.device {
                 s.set_device(Some(device)).unwrap();
                 s.token.set(token);
+            }
+            if let Some(KeptCredential(json)) = try_consume_context::<KeptCredential>() {
+                s.credential.set(Some(serde_json::from_str(&json).unwrap()));
             }
         });
         rsx! { Router::<ikd::Route> {} }
@@ -225,6 +252,46 @@ async fn home_tabs_show_the_citizens_own_data_from_the_service() {
     .await;
     assert!(
         html.contains("Ubah PIN") && html.contains("Lepas perangkat"),
+        "{html}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn offline_the_ktp_el_is_drawn_from_the_kept_credential_and_says_the_photo_needs_the_internet()
+ {
+    let svc = service::spawn_service().await;
+    let citizen = svc.with_ktp_el().next().unwrap();
+    let (device, token) = svc
+        .onboard(citizen, "482916", service::face("one-face-astronaut.jpg"))
+        .await;
+    // What the app keeps after a sign-in: a credential bound to this phone's key.
+    let key = device.key().expect("the device key");
+    let issuer = ikd_core::crypto::IssuerKey::generate().unwrap();
+    let claims = ikd_core::wire::claims_from_ktp(
+        &citizen.ktp,
+        &[1; 32],
+        time::OffsetDateTime::now_utc().date(),
+    );
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let credential =
+        ikd_core::wire::Credential::issue(&issuer, key.public(), &claims, now, 86_400).unwrap();
+    let kept = serde_json::json!({
+        "cbor": ikd::session::b64u(&credential.to_cbor()),
+        "keys": ikd_core::crypto::KeySet::default(),
+    })
+    .to_string();
+    // The service cannot be reached.
+    let html = render_kept("/beranda/ktp", offline(), device, Some(token), kept).await;
+    assert!(html.contains("data-source=\"credential\""), "{html}");
+    assert!(html.contains("id=\"ktp-offline\""), "{html}");
+    assert!(html.contains(&citizen.ktp.nama), "{html}");
+    assert!(html.contains(&citizen.ktp.nik.masked()), "{html}");
+    assert!(
+        !html.contains(citizen.ktp.nik.as_str()),
+        "the NIK stays masked: {html}"
+    );
+    assert!(
+        html.contains("Foto tidak tersedia tanpa internet"),
         "{html}"
     );
 }

@@ -1,5 +1,6 @@
 //! KTP-el: the card as printed, on the blue card, with the registry photo; the NIK masked
-//! until the citizen reveals it.
+//! until the citizen reveals it. Without a network it is drawn from the credential kept
+//! on the phone (every printed field is signed in it), without the photo, and says so.
 
 use base64::Engine as _;
 use dioxus::prelude::*;
@@ -13,12 +14,30 @@ pub fn KtpCard() -> Element {
     let s = use_session();
     let l = s.lang();
     let mut reveal = use_signal(|| false);
-    let data = super::use_my(|api, token| async move {
+    let mut data = super::use_my(|api, token| async move {
         let ktp = api.ktp(&token).await?.ktp;
         let photo = api.photo(&token).await.ok();
         Ok::<_, crate::api::ClientError>((ktp, photo))
     });
+    // Decoded once per credential, not at every render.
+    let kept = use_memo(move || s.credential.read().as_ref().and_then(|c| c.credential()));
     let body = match &*data.read() {
+        Some(Err(e @ crate::api::ClientError::Network(_))) if kept.read().is_some() => {
+            let error = e.clone();
+            let cred = kept.read().clone();
+            rsx! {
+                OfflineCard { credential: cred.expect("checked above"), reveal: reveal() }
+                div { class: "error-box", role: "status", id: "ktp-offline", "data-code": "{error.code()}",
+                    p { class: "error", {t(l,
+                        "Tanpa internet: KTP-el ditampilkan dari KTP digital tersimpan di ponsel ini (ditandatangani Dukcapil). Foto tampil lagi saat tersambung.",
+                        "Offline: the KTP-el is shown from the digital KTP kept on this phone (signed by Dukcapil). The photo shows again once online.")} }
+                    button { r#type: "button", class: "secondary", onclick: move |_| data.restart(),
+                        {t(l, "Coba lagi", "Try again")} }
+                }
+                button { r#type: "button", id: "reveal-nik", class: "secondary", onclick: move |_| reveal.toggle(),
+                    if reveal() { {t(l, "Sembunyikan NIK", "Hide NIK")} } else { {t(l, "Tampilkan NIK", "Show NIK")} } }
+            }
+        }
         None | Some(Err(_)) => super::waiting(data, t(l, "Memuat KTP-el…", "Loading the KTP-el…"))
             .unwrap_or_else(|| rsx! {}),
         Some(Ok((k, photo))) => {
@@ -82,6 +101,65 @@ pub fn KtpCard() -> Element {
         main { class: "screen tab-screen",
             h2 { "KTP-el" }
             {body}
+        }
+    }
+}
+
+/// The card drawn from the kept credential's signed values (the full profile's), as
+/// printed; the photo is only bound there by its digest, so its place says so.
+#[component]
+fn OfflineCard(credential: ikd_core::wire::Credential, reveal: bool) -> Element {
+    use ikd_core::wire::Element as E;
+    let l = use_session().lang();
+    let v = |e: E| {
+        credential
+            .value(e)
+            .map(|v| v.to_string())
+            .unwrap_or_default()
+    };
+    let nik = if reveal { v(E::Nik) } else { v(E::NikMasked) };
+    // Signed as YYYY-MM-DD; printed as dd-mm-yyyy.
+    let born = v(E::TanggalLahir);
+    let born = match born.split('-').collect::<Vec<_>>()[..] {
+        [y, m, d] => format!("{d}-{m}-{y}"),
+        _ => born,
+    };
+    let rows = [
+        ("Nama", v(E::Nama)),
+        ("Tempat/Tgl Lahir", format!("{}, {born}", v(E::TempatLahir))),
+        ("Jenis Kelamin", v(E::JenisKelamin).replace('_', "-")),
+        ("Gol. Darah", v(E::GolonganDarah).replace('_', " ")),
+        ("Alamat", v(E::Alamat)),
+        ("RT/RW", v(E::RtRw)),
+        ("Kel/Desa", v(E::KelurahanDesa)),
+        ("Kecamatan", v(E::Kecamatan)),
+        ("Agama", v(E::Agama).replace('_', " ")),
+        (
+            "Status Perkawinan",
+            v(E::StatusPerkawinan).replace('_', " "),
+        ),
+        ("Pekerjaan", v(E::Pekerjaan)),
+        ("Kewarganegaraan", v(E::Kewarganegaraan)),
+        ("Berlaku Hingga", v(E::BerlakuHingga)),
+    ];
+    rsx! {
+        article { class: "ktp-card", id: "ktp-card", "data-source": "credential",
+            header {
+                div { "PROVINSI {v(E::Provinsi)}" }
+                div { "{v(E::KabupatenKota)}" }
+            }
+            div { class: "ktp-nik", "NIK : " span { id: "ktp-nik", "{nik}" } }
+            div { class: "ktp-body",
+                dl {
+                    for (label, value) in rows {
+                        dt { key: "{label}", "{label}" }
+                        dd { ": {value}" }
+                    }
+                }
+                div { class: "ktp-side",
+                    div { class: "ktp-photo ktp-photo-offline", {t(l, "Foto tidak tersedia tanpa internet", "No photo offline")} }
+                }
+            }
         }
     }
 }

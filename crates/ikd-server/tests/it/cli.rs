@@ -153,3 +153,25 @@ fn import_loads_a_valid_csv_and_a_bad_one_loads_nothing() {
     );
     assert_eq!(residents_in(&data), 1);
 }
+
+#[test]
+fn qr_decode_image_prints_each_pictures_text_or_nothing_after_a_tab() {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
+    // A screenshot of the desktop app showing its registration QR, and a face: no QR.
+    let shot = format!("{root}/docs/screenshots/desktop/05-officer-qr.png");
+    let face = format!("{root}/../shared/data/faces/one-face-astronaut.jpg");
+    let out = Command::new(env!("CARGO_BIN_EXE_ikd-server"))
+        .args(["qr", "decode-image", &shot, &face])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<(&str, &str)> = stdout
+        .lines()
+        .map(|l| l.split_once('\t').unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2, "{stdout}");
+    assert_eq!(lines[0].0, shot);
+    assert!(lines[0].1.starts_with("IKDREG1:"), "{stdout}");
+    assert_eq!(lines[1], (face.as_str(), ""));
+    assert_eq!(out.status.code(), Some(1), "a picture without a QR exits 1");
+}
