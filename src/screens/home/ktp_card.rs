@@ -13,7 +13,7 @@ use crate::session::use_session;
 pub fn KtpCard() -> Element {
     let s = use_session();
     let l = s.lang();
-    let mut reveal = use_signal(|| false);
+    let reveal = use_signal(|| false);
     let mut data = super::use_my(|api, token| async move {
         let ktp = api.ktp(&token).await?.ktp;
         let photo = api.photo(&token).await.ok();
@@ -27,6 +27,7 @@ pub fn KtpCard() -> Element {
             let cred = kept.read().clone();
             rsx! {
                 OfflineCard { credential: cred.expect("checked above"), reveal: reveal() }
+                RevealNik { reveal }
                 div { class: "error-box", role: "status", id: "ktp-offline", "data-code": "{error.code()}",
                     p { class: "error", {t(l,
                         "Tanpa internet: KTP-el ditampilkan dari KTP digital tersimpan di ponsel ini (ditandatangani Dukcapil). Foto tampil lagi saat tersambung.",
@@ -34,8 +35,6 @@ pub fn KtpCard() -> Element {
                     button { r#type: "button", class: "secondary", onclick: move |_| data.restart(),
                         {t(l, "Coba lagi", "Try again")} }
                 }
-                button { r#type: "button", id: "reveal-nik", class: "secondary", onclick: move |_| reveal.toggle(),
-                    if reveal() { {t(l, "Sembunyikan NIK", "Hide NIK")} } else { {t(l, "Tampilkan NIK", "Show NIK")} } }
             }
         }
         None | Some(Err(_)) => super::waiting(data, t(l, "Memuat KTP-el…", "Loading the KTP-el…"))
@@ -71,29 +70,13 @@ pub fn KtpCard() -> Element {
                 ("Berlaku Hingga", k.berlaku_hingga.label(l)),
             ];
             rsx! {
-                article { class: "ktp-card", id: "ktp-card",
-                    header {
-                        div { "PROVINSI {k.provinsi}" }
-                        div { "{k.kabupaten_kota}" }
+                CardFace { provinsi: k.provinsi.clone(), kabupaten_kota: k.kabupaten_kota.clone(), nik, rows: rows.to_vec(), source: "registry",
+                    if let Some(src) = photo {
+                        img { class: "ktp-photo", alt: "foto", src: "{src}" }
                     }
-                    div { class: "ktp-nik", "NIK : " span { id: "ktp-nik", "{nik}" } }
-                    div { class: "ktp-body",
-                        dl {
-                            for (label, value) in rows {
-                                dt { key: "{label}", "{label}" }
-                                dd { ": {value}" }
-                            }
-                        }
-                        div { class: "ktp-side",
-                            if let Some(src) = photo {
-                                img { class: "ktp-photo", alt: "foto", src: "{src}" }
-                            }
-                            div { class: "ktp-issued", "{k.tempat_terbit}" br {} "{date(k.tanggal_terbit)}" }
-                        }
-                    }
+                    div { class: "ktp-issued", "{k.tempat_terbit}" br {} "{date(k.tanggal_terbit)}" }
                 }
-                button { r#type: "button", id: "reveal-nik", class: "secondary", onclick: move |_| reveal.toggle(),
-                    if reveal() { {t(l, "Sembunyikan NIK", "Hide NIK")} } else { {t(l, "Tampilkan NIK", "Show NIK")} } }
+                RevealNik { reveal }
             }
         }
     };
@@ -143,10 +126,29 @@ fn OfflineCard(credential: ikd_core::wire::Credential, reveal: bool) -> Element 
         ("Berlaku Hingga", v(E::BerlakuHingga)),
     ];
     rsx! {
-        article { class: "ktp-card", id: "ktp-card", "data-source": "credential",
+        CardFace { provinsi: v(E::Provinsi), kabupaten_kota: v(E::KabupatenKota), nik, rows: rows.to_vec(), source: "credential",
+            div { class: "ktp-photo ktp-photo-offline", {t(l, "Foto tidak tersedia tanpa internet", "No photo offline")} }
+        }
+    }
+}
+
+/// The blue card as printed: province and regency on top, the NIK, the printed rows, and
+/// `children` beside them (the photo and where it was issued). `source` says where the
+/// values come from (`registry`, or `credential` when drawn offline).
+#[component]
+fn CardFace(
+    provinsi: String,
+    kabupaten_kota: String,
+    nik: String,
+    rows: Vec<(&'static str, String)>,
+    source: &'static str,
+    children: Element,
+) -> Element {
+    rsx! {
+        article { class: "ktp-card", id: "ktp-card", "data-source": "{source}",
             header {
-                div { "PROVINSI {v(E::Provinsi)}" }
-                div { "{v(E::KabupatenKota)}" }
+                div { "PROVINSI {provinsi}" }
+                div { "{kabupaten_kota}" }
             }
             div { class: "ktp-nik", "NIK : " span { id: "ktp-nik", "{nik}" } }
             div { class: "ktp-body",
@@ -156,10 +158,18 @@ fn OfflineCard(credential: ikd_core::wire::Credential, reveal: bool) -> Element 
                         dd { ": {value}" }
                     }
                 }
-                div { class: "ktp-side",
-                    div { class: "ktp-photo ktp-photo-offline", {t(l, "Foto tidak tersedia tanpa internet", "No photo offline")} }
-                }
+                div { class: "ktp-side", {children} }
             }
         }
+    }
+}
+
+/// Shows or hides the whole NIK on the card.
+#[component]
+fn RevealNik(reveal: Signal<bool>) -> Element {
+    let l = use_session().lang();
+    rsx! {
+        button { r#type: "button", id: "reveal-nik", class: "secondary", onclick: move |_| reveal.toggle(),
+            if reveal() { {t(l, "Sembunyikan NIK", "Hide NIK")} } else { {t(l, "Tampilkan NIK", "Show NIK")} } }
     }
 }
