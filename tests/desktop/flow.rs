@@ -323,6 +323,27 @@ impl Screen {
         )
     }
 
+    /// Presses Enter while `ready` holds on the screen (a form whose last field sends it)
+    /// until `effect` shows.
+    fn enter_until<T, R>(
+        &mut self,
+        what: &str,
+        ready: impl Fn(&RgbImage) -> Option<R>,
+        effect: impl FnMut(&RgbImage) -> Option<T>,
+    ) -> T {
+        self.act_until(
+            what,
+            |screen, _| {
+                let on_form = screen.last.as_ref().and_then(&ready).is_some();
+                if on_form {
+                    screen.keys(&["Return"]);
+                }
+                on_form
+            },
+            effect,
+        )
+    }
+
     /// Fills the text fields of a form with `values`, top to bottom, until `done` shows.
     /// The first try is the keyboard's (the first field has the cursor, Tab between
     /// fields); a later try clicks into each field, selects what is there and types again.
@@ -469,15 +490,9 @@ async fn a_citizen_registers_activates_and_shows_a_verifiable_identity_qr_in_the
             .then(|| primary_button(img))
             .flatten()
     };
-    screen.act_until(
+    screen.enter_until(
         "Enter sends the data and opens the selfie",
-        |screen, _| {
-            let ready = screen.last.as_ref().and_then(isi_data).is_some();
-            if ready {
-                screen.keys(&["Return"]);
-            }
-            ready
-        },
+        isi_data,
         ambil_foto,
     );
     let kirim = |img: &RgbImage| {
@@ -556,15 +571,9 @@ async fn a_citizen_registers_activates_and_shows_a_verifiable_identity_qr_in_the
     );
     screen.save("07-activation");
     let set_pin = |img: &RgbImage| (steps_done(img) == 0 && field_focused(img)).then_some(());
-    screen.act_until(
+    screen.enter_until(
         "Enter activates and opens the PIN screen",
-        |screen, _| {
-            let ready = screen.last.as_ref().and_then(aktifkan).is_some();
-            if ready {
-                screen.keys(&["Return"]);
-            }
-            ready
-        },
+        aktifkan,
         set_pin,
     );
 
