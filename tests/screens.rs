@@ -275,13 +275,38 @@ async fn offline_the_ktp_el_is_drawn_from_the_kept_credential_and_says_the_photo
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     let credential =
         ikd_core::wire::Credential::issue(&issuer, key.public(), &claims, now, 86_400).unwrap();
-    let kept = serde_json::json!({
-        "cbor": ikd::session::b64u(&credential.to_cbor()),
-        "keys": ikd_core::crypto::KeySet::default(),
-    })
-    .to_string();
-    // The service cannot be reached.
-    let html = render_kept("/beranda/ktp", offline(), device, Some(token), kept).await;
+    let kept = |issuers: Vec<ikd_core::crypto::IssuerPublicKey>| {
+        let keys = ikd_core::crypto::KeySet {
+            issuers,
+            verifiers: vec![],
+        };
+        serde_json::json!({ "cbor": ikd::session::b64u(&credential.to_cbor()), "keys": keys })
+            .to_string()
+    };
+    // A credential whose issuer is not among the kept keys is not drawn: the error stays.
+    let html = render_kept(
+        "/beranda/ktp",
+        offline(),
+        device.clone(),
+        Some(token.clone()),
+        kept(vec![]),
+    )
+    .await;
+    assert!(!html.contains("id=\"ktp-card\""), "{html}");
+    assert!(html.contains("error-box"), "{html}");
+    // The service cannot be reached; the credential is the issuer's.
+    let trusted = ikd_core::crypto::IssuerPublicKey {
+        key: issuer.public().clone(),
+        not_after: None,
+    };
+    let html = render_kept(
+        "/beranda/ktp",
+        offline(),
+        device,
+        Some(token),
+        kept(vec![trusted]),
+    )
+    .await;
     assert!(html.contains("data-source=\"credential\""), "{html}");
     assert!(html.contains("id=\"ktp-offline\""), "{html}");
     assert!(html.contains(&citizen.ktp.nama), "{html}");

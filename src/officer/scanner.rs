@@ -193,7 +193,7 @@ pub fn QrScanner(
                 }
                 div { class: "scan-way",
                     h3 { {t(l, "Tempel teks", "Paste the text")} }
-                    TextArea { id: "{id}-text", value: pasted, rows: 3, maxlength: 4096, placeholder: "IKDREG1:… / IKD2:…" }
+                    TextArea { id: "{id}-text", value: pasted, rows: 3, maxlength: "{ikd_core::wire::MAX_QR_TEXT_LEN}", placeholder: "IKDREG1:… / IKD2:…" }
                     button { r#type: "button", class: "secondary small", id: "{id}-text-submit",
                         disabled: busy || pasted.read().trim().is_empty(), onclick: move |_| submit_text(),
                         {t(l, "Periksa teks", "Check the text")} }

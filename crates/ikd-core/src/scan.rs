@@ -11,8 +11,11 @@ use crate::error::{Lang, UserError, tr};
 
 /// Largest picture accepted (an upload or a camera frame), in bytes.
 pub const MAX_SCAN_BYTES: usize = 8 * 1024 * 1024;
-/// Largest decoded canvas, in pixels per side: a small file can claim a huge one.
-const MAX_SIDE: u32 = 8192;
+/// Largest decoded canvas, in pixels per side: a small file can claim a huge one. A 12 MP
+/// phone photo (4032 × 3024) fits.
+const MAX_SIDE: u32 = 4096;
+/// Largest allocation while decoding: a 4096 × 4096 RGB canvas is 48 MiB.
+const MAX_ALLOC: u64 = 64 * 1024 * 1024;
 /// Pictures are scaled down to this many pixels on the long side first: a phone photo of
 /// a screen keeps its modules several pixels wide, and the decoder's time stays bounded.
 const SCAN_SIDE: u32 = 1600;
@@ -61,7 +64,7 @@ impl UserError for ScanError {
 /// The text of the QR code in a JPEG or PNG picture of at most [`MAX_SCAN_BYTES`].
 ///
 /// # Errors
-/// [`ScanError::TooLarge`], [`ScanError::NotAnImage`] (also for a canvas over 8192 px a
+/// [`ScanError::TooLarge`], [`ScanError::NotAnImage`] (also for a canvas over 4096 px a
 /// side), [`ScanError::NoQr`].
 pub fn decode_image(bytes: &[u8]) -> Result<String, ScanError> {
     if bytes.len() > MAX_SCAN_BYTES {
@@ -73,7 +76,7 @@ pub fn decode_image(bytes: &[u8]) -> Result<String, ScanError> {
     let mut limits = image::Limits::default();
     limits.max_image_width = Some(MAX_SIDE);
     limits.max_image_height = Some(MAX_SIDE);
-    limits.max_alloc = Some(256 * 1024 * 1024);
+    limits.max_alloc = Some(MAX_ALLOC);
     reader.limits(limits);
     decode_picture(&reader.decode().map_err(|_| ScanError::NotAnImage)?)
 }
@@ -83,12 +86,15 @@ pub fn decode_image(bytes: &[u8]) -> Result<String, ScanError> {
 /// # Errors
 /// [`ScanError::NoQr`] when none is read.
 pub fn decode_picture(picture: &image::DynamicImage) -> Result<String, ScanError> {
-    let luma = if picture.width().max(picture.height()) > SCAN_SIDE {
-        picture
-            .resize(SCAN_SIDE, SCAN_SIDE, image::imageops::FilterType::Triangle)
+    // Grey first (one byte a pixel), then the integer thumbnail filter: no float copy of
+    // a large picture is made.
+    let luma = picture.to_luma8();
+    let luma = if luma.width().max(luma.height()) > SCAN_SIDE {
+        image::DynamicImage::ImageLuma8(luma)
+            .thumbnail(SCAN_SIDE, SCAN_SIDE)
             .to_luma8()
     } else {
-        picture.to_luma8()
+        luma
     };
     decode_luma(&luma).ok_or(ScanError::NoQr)
 }
@@ -103,15 +109,21 @@ pub fn decode_luma(luma: &image::GrayImage) -> Option<String> {
         TryHarder: Some(true),
         ..Default::default()
     };
-    rxing::helpers::detect_in_luma_slice_with_hints(
-        luma.as_raw(),
-        width,
-        height,
-        Some(rxing::BarcodeFormat::QR_CODE),
-        &mut hints,
-    )
+    // rxing has panicked on crafted pictures before (index out of bounds): a picture the
+    // officer is shown must not take the console down, so a panic is read as "no QR".
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        rxing::helpers::detect_in_luma_slice_with_hints(
+            luma.as_raw(),
+            width,
+            height,
+            Some(rxing::BarcodeFormat::QR_CODE),
+            &mut hints,
+        )
+        .ok()
+        .map(|r| r.getText().to_owned())
+    }))
     .ok()
-    .map(|r| r.getText().to_owned())
+    .flatten()
 }
 
 #[cfg(test)]
@@ -165,8 +177,8 @@ mod tests {
 
     #[test]
     fn a_canvas_larger_than_the_limit_is_refused_before_it_is_decoded() {
-        // A PNG header claiming 9000 × 9000 px in a few hundred bytes.
-        let img = image::GrayImage::from_pixel(9000, 1, image::Luma([255]));
+        // A PNG 5000 px wide in a few hundred bytes.
+        let img = image::GrayImage::from_pixel(5000, 1, image::Luma([255]));
         let mut png = Vec::new();
         img.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
             .unwrap();

@@ -19,8 +19,17 @@ pub fn KtpCard() -> Element {
         let photo = api.photo(&token).await.ok();
         Ok::<_, crate::api::ClientError>((ktp, photo))
     });
-    // Decoded once per credential, not at every render.
-    let kept = use_memo(move || s.credential.read().as_ref().and_then(|c| c.credential()));
+    // Decoded and checked once per credential, not at every render: drawn only when every
+    // signature is the issuer's (the keys kept with it) and it is still valid.
+    let kept = use_memo(move || {
+        let cached = s.credential.read();
+        let cached = cached.as_ref()?;
+        let credential = cached.credential()?;
+        credential
+            .verify_issuer(&cached.keys, crate::unix_now())
+            .ok()
+            .map(|()| credential)
+    });
     let body = match &*data.read() {
         Some(Err(e @ crate::api::ClientError::Network(_))) if kept.read().is_some() => {
             let error = e.clone();

@@ -126,7 +126,7 @@ impl EcdsaPublicKey {
             .is_ok()
     }
 
-    /// As a COSE_Key (EC2, P-256, ES256), the form the MSO carries.
+    /// As a COSE_Key (EC2, P-256, ES256, RFC 9053 §7.1).
     pub fn to_cose_key(&self) -> CoseKey {
         CoseKeyBuilder::new_ec2_pub_key(
             iana::EllipticCurve::P_256,
@@ -251,7 +251,7 @@ macro_rules! signing_role {
 }
 
 signing_role!(
-    /// The Dukcapil issuer's signing key: signs the MSO of every credential.
+    /// The Dukcapil issuer's signing key: signs every profile of every credential.
     IssuerKey
 );
 signing_role!(

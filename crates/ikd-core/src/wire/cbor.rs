@@ -3,7 +3,7 @@
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-/// Upper bound for any CBOR structure IKD reads (a full-profile presentation is ~2.5 KiB).
+/// Upper bound for any CBOR structure IKD reads (a full-profile presentation is ~650 bytes).
 pub(crate) const MAX_CBOR_LEN: usize = 16 * 1024;
 
 pub(crate) fn to_vec<T: Serialize>(v: &T) -> Vec<u8> {
@@ -13,8 +13,9 @@ pub(crate) fn to_vec<T: Serialize>(v: &T) -> Vec<u8> {
     out
 }
 
-/// Decodes bytes whose every bit is already bound by a digest or a signature (items, the
-/// MSO): a different encoding of the same value fails that check anyway.
+/// Decodes bytes whose every bit is already bound by a signature (a signed profile's
+/// payload, a stored credential's COSE_Sign1): a different encoding of the same value fails
+/// that check anyway.
 pub(crate) fn from_slice<T: DeserializeOwned>(bytes: &[u8]) -> Option<T> {
     if bytes.len() > MAX_CBOR_LEN {
         return None;

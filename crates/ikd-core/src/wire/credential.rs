@@ -198,7 +198,8 @@ impl Credential {
         ))
     }
 
-    /// Checks every issuer signature against the published keys and the validity at `now`.
+    /// Checks every issuer signature against the published keys, the validity at `now`, and
+    /// the issuer key's own end after a rotation.
     ///
     /// # Errors
     /// [`CredentialError::UnknownIssuer`], [`CredentialError::Signature`],
@@ -214,7 +215,10 @@ impl Credential {
             }
         }
         let v = self.first().validity;
-        if now < v.valid_from || now > v.valid_until {
+        if now < v.valid_from
+            || now > v.valid_until
+            || issuer.not_after.is_some_and(|end| now > end)
+        {
             return Err(CredentialError::Validity);
         }
         Ok(())

@@ -36,7 +36,7 @@ pub enum Element {
 }
 
 impl Element {
-    /// Every element, in the order the issuer assigns digest ids.
+    /// Every element, in the order of the KTP-el.
     pub const ALL: [Element; 21] = [
         Element::Nik,
         Element::NikMasked,

@@ -71,8 +71,9 @@ impl Envelope {
 }
 
 pub(crate) fn qr_text_to_envelope_bytes(text: &str) -> Option<Vec<u8>> {
-    // Only line ends are trimmed (a scanner may add one): a space is a Base45 character,
-    // and the last character of a QR can be one.
+    // Only line ends are trimmed (a scanner may add one). Spaces are left to the Base45
+    // decoder: a space is a Base45 character (never the last one of an IKD2 text, whose
+    // final character is at most 'W'), so a text with spaces around it is refused.
     let text = text.trim_matches(['\r', '\n']);
     if text.len() > MAX_QR_TEXT_LEN {
         return None;

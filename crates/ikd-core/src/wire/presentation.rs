@@ -8,7 +8,7 @@ use serde_bytes::{ByteArray, ByteBuf};
 
 use super::cbor;
 use super::credential::Credential;
-use super::envelope::Envelope;
+use super::envelope::{Envelope, MAX_QR_TEXT_LEN};
 use super::profile::Profile;
 use crate::crypto::{DeviceKey, KeyError, KeyId, VerifierPublicKey, random_bytes, sha256};
 use crate::error::{Lang, UserError, tr};
@@ -21,6 +21,10 @@ const PRESENTATION_VERSION: u8 = 2;
 pub enum PresentError {
     #[error("the credential lacks the profile's signature")]
     MissingElement,
+    /// Longer than one QR code holds ([`MAX_QR_TEXT_LEN`]): values this long are not
+    /// printed on a KTP-el, but a profile with fewer fields still fits.
+    #[error("the presentation does not fit in one QR code")]
+    TooLarge,
     #[error("key error: {0}")]
     Key(#[from] KeyError),
 }
@@ -29,16 +33,24 @@ impl UserError for PresentError {
     fn code(&self) -> &'static str {
         match self {
             PresentError::MissingElement => "PRESENT_MISSING_ELEMENT",
+            PresentError::TooLarge => "PRESENT_TOO_LARGE",
             PresentError::Key(_) => "PRESENT_KEY",
         }
     }
 
     fn message(&self, lang: Lang) -> String {
-        tr(
-            lang,
-            "QR identitas tidak dapat dibuat. Masuk lagi agar KTP digital diunduh ulang.",
-            "The identity QR could not be made. Log in again to download your digital KTP anew.",
-        )
+        match self {
+            PresentError::TooLarge => tr(
+                lang,
+                "Data profil ini terlalu panjang untuk satu kode QR. Pilih profil Minimal atau Cek umur.",
+                "This profile's data is too long for one QR code. Choose the Minimal or an age-check profile.",
+            ),
+            _ => tr(
+                lang,
+                "QR identitas tidak dapat dibuat. Masuk lagi agar KTP digital diunduh ulang.",
+                "The identity QR could not be made. Log in again to download your digital KTP anew.",
+            ),
+        }
     }
 }
 
@@ -132,5 +144,38 @@ pub fn present(
         ByteArray::new(nonce),
     );
     let (enc, ct) = verifier.seal(&cbor::to_vec(&wire), &Envelope::aad(verifier.kid()))?;
-    Ok(Envelope::new(verifier.kid(), enc, ct).to_qr_text())
+    let text = Envelope::new(verifier.kid(), enc, ct).to_qr_text();
+    // A verifier refuses a longer text unread; say so here, where the citizen can choose.
+    if text.len() > MAX_QR_TEXT_LEN {
+        return Err(PresentError::TooLarge);
+    }
+    Ok(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crypto::{IssuerKey, VerifierSecretKey};
+    use crate::wire::{Element, ElementValue};
+
+    #[test]
+    fn a_profile_too_long_for_one_qr_is_refused_with_a_reason_and_a_shorter_one_is_made() {
+        // Every value as long as an element allows (256 bytes): more than a KTP-el prints.
+        let claims: Vec<(Element, ElementValue)> = Element::ALL
+            .iter()
+            .map(|e| match e {
+                Element::AgeOver17 | Element::AgeOver21 => (*e, ElementValue::Bool(true)),
+                _ => (*e, ElementValue::Text("X".repeat(256))),
+            })
+            .collect();
+        let device = DeviceKey::generate().unwrap();
+        let issuer = IssuerKey::generate().unwrap();
+        let cred = Credential::issue(&issuer, device.public(), &claims, 0, 86_400).unwrap();
+        let verifier = VerifierSecretKey::generate();
+        let full = present(&cred, &device, Profile::Full, verifier.public(), 10);
+        assert_eq!(full, Err(PresentError::TooLarge));
+        assert_eq!(full.unwrap_err().code(), "PRESENT_TOO_LARGE");
+        let minimal = present(&cred, &device, Profile::Minimal, verifier.public(), 10).unwrap();
+        assert!(minimal.len() <= MAX_QR_TEXT_LEN);
+    }
 }

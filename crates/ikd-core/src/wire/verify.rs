@@ -292,10 +292,11 @@ impl Verifier {
             })
             .map_err(|()| VerifyError::DeviceSignature)?;
         // 7. Freshness.
-        if now - ts > MAX_AGE_SECS {
+        // Saturating: a device can sign any i64 as its time.
+        if now.saturating_sub(ts) > MAX_AGE_SECS {
             return Err(VerifyError::Expired);
         }
-        if ts - now > CLOCK_SKEW_SECS {
+        if ts.saturating_sub(now) > CLOCK_SKEW_SECS {
             return Err(VerifyError::FromTheFuture);
         }
         let signed = auth.signed;
@@ -473,6 +474,20 @@ mod tests {
         );
         assert_eq!(
             err(&v, &qr, NOW - CLOCK_SKEW_SECS - 1),
+            VerifyError::FromTheFuture
+        );
+    }
+
+    #[test]
+    fn a_qr_signed_at_the_ends_of_time_is_refused_without_overflow() {
+        let fx = Fixture::new();
+        let v = fx.verifier();
+        assert_eq!(
+            err(&v, &fx.qr(Profile::Minimal, i64::MIN), NOW),
+            VerifyError::Expired
+        );
+        assert_eq!(
+            err(&v, &fx.qr(Profile::Minimal, i64::MAX), NOW),
             VerifyError::FromTheFuture
         );
     }
