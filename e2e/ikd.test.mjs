@@ -270,13 +270,18 @@ async function officerScans(picture) {
   await officer.waitForSelector('#review-selfie', WAIT);
 }
 
-/** Each verification is a fresh page (no earlier result); an upload that did not start is sent again. */
-async function officerVerifies(picture) {
+/** Opens the officer's Verifikasi tab as a fresh page: no earlier result on it. */
+async function openVerify() {
   await clickUntil(officer, '#tab-verifikasi', async () => {
     const page = await onScreen(officer.locator('#verify'));
     if (page !== true) return page;
     return (await officer.locator('#verify-result').count()) === 0 || 'an earlier #verify-result is on screen';
   });
+}
+
+/** Each verification is a fresh page (no earlier result); an upload that did not start is sent again. */
+async function officerVerifies(picture) {
+  await openVerify();
   await actUntil('upload the identity QR', () => officer.setInputFiles('#verify-upload', picture),
     officer.locator('#verify-result, #verify .progress'), { timeout: 10000 });
   return officer.waitForSelector('#verify-result', WAIT);
@@ -516,11 +521,7 @@ step('the officer verifies the age-check QR: green with only that profile, then 
   await clickUntil(citizen, '#identity-qr-close', gone(citizen, '#identity-qr-full'));
   const picture = await qrPicture(citizen, '#identity-qr', 'identity');
   await shot(citizen, 'camera-identity', null, counterCameraSees(picture, 'identity'));
-  await clickUntil(officer, '#tab-verifikasi', async () => {
-    const page = await onScreen(officer.locator('#verify'));
-    if (page !== true) return page;
-    return (await officer.locator('#verify-result').count()) === 0 || 'an earlier #verify-result is on screen';
-  });
+  await openVerify();
   const ms = await scanWithCamera('verify', '#verify-result');
   console.log(`the counter camera read the identity QR in ${ms} ms`);
   const ok = await officer.waitForSelector('#verify-result', WAIT);

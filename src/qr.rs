@@ -38,12 +38,7 @@ pub fn modules(text: &str) -> Option<(usize, Vec<bool>)> {
 
 // One decoder for every picture (ikd-core `scan`): the console's camera loop and upload,
 // the operator's CLI and the desktop test read what the others read.
-pub use ikd_core::scan::{MAX_SCAN_BYTES, ScanError, decode_image};
-
-/// The text of the QR code in a decoded picture (a screenshot, a camera frame).
-pub fn decode_picture(picture: image::DynamicImage) -> Result<String, ScanError> {
-    ikd_core::scan::decode_picture(&picture)
-}
+pub use ikd_core::scan::{MAX_SCAN_BYTES, ScanError, decode_image, decode_picture};
 
 #[cfg(test)]
 mod tests {

@@ -663,5 +663,5 @@ fn consent_switch(img: &RgbImage) -> Option<(u32, u32)> {
 
 /// The QR code on the screen, as the officer's scanner reads a picture.
 fn read_qr(img: &RgbImage) -> Result<String, ikd::qr::ScanError> {
-    ikd::qr::decode_picture(image::DynamicImage::ImageRgb8(img.clone()))
+    ikd::qr::decode_picture(&image::DynamicImage::ImageRgb8(img.clone()))
 }

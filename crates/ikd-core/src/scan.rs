@@ -130,6 +130,13 @@ pub fn decode_luma(luma: &image::GrayImage) -> Option<String> {
 mod tests {
     use super::*;
 
+    fn png(img: &image::GrayImage) -> Vec<u8> {
+        let mut png = Vec::new();
+        img.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+            .unwrap();
+        png
+    }
+
     /// `text` as a QR drawn `scale` px a module with a 4-module quiet zone, as PNG bytes.
     fn png_of(text: &str, scale: u32) -> Vec<u8> {
         let code = qrcode::QrCode::with_error_correction_level(text, qrcode::EcLevel::L).unwrap();
@@ -142,10 +149,7 @@ mod tests {
                 && colors[(my * width + mx) as usize] == qrcode::Color::Dark;
             image::Luma([if dark { 0 } else { 255 }])
         });
-        let mut png = Vec::new();
-        img.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
-            .unwrap();
-        png
+        png(&img)
     }
 
     #[test]
@@ -160,11 +164,7 @@ mod tests {
     fn pictures_without_a_qr_or_that_are_not_pictures_are_refused_with_a_reason() {
         assert_eq!(decode_image(b"not a picture"), Err(ScanError::NotAnImage));
         let blank = image::GrayImage::from_pixel(200, 200, image::Luma([255]));
-        let mut png = Vec::new();
-        blank
-            .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
-            .unwrap();
-        assert_eq!(decode_image(&png), Err(ScanError::NoQr));
+        assert_eq!(decode_image(&png(&blank)), Err(ScanError::NoQr));
         assert_eq!(
             decode_image(&vec![0u8; MAX_SCAN_BYTES + 1]),
             Err(ScanError::TooLarge)
@@ -178,10 +178,7 @@ mod tests {
     #[test]
     fn a_canvas_larger_than_the_limit_is_refused_before_it_is_decoded() {
         // A PNG 5000 px wide in a few hundred bytes.
-        let img = image::GrayImage::from_pixel(5000, 1, image::Luma([255]));
-        let mut png = Vec::new();
-        img.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
-            .unwrap();
-        assert_eq!(decode_image(&png), Err(ScanError::NotAnImage));
+        let wide = image::GrayImage::from_pixel(5000, 1, image::Luma([255]));
+        assert_eq!(decode_image(&png(&wide)), Err(ScanError::NotAnImage));
     }
 }
