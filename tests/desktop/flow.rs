@@ -102,6 +102,15 @@ fn primary_button(img: &RgbImage) -> Option<(u32, u32)> {
     None
 }
 
+/// The enabled primary button, while the registration bar shows `n` steps done (0: no bar).
+fn primary_on_step(n: usize) -> impl Fn(&RgbImage) -> Option<(u32, u32)> + Copy {
+    move |img| {
+        (steps_done(img) == n)
+            .then(|| primary_button(img))
+            .flatten()
+    }
+}
+
 /// Whether a text field has the cursor: its focus ring is an unbroken blue line at least
 /// 280 px long (the steps bar is in pieces, a disabled button paler, an enabled one is
 /// looked for after the typing).
@@ -428,11 +437,7 @@ async fn a_citizen_registers_activates_and_shows_a_verifiable_identity_qr_in_the
             .flatten()
     };
     screen.wait("the Welcome screen", 120, on_welcome);
-    let notice = |img: &RgbImage| {
-        (steps_done(img) == 1)
-            .then(|| primary_button(img))
-            .flatten()
-    };
+    let notice = primary_on_step(1);
     screen.click_until("Daftar opens the notice", on_welcome, notice);
     // Lanjutkan → the terms. Lanjutkan sits where Daftar was: this click is the one that
     // WebKitGTK dropped when the pointer had not moved since Daftar (issue 13).
@@ -444,11 +449,7 @@ async fn a_citizen_registers_activates_and_shows_a_verifiable_identity_qr_in_the
         primary_button(screen.last.as_ref().unwrap()).is_none(),
         "Lanjut is enabled before the consent switch is on"
     );
-    let lanjut = |img: &RgbImage| {
-        (steps_done(img) == 2)
-            .then(|| primary_button(img))
-            .flatten()
-    };
+    let lanjut = primary_on_step(2);
     screen.act_until(
         "the consent switch enables Lanjut",
         |screen, attempt| {
@@ -472,11 +473,7 @@ async fn a_citizen_registers_activates_and_shows_a_verifiable_identity_qr_in_the
     );
     let email = "warga.desktop@contoh.id";
     let values = [citizen.ktp.nik.as_str(), email, "081234567890"];
-    let isi_data = |img: &RgbImage| {
-        (steps_done(img) == 3)
-            .then(|| primary_button(img))
-            .flatten()
-    };
+    let isi_data = primary_on_step(3);
     screen.fill(
         "Isi data enabled by valid NIK, email and phone",
         &values,
@@ -485,11 +482,7 @@ async fn a_citizen_registers_activates_and_shows_a_verifiable_identity_qr_in_the
     screen.save("03-data-entry");
 
     // The selfie from the virtual camera: Ambil foto, then Kirim (the right-hand button).
-    let ambil_foto = |img: &RgbImage| {
-        (steps_done(img) == 4)
-            .then(|| primary_button(img))
-            .flatten()
-    };
+    let ambil_foto = primary_on_step(4);
     screen.enter_until(
         "Enter sends the data and opens the selfie",
         isi_data,
@@ -542,11 +535,7 @@ async fn a_citizen_registers_activates_and_shows_a_verifiable_identity_qr_in_the
 
     // Activation: the code, then the captcha (Tab passes the new-picture button), Enter.
     let answer = screen.wait("the captcha", 30, |_| service.hooks.latest_captcha_answer());
-    let aktifkan = |img: &RgbImage| {
-        (steps_done(img) == 6)
-            .then(|| primary_button(img))
-            .flatten()
-    };
+    let aktifkan = primary_on_step(6);
     screen.act_until(
         "the code and the captcha enable Aktifkan",
         |screen, attempt| {
@@ -578,11 +567,7 @@ async fn a_citizen_registers_activates_and_shows_a_verifiable_identity_qr_in_the
     );
 
     // A PIN, twice, then Simpan PIN.
-    let simpan = |img: &RgbImage| {
-        (steps_done(img) == 0)
-            .then(|| primary_button(img))
-            .flatten()
-    };
+    let simpan = primary_on_step(0);
     screen.fill("Simpan PIN enabled by the PIN twice", &[PIN, PIN], simpan);
 
     // Masuk (the logo over the keypad): the PIN typed on the keyboard works like the keypad.
