@@ -269,7 +269,7 @@ async fn offline_the_ktp_el_is_drawn_from_the_kept_credential_and_says_the_photo
     let issuer = ikd_core::crypto::IssuerKey::generate().unwrap();
     let claims = ikd_core::wire::claims_from_ktp(
         &citizen.ktp,
-        &[1; 32],
+        Some(&[1; 32]),
         time::OffsetDateTime::now_utc().date(),
     );
     let now = time::OffsetDateTime::now_utc().unix_timestamp();

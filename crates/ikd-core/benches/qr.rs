@@ -66,7 +66,7 @@ fn main() {
     let issuer = IssuerKey::generate().unwrap();
     let device = DeviceKey::generate().unwrap();
     let verifier_key = VerifierSecretKey::generate();
-    let claims = claims_from_ktp(&ktp(), &[9; 32], date!(2026 - 11 - 19));
+    let claims = claims_from_ktp(&ktp(), Some(&[9; 32]), date!(2026 - 11 - 19));
     let cred = Credential::issue(&issuer, device.public(), &claims, NOW - 60, 86_400).unwrap();
     let verifier = Verifier::new(
         vec![IssuerPublicKey {

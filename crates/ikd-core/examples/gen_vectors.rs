@@ -138,7 +138,7 @@ fn qr_vectors() -> Json {
     let issuer = IssuerKey::generate().unwrap();
     let device = DeviceKey::generate().unwrap();
     let verifier = VerifierSecretKey::generate();
-    let claims = claims_from_ktp(&ktp(), &[0x5a; 32], date!(2026 - 11 - 19));
+    let claims = claims_from_ktp(&ktp(), Some(&[0x5a; 32]), date!(2026 - 11 - 19));
     let cred = Credential::issue(&issuer, device.public(), &claims, AT - 3600, 7 * 86_400).unwrap();
     let keys = VerifierKeyFile {
         issuers: vec![IssuerPublicKey {

@@ -260,8 +260,13 @@ pub struct VerifyResult {
     pub profile: Option<Profile>,
     /// Element id → value, only for the chosen profile.
     pub fields: Vec<(String, String)>,
-    /// The registry photo matching the disclosed portrait digest (online verification).
+    /// The registry photo matching the disclosed portrait digest (online verification);
+    /// present only when [`VerifyResult::portrait`] is [`PortraitCheck::Matches`].
     pub photo: Option<Photo>,
+    /// What the service found when it compared the disclosed portrait digest with the
+    /// registry photo (`not_checked` for a refused QR).
+    #[serde(default)]
+    pub portrait: PortraitCheck,
     pub error: Option<ErrorBody>,
     /// The check that failed (`encoding`, `decryption`, … `replay`).
     pub failed_stage: Option<String>,
@@ -300,8 +305,9 @@ pub struct RegistrationReview {
     pub phone_masked: String,
     /// The citizen's selfie (JPEG or PNG).
     pub selfie: Photo,
-    /// The registry photo (JPEG).
-    pub registry_photo: Photo,
+    /// The registry photo (JPEG or PNG); `None` when the registry holds no photo of this
+    /// resident: the officer then checks the physical KTP-el and says so in the decision.
+    pub registry_photo: Option<Photo>,
     pub checks: Vec<SelfieCheck>,
     pub created_at: i64,
 }
@@ -315,6 +321,28 @@ pub struct OfficerDecision {
     pub approve: bool,
     /// Required when rejecting: shown to the citizen.
     pub reason: Option<String>,
+    /// The officer has checked the physical KTP-el. Required to approve a resident with no
+    /// registry photo (`PHYSICAL_KTP_NOT_CHECKED` otherwise); recorded in the audit log.
+    #[serde(default)]
+    pub physical_ktp_checked: bool,
+}
+
+/// The registry photo behind a verified QR's portrait digest.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum PortraitCheck {
+    /// The registry photo is the one the credential binds; it is in `photo`.
+    Matches,
+    /// The credential says the registry holds no photo of this person, and it holds none:
+    /// the verifier checks identity another way (the physical KTP-el).
+    NotOnRecord,
+    /// The registry photo was replaced (or first recorded) after the credential was issued:
+    /// no photo is shown; the holder gets a new credential at the next sign-in.
+    Changed,
+    /// The QR was refused before the photo was looked at.
+    #[default]
+    NotChecked,
 }
 
 /// Context prefix of what the device key signs at login (domain separation).

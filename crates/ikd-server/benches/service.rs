@@ -54,7 +54,7 @@ async fn seed(db: &Db, residents: u64) {
         made += f.members.len() as u64;
         batch.push(f);
         if batch.len() == 4000 || made >= residents {
-            registry::insert_families(db, &batch).await.unwrap();
+            registry::insert_families(db, &batch, registry::Provenance::Synthetic).await.unwrap();
             batch.clear();
         }
     }
@@ -169,7 +169,7 @@ async fn service_benches(only_verify: bool) {
     let places = Places::load();
     let mut g = Generator::new(7, &places, time::OffsetDateTime::now_utc().date());
     let families: Vec<_> = (0..200).filter_map(|_| g.family()).collect();
-    registry::insert_families(&state.db, &families)
+    registry::insert_families(&state.db, &families, registry::Provenance::Synthetic)
         .await
         .unwrap();
     ikd_server::routes::add_officer(&state.db, "bench", "bench-password-1")

@@ -10,6 +10,7 @@ use crate::config::Config;
 use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::mail::Mailer;
+use crate::registry::RegistryPhoto;
 use crate::routes;
 
 #[derive(Clone, Debug)]
@@ -55,6 +56,12 @@ impl AppState {
 }
 
 impl AppState {
+    /// The registry photo of `nik` ([`Error::NotFound`] for no such resident). Only a
+    /// resident made by `seed` gets a drawn portrait, from the seeding side's generator.
+    pub async fn registry_photo(&self, nik: &ikd_core::Nik) -> Result<RegistryPhoto> {
+        crate::registry::photo(&self.db, nik, crate::seed::portrait::render).await
+    }
+
     /// Turns the test hooks on when `IKD_TEST_HOOKS=1` **and** the build has them (only the
     /// test suite's build does); a release build ignores the variable.
     pub fn test_hooks_from_env(&mut self) -> bool {

@@ -58,6 +58,10 @@ pub enum Error {
     NotActivated,
     #[error("officer credentials wrong or account disabled")]
     OfficerLogin,
+    #[error("approving a resident with no registry photo without the physical KTP-el check")]
+    PhysicalKtpNotChecked,
+    #[error("the registry holds no photo of this resident")]
+    NoRegistryPhoto,
     #[error("not found")]
     NotFound,
     #[error("too many requests")]
@@ -82,11 +86,18 @@ impl Error {
     fn status(&self) -> StatusCode {
         use Error::*;
         match self {
-            Invalid(_) | BadRequest | SelfieUndecodable | Captcha | CodeWrong { .. } => {
+            Invalid(_)
+            | BadRequest
+            | SelfieUndecodable
+            | Captcha
+            | CodeWrong { .. }
+            | PhysicalKtpNotChecked => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
             TooLarge | SelfieTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            NotInRegistry | RegistrationNotFound | NotFound => StatusCode::NOT_FOUND,
+            NotInRegistry | RegistrationNotFound | NoRegistryPhoto | NotFound => {
+                StatusCode::NOT_FOUND
+            }
             AlreadyActive | RegistrationState | ConsentOutdated => StatusCode::CONFLICT,
             RegistrationExpired | CodeExpired => StatusCode::GONE,
             PinWrong { .. }
@@ -138,6 +149,8 @@ impl UserError for Error {
             Unauthorized => "UNAUTHORIZED",
             NotActivated => "NIK_NOT_ACTIVATED",
             OfficerLogin => "OFFICER_LOGIN_FAILED",
+            PhysicalKtpNotChecked => "PHYSICAL_KTP_NOT_CHECKED",
+            NoRegistryPhoto => "REGISTRY_PHOTO_NOT_ON_RECORD",
             NotFound => "NOT_FOUND",
             RateLimited => "RATE_LIMITED",
             Db(_) | Internal(_) => "INTERNAL",
@@ -192,6 +205,10 @@ impl UserError for Error {
                 "This NIK is not active in IKD on this device. Register first with Daftar.".into()),
             OfficerLogin => ("Nama pengguna atau kata sandi salah, atau akun petugas dinonaktifkan.".into(),
                 "Wrong username or password, or the officer account is disabled.".into()),
+            PhysicalKtpNotChecked => ("Foto registri tidak tersedia. Periksa KTP-el fisik warga, centang bahwa sudah diperiksa, lalu setujui.".into(),
+                "No registry photo on record. Check the citizen's physical KTP-el, tick that it was checked, then approve.".into()),
+            NoRegistryPhoto => ("Foto registri tidak tersedia untuk NIK ini. Bawa KTP-el fisik bila diminta menunjukkan identitas berfoto.".into(),
+                "The registry holds no photo for this NIK. Carry the physical KTP-el when a photo ID is asked for.".into()),
             NotFound => ("Data tidak ditemukan.".into(), "Not found.".into()),
             RateLimited => ("Terlalu banyak permintaan. Tunggu sebentar lalu coba lagi.".into(),
                 "Too many requests. Wait a moment and try again.".into()),

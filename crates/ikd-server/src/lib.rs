@@ -14,7 +14,6 @@ pub mod limits;
 pub mod mail;
 pub mod metrics;
 pub mod openapi;
-pub mod portrait;
 pub mod proxy;
 pub mod registry;
 pub mod routes;

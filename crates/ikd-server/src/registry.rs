@@ -44,25 +44,98 @@ fn parse_record(json: &str) -> Result<ResidentRecord> {
     serde_json::from_str(json).map_err(|e| Error::internal(format!("stored resident record: {e}")))
 }
 
-/// The registry photo: the stored one, or the generated portrait of a synthetic resident,
-/// which is stored at its first use (rendering a JPEG on every verification and login
-/// cost more than the crypto).
-pub async fn photo(db: &Db, nik: &Nik) -> Result<Vec<u8>> {
-    let row = sqlx::query("SELECT photo FROM residents WHERE nik = $1")
+/// Draws the portrait of a synthetic resident: the seeding side's generator
+/// (`seed::portrait::render`), handed in by the caller so that the registry does not depend
+/// on the synthetic-data code.
+pub type SyntheticPortrait = fn(&Nik) -> Result<Vec<u8>>;
+
+/// A resident's registry photo, as the registry holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RegistryPhoto {
+    /// JPEG or PNG bytes.
+    OnRecord(Vec<u8>),
+    /// The registry holds no photo of this resident. Nothing is filled in: the officer
+    /// checks the physical KTP-el, the credential says so and verifiers show none.
+    NotOnRecord,
+}
+
+impl RegistryPhoto {
+    pub fn bytes(&self) -> Option<&[u8]> {
+        match self {
+            RegistryPhoto::OnRecord(b) => Some(b),
+            RegistryPhoto::NotOnRecord => None,
+        }
+    }
+
+    pub fn into_bytes(self) -> Option<Vec<u8>> {
+        match self {
+            RegistryPhoto::OnRecord(b) => Some(b),
+            RegistryPhoto::NotOnRecord => None,
+        }
+    }
+
+    /// The SHA-256 a credential binds, `None` when there is no photo.
+    pub fn sha256(&self) -> Option<[u8; 32]> {
+        self.bytes().map(ikd_core::crypto::sha256)
+    }
+}
+
+/// The registry photo of `nik` ([`Error::NotFound`] when there is no such resident).
+///
+/// Only a resident that `seed` made (the `synthetic` column) may get a generated portrait:
+/// `render` is called for such a row while it has none, and its result is stored. That is
+/// lazy because drawing and storing a portrait for each of a million seeded residents up
+/// front would cost about ten gigabytes and minutes of seeding for faces mostly never
+/// looked at. Every other resident has the photo that was imported, or
+/// [`RegistryPhoto::NotOnRecord`]: `render` is never called for them.
+pub async fn photo(db: &Db, nik: &Nik, render: SyntheticPortrait) -> Result<RegistryPhoto> {
+    let row = sqlx::query("SELECT photo, synthetic FROM residents WHERE nik = $1")
         .bind(nik.as_str())
         .fetch_optional(&db.pool)
         .await?
         .ok_or(Error::NotFound)?;
     if let Some(p) = row.get::<Option<Vec<u8>>, _>(0) {
-        return Ok(p);
+        return Ok(RegistryPhoto::OnRecord(p));
     }
-    let rendered = crate::portrait::render(nik)?;
-    sqlx::query("UPDATE residents SET photo = $1 WHERE nik = $2 AND photo IS NULL")
-        .bind(rendered.clone())
-        .bind(nik.as_str())
-        .execute(&db.pool)
-        .await?;
-    Ok(rendered)
+    if row.get::<i64, _>(1) == 0 {
+        return Ok(RegistryPhoto::NotOnRecord);
+    }
+    let rendered = render(nik)?;
+    // Rendering is deterministic, so two first uses at once store the same bytes.
+    sqlx::query(
+        "UPDATE residents SET photo = $1 WHERE nik = $2 AND photo IS NULL AND synthetic = 1",
+    )
+    .bind(rendered.clone())
+    .bind(nik.as_str())
+    .execute(&db.pool)
+    .await?;
+    Ok(RegistryPhoto::OnRecord(rendered))
+}
+
+/// Sets the registry photos of residents already in the registry, in one transaction: all
+/// or none. [`Error::NotFound`] (and nothing written) when a NIK is not in the registry.
+pub async fn set_photos(db: &Db, photos: &[(Nik, Vec<u8>)]) -> Result<()> {
+    let mut tx = db.pool.begin().await?;
+    write_photos(&mut tx, photos).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+async fn write_photos(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    photos: &[(Nik, Vec<u8>)],
+) -> Result<()> {
+    for (nik, bytes) in photos {
+        let done = sqlx::query("UPDATE residents SET photo = $1 WHERE nik = $2")
+            .bind(bytes.clone())
+            .bind(nik.as_str())
+            .execute(&mut **tx)
+            .await?;
+        if done.rows_affected() != 1 {
+            return Err(Error::NotFound);
+        }
+    }
+    Ok(())
 }
 
 /// The family card of a resident, members in card order (head first).
@@ -99,8 +172,19 @@ pub struct FamilyBatch {
     pub members: Vec<ResidentRecord>,
 }
 
-/// Writes families in one transaction, many rows per statement (the seeder's hot path).
-pub async fn insert_families(db: &Db, batch: &[FamilyBatch]) -> Result<()> {
+/// Where a batch of residents comes from.
+#[derive(Debug, Clone, Copy)]
+pub enum Provenance<'a> {
+    /// Made by `seed`: marked synthetic, portraits drawn at first use.
+    Synthetic,
+    /// A registry export, with the photos that came with it (NIK → JPEG or PNG bytes);
+    /// a resident without one has none.
+    Imported(&'a [(Nik, Vec<u8>)]),
+}
+
+/// Writes families in one transaction, many rows per statement (the seeder's hot path),
+/// then the imported photos in the same transaction: all or nothing.
+pub async fn insert_families(db: &Db, batch: &[FamilyBatch], from: Provenance<'_>) -> Result<()> {
     const ROWS: usize = 200;
     let mut tx = db.pool.begin().await?;
     let headers: Vec<(String, String)> = batch
@@ -139,15 +223,19 @@ pub async fn insert_families(db: &Db, batch: &[FamilyBatch]) -> Result<()> {
         .collect::<Result<_>>()?;
     for chunk in residents.chunks(ROWS) {
         let sql = values_sql(
-            "INSERT INTO residents (nik, nomor_kk, record) VALUES ",
+            "INSERT INTO residents (nik, nomor_kk, record, synthetic) VALUES ",
             chunk.len(),
-            3,
+            4,
         );
         let mut q = sqlx::query(&sql);
+        let synthetic = i64::from(matches!(from, Provenance::Synthetic));
         for (nik, kk, rec) in chunk {
-            q = q.bind(nik).bind(kk).bind(rec);
+            q = q.bind(nik).bind(kk).bind(rec).bind(synthetic);
         }
         q.execute(&mut *tx).await?;
+    }
+    if let Provenance::Imported(photos) = from {
+        write_photos(&mut tx, photos).await?;
     }
     tx.commit().await?;
     Ok(())

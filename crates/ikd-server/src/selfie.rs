@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 
 use ikd_core::Lang;
 use ikd_core::api::SelfieCheck;
-use image::{DynamicImage, GrayImage, ImageReader, Limits};
+use image::{DynamicImage, GrayImage, ImageDecoder, ImageReader, Limits};
 
 use crate::error::{Error, Result};
 
@@ -14,6 +14,8 @@ use crate::error::{Error, Result};
 pub const MAX_BYTES: usize = 2 * 1024 * 1024;
 const MIN_SIDE: u32 = 240;
 const MAX_SIDE: u32 = 4096;
+/// Longest side of a registry photo as stored (a KTP-el photo is printed at 2×3 cm).
+pub const REGISTRY_SIDE: u32 = 1024;
 /// Mean luminance (0–255) a usable portrait falls within.
 const EXPOSURE: std::ops::RangeInclusive<f64> = 45.0..=215.0;
 /// Variance of the Laplacian on the 320-px working copy; below this the photo is blurred.
@@ -52,7 +54,10 @@ fn check(name: &str, passed: bool, lang: Lang, id: &str, en: &str) -> SelfieChec
     }
 }
 
-fn decode(bytes: &[u8]) -> Result<DynamicImage> {
+/// Decodes a JPEG or PNG **the right way up**: the EXIF orientation a phone or scanner
+/// wrote is applied, so a portrait stored as turned pixels plus `Orientation = 6` is
+/// checked as the person saw it. At most 8192 px a side and 256 MiB while decoding.
+pub fn decode(bytes: &[u8]) -> Result<DynamicImage> {
     let mut reader = ImageReader::new(std::io::Cursor::new(bytes))
         .with_guessed_format()
         .map_err(|_| Error::SelfieUndecodable)?;
@@ -67,7 +72,36 @@ fn decode(bytes: &[u8]) -> Result<DynamicImage> {
     limits.max_image_height = Some(MAX_SIDE * 2);
     limits.max_alloc = Some(256 * 1024 * 1024);
     reader.limits(limits);
-    reader.decode().map_err(|_| Error::SelfieUndecodable)
+    let mut decoder = reader
+        .into_decoder()
+        .map_err(|_| Error::SelfieUndecodable)?;
+    // A broken EXIF block is read as "no orientation", as viewers do.
+    let orientation = decoder
+        .orientation()
+        .unwrap_or(image::metadata::Orientation::NoTransforms);
+    let mut img = DynamicImage::from_decoder(decoder).map_err(|_| Error::SelfieUndecodable)?;
+    img.apply_orientation(orientation);
+    Ok(img)
+}
+
+/// What the registry keeps of a checked photo: JPEG (quality 90), the right way up, at most
+/// [`REGISTRY_SIDE`] px a side. The file's own metadata (EXIF: place, camera, time) is
+/// not carried over.
+pub fn registry_jpeg(img: &DynamicImage) -> Result<Vec<u8>> {
+    let img = if img.width().max(img.height()) > REGISTRY_SIDE {
+        img.resize(
+            REGISTRY_SIDE,
+            REGISTRY_SIDE,
+            image::imageops::FilterType::Triangle,
+        )
+    } else {
+        img.clone()
+    };
+    let mut out = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90)
+        .encode_image(&img.to_rgb8())
+        .map_err(Error::internal)?;
+    Ok(out)
 }
 
 /// Variance of the 4-neighbour Laplacian: low for a blurred or flat picture.
@@ -108,7 +142,11 @@ pub fn check_selfie(bytes: &[u8], lang: Lang) -> Result<Outcome> {
     if bytes.len() > MAX_BYTES {
         return Err(Error::SelfieTooLarge);
     }
-    let img = decode(bytes)?;
+    check_image(decode(bytes)?, lang)
+}
+
+/// The checks of [`check_selfie`] on a picture already decoded the right way up.
+pub fn check_image(img: DynamicImage, lang: Lang) -> Result<Outcome> {
     let (w, h) = (img.width(), img.height());
     let dims_ok = (MIN_SIDE..=MAX_SIDE).contains(&w) && (MIN_SIDE..=MAX_SIDE).contains(&h);
     // Work on a copy at most 640 px wide: enough for a face of 40 px, fast on a phone photo.
@@ -179,7 +217,7 @@ pub fn check_selfie(bytes: &[u8], lang: Lang) -> Result<Outcome> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     fn face(name: &str) -> Vec<u8> {
@@ -198,6 +236,62 @@ mod tests {
             assert!(o.accepted, "{f}: {:?}", o.checks);
             assert_eq!(o.faces, 1);
         }
+    }
+
+    /// `upright` stored as a phone stores it: the pixels turned so that applying the EXIF
+    /// `orientation` (1–8) shows them upright, and that tag in the JPEG's EXIF block.
+    pub(crate) fn as_phone_stores(upright: &[u8], orientation: u16) -> Vec<u8> {
+        use image::ImageEncoder as _;
+        let img = image::load_from_memory(upright).unwrap().to_rgb8();
+        let stored = match orientation {
+            3 => image::imageops::rotate180(&img),
+            6 => image::imageops::rotate270(&img),
+            8 => image::imageops::rotate90(&img),
+            _ => img,
+        };
+        // A big-endian TIFF header and one IFD entry: 0x0112 Orientation, SHORT, 1 value.
+        let mut exif = b"MM\0\x2a\0\0\0\x08\0\x01\x01\x12\0\x03\0\0\0\x01".to_vec();
+        exif.extend_from_slice(&orientation.to_be_bytes());
+        exif.extend_from_slice(&[0, 0, 0, 0, 0, 0]);
+        let mut out = Vec::new();
+        let mut enc = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 92);
+        enc.set_exif_metadata(exif).unwrap();
+        enc.write_image(
+            stored.as_raw(),
+            stored.width(),
+            stored.height(),
+            image::ExtendedColorType::Rgb8,
+        )
+        .unwrap();
+        out
+    }
+
+    #[test]
+    fn a_portrait_stored_turned_with_its_exif_orientation_passes_as_if_upright() {
+        let upright = face("one-face-astronaut.jpg");
+        for orientation in [3u16, 6, 8] {
+            let stored = as_phone_stores(&upright, orientation);
+            let o = check_selfie(&stored, Lang::Id).unwrap();
+            assert!(o.accepted, "orientation {orientation}: {:?}", o.checks);
+            assert_eq!(o.faces, 1);
+            // The control: the same turned pixels without the tag have no upright face.
+            let bare = image::load_from_memory(&stored).unwrap();
+            let mut png = std::io::Cursor::new(Vec::new());
+            bare.write_to(&mut png, image::ImageFormat::Png).unwrap();
+            let o = check_selfie(png.get_ref(), Lang::Id).unwrap();
+            assert_eq!(o.faces, 0, "orientation {orientation} without EXIF");
+        }
+    }
+
+    #[test]
+    fn the_registry_copy_is_an_upright_jpeg_without_the_files_exif() {
+        let stored = as_phone_stores(&face("one-face-astronaut.jpg"), 6);
+        let kept = registry_jpeg(&decode(&stored).unwrap()).unwrap();
+        let mut d = image::codecs::jpeg::JpegDecoder::new(std::io::Cursor::new(&kept)).unwrap();
+        assert_eq!(d.exif_metadata().unwrap(), None);
+        let img = image::load_from_memory(&kept).unwrap();
+        assert_eq!((img.width(), img.height()), (512, 512));
+        assert_eq!(check_selfie(&kept, Lang::Id).unwrap().faces, 1);
     }
 
     #[test]

@@ -272,15 +272,20 @@ fn text(v: impl Serialize) -> ElementValue {
 }
 
 /// The claims of a credential for `ktp`, with age attestations computed on `today`.
+/// `portrait_sha256` is the SHA-256 of the registry photo, `None` when the registry holds
+/// none (the credential then says [`ElementValue::NotOnRecord`], never a made-up digest).
 pub fn claims_from_ktp(
     ktp: &Ktp,
-    portrait_sha256: &[u8; 32],
+    portrait_sha256: Option<&[u8; 32]>,
     today: Date,
 ) -> Vec<(Element, ElementValue)> {
     use Element::*;
     let t = |s: &str| ElementValue::Text(s.to_owned());
     let age = ktp.age_on(today);
-    let hex: String = portrait_sha256.iter().map(|b| format!("{b:02x}")).collect();
+    let portrait = match portrait_sha256 {
+        Some(d) => ElementValue::Text(d.iter().map(|b| format!("{b:02x}")).collect()),
+        None => ElementValue::NotOnRecord,
+    };
     let b = ktp.tanggal_lahir;
     vec![
         (Nik, t(ktp.nik.as_str())),
@@ -312,7 +317,7 @@ pub fn claims_from_ktp(
             BerlakuHingga,
             ElementValue::Text(ktp.berlaku_hingga.label(Lang::Id)),
         ),
-        (PortraitSha256, ElementValue::Text(hex)),
+        (PortraitSha256, portrait),
         (AgeOver17, ElementValue::Bool(age >= 17)),
         (AgeOver21, ElementValue::Bool(age >= 21)),
     ]

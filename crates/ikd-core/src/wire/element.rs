@@ -26,8 +26,10 @@ pub enum Element {
     Pekerjaan,
     Kewarganegaraan,
     BerlakuHingga,
-    /// SHA-256 (hex) of the registry portrait: a photo does not fit in a QR, so the
-    /// credential binds it and the online verifier shows the registry photo it matches.
+    /// SHA-256 (64 lower-case hex digits) of the registry portrait: a photo does not fit in
+    /// a QR, so the credential binds it and the online verifier shows the registry photo it
+    /// matches. [`ElementValue::NotOnRecord`] when the registry holds no photo of the
+    /// resident: the issuer signs that there is none, and verifiers say so.
     PortraitSha256,
     #[serde(rename = "age_over_17")]
     AgeOver17,
@@ -118,25 +120,31 @@ impl Element {
         }
     }
 
-    /// Whether a value has the type this element requires.
+    /// Whether a value has the type this element requires: a yes/no for the attestations,
+    /// a digest or "not on record" for the portrait, a text of 1–256 bytes otherwise.
     pub fn accepts(self, v: &ElementValue) -> bool {
-        matches!(
-            (self, v),
-            (
-                Element::AgeOver17 | Element::AgeOver21,
-                ElementValue::Bool(_)
-            )
-        ) || (!matches!(self, Element::AgeOver17 | Element::AgeOver21)
-            && matches!(v, ElementValue::Text(t) if !t.is_empty() && t.len() <= 256))
+        match (self, v) {
+            (Element::AgeOver17 | Element::AgeOver21, ElementValue::Bool(_)) => true,
+            (Element::PortraitSha256, ElementValue::NotOnRecord) => true,
+            (Element::PortraitSha256, ElementValue::Text(t)) => {
+                t.len() == 64 && t.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+            }
+            (Element::AgeOver17 | Element::AgeOver21 | Element::PortraitSha256, _) => false,
+            (_, ElementValue::Text(t)) => !t.is_empty() && t.len() <= 256,
+            _ => false,
+        }
     }
 }
 
-/// A disclosed value: text (dates as `YYYY-MM-DD`) or a yes/no attestation.
+/// A disclosed value: text (dates as `YYYY-MM-DD`), a yes/no attestation, or `null` for a
+/// value the registry does not hold (only the portrait: a resident with no photo on record).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(untagged)]
 pub enum ElementValue {
     Bool(bool),
     Text(String),
+    /// CBOR `null` (0xf6), JSON `null`.
+    NotOnRecord,
 }
 
 /// Hand-written so a value is read in one pass (serde's untagged enums buffer every value
@@ -147,7 +155,7 @@ impl<'de> Deserialize<'de> for ElementValue {
         impl serde::de::Visitor<'_> for V {
             type Value = ElementValue;
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a text or a boolean")
+                f.write_str("a text, a boolean or null")
             }
             fn visit_bool<E>(self, b: bool) -> Result<ElementValue, E> {
                 Ok(ElementValue::Bool(b))
@@ -157,6 +165,12 @@ impl<'de> Deserialize<'de> for ElementValue {
             }
             fn visit_string<E>(self, s: String) -> Result<ElementValue, E> {
                 Ok(ElementValue::Text(s))
+            }
+            fn visit_none<E>(self) -> Result<ElementValue, E> {
+                Ok(ElementValue::NotOnRecord)
+            }
+            fn visit_unit<E>(self) -> Result<ElementValue, E> {
+                Ok(ElementValue::NotOnRecord)
             }
         }
         d.deserialize_any(V)
@@ -169,6 +183,7 @@ impl std::fmt::Display for ElementValue {
             ElementValue::Bool(true) => f.write_str("YA / YES"),
             ElementValue::Bool(false) => f.write_str("TIDAK / NO"),
             ElementValue::Text(t) => f.write_str(t),
+            ElementValue::NotOnRecord => f.write_str("TIDAK ADA DI REGISTRI / NOT ON RECORD"),
         }
     }
 }
@@ -176,6 +191,29 @@ impl std::fmt::Display for ElementValue {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_portrait_is_a_sha256_digest_or_not_on_record_and_nothing_else() {
+        let digest = "ab".repeat(32);
+        assert!(Element::PortraitSha256.accepts(&ElementValue::Text(digest.clone())));
+        assert!(Element::PortraitSha256.accepts(&ElementValue::NotOnRecord));
+        assert!(!Element::PortraitSha256.accepts(&ElementValue::Text(digest.to_uppercase())));
+        assert!(!Element::PortraitSha256.accepts(&ElementValue::Text("ab".into())));
+        assert!(!Element::PortraitSha256.accepts(&ElementValue::Bool(true)));
+        assert!(!Element::Nama.accepts(&ElementValue::NotOnRecord));
+        assert!(!Element::AgeOver17.accepts(&ElementValue::NotOnRecord));
+    }
+
+    #[test]
+    fn not_on_record_is_null_in_cbor_and_json() {
+        let cbor = crate::wire::cbor::to_vec(&ElementValue::NotOnRecord);
+        assert_eq!(cbor, [0xf6]);
+        let back: ElementValue = crate::wire::cbor::from_slice(&cbor).unwrap();
+        assert_eq!(back, ElementValue::NotOnRecord);
+        assert_eq!(serde_json::to_string(&ElementValue::NotOnRecord).unwrap(), "null");
+        let back: ElementValue = serde_json::from_str("null").unwrap();
+        assert_eq!(back, ElementValue::NotOnRecord);
+    }
 
     #[test]
     fn every_elements_wire_name_is_its_documented_id() {

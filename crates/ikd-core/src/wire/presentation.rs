@@ -165,6 +165,7 @@ mod tests {
             .iter()
             .map(|e| match e {
                 Element::AgeOver17 | Element::AgeOver21 => (*e, ElementValue::Bool(true)),
+                Element::PortraitSha256 => (*e, ElementValue::Text("ab".repeat(32))),
                 _ => (*e, ElementValue::Text("X".repeat(256))),
             })
             .collect();

@@ -347,7 +347,7 @@ mod tests {
         fn new() -> Self {
             let issuer = IssuerKey::generate().unwrap();
             let device = DeviceKey::generate().unwrap();
-            let claims = claims_from_ktp(&sample_ktp(), &[7; 32], date!(2026 - 11 - 22));
+            let claims = claims_from_ktp(&sample_ktp(), Some(&[7; 32]), date!(2026 - 11 - 22));
             let credential =
                 Credential::issue(&issuer, device.public(), &claims, NOW - 3600, 7 * 86_400)
                     .unwrap();
@@ -430,6 +430,23 @@ mod tests {
             want.sort();
             assert_eq!(keys, want, "{profile:?}");
             assert_eq!(got.device_key_kid, fx.device.kid());
+        }
+    }
+
+    #[test]
+    fn a_credential_of_a_resident_without_a_registry_photo_says_so_in_every_profile() {
+        let fx = Fixture::new();
+        let claims = claims_from_ktp(&sample_ktp(), None, date!(2026 - 11 - 22));
+        let credential =
+            Credential::issue(&fx.issuer, fx.device.public(), &claims, NOW - 60, 86_400).unwrap();
+        for profile in Profile::ALL {
+            let qr = present(&credential, &fx.device, profile, fx.verifier.public(), NOW).unwrap();
+            let got = fx.verifier().verify(&qr, NOW).unwrap().0;
+            assert_eq!(
+                got.disclosed.get(&Element::PortraitSha256),
+                Some(&ElementValue::NotOnRecord),
+                "{profile:?}"
+            );
         }
     }
 

@@ -35,8 +35,14 @@ async fn ktp(State(state): State<AppState>, Citizen(nik): Citizen) -> Result<Jso
         .await?
         .ok_or(Error::NotFound)?;
     let mut fields: ikd_core::records::KtpFields = r.ktp.into();
-    fields.foto =
-        Some(Photo::new(registry::photo(&state.db, &nik).await?).map_err(Error::internal)?);
+    // No photo on record stays none: the app says so instead of showing one.
+    fields.foto = state
+        .registry_photo(&nik)
+        .await?
+        .into_bytes()
+        .map(Photo::new)
+        .transpose()
+        .map_err(Error::internal)?;
     Ok(Json(KtpView {
         ktp: ikd_core::records::Ktp::new(fields).map_err(Error::internal)?,
     }))
@@ -45,10 +51,15 @@ async fn ktp(State(state): State<AppState>, Citizen(nik): Citizen) -> Result<Jso
 #[utoipa::path(get, path = "/me/photo", tag = "citizen", security(("citizen" = [])),
     responses(
         (status = 200, description = "The registry photo", body = crate::openapi::Image, content_type = "image/jpeg"),
+        (status = 404, description = "`REGISTRY_PHOTO_NOT_ON_RECORD`: the registry holds no photo of this resident", body = ApiError),
         (status = 401, description = "No valid session", body = ApiError),
     ))]
 async fn photo(State(state): State<AppState>, Citizen(nik): Citizen) -> Result<impl IntoResponse> {
-    let bytes = registry::photo(&state.db, &nik).await?;
+    let bytes = state
+        .registry_photo(&nik)
+        .await?
+        .into_bytes()
+        .ok_or(Error::NoRegistryPhoto)?;
     let media = Photo::new(bytes.clone())
         .map_err(Error::internal)?
         .media_type();

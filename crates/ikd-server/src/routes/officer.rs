@@ -190,7 +190,7 @@ async fn scan(
     let resident = registry::find(&state.db, &p.nik)
         .await?
         .ok_or(Error::NotInRegistry)?;
-    let registry_photo = registry::photo(&state.db, &p.nik).await?;
+    let registry_photo = state.registry_photo(&p.nik).await?;
     let checks: Vec<SelfieCheck> = serde_json::from_str(&p.checks).unwrap_or_default();
     let mut tx = state.db.pool.begin().await?;
     audit(&mut tx, &officer.0, "scan", &p.id).await?;
@@ -205,7 +205,11 @@ async fn scan(
             .map(|e| e.masked())
             .unwrap_or_default(),
         selfie: Photo::new(p.selfie).map_err(Error::internal)?,
-        registry_photo: Photo::new(registry_photo).map_err(Error::internal)?,
+        registry_photo: registry_photo
+            .into_bytes()
+            .map(Photo::new)
+            .transpose()
+            .map_err(Error::internal)?,
         checks,
         created_at: p.created_at,
     }))
@@ -216,6 +220,7 @@ async fn scan(
     responses(
         (status = 204, description = "Approved (the activation code is emailed) or rejected"),
         (status = 400, description = "Rejecting needs a reason", body = ApiError),
+        (status = 422, description = "`PHYSICAL_KTP_NOT_CHECKED`: the resident has no registry photo and `physical_ktp_checked` is not true", body = ApiError),
         (status = 409, description = "Already decided", body = ApiError),
         (status = 401, description = "No valid session", body = ApiError),
     ))]
@@ -236,6 +241,23 @@ async fn decide(
     let at = now();
     let mut tx = state.db.pool.begin().await?;
     if req.approve {
+        // Read in the approving transaction: with no photo to compare, the officer must
+        // have checked the physical KTP-el, and the audit log says so.
+        let has_photo = sqlx::query(
+            "SELECT CAST(CASE WHEN photo IS NOT NULL OR synthetic = 1 THEN 1 ELSE 0 END AS BIGINT) FROM residents WHERE nik = $1",
+        )
+        .bind(p.nik.as_str())
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(Error::NotInRegistry)?
+        .get::<i64, _>(0)
+            == 1;
+        if !has_photo {
+            if !req.physical_ktp_checked {
+                return Err(Error::PhysicalKtpNotChecked);
+            }
+            audit(&mut tx, &officer.0, "physical_ktp_checked", &p.id).await?;
+        }
         let code = ActivationCode::generate();
         let code_hash = hash_secret(code.expose().as_bytes())?;
         // The selfie is deleted once the officer has decided.

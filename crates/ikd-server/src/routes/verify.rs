@@ -6,7 +6,7 @@
 
 use axum::Json;
 use axum::extract::State;
-use ikd_core::api::{ApiError, CredentialView, VerifyQr, VerifyResult};
+use ikd_core::api::{ApiError, CredentialView, PortraitCheck, VerifyQr, VerifyResult};
 use ikd_core::crypto::sha256;
 use ikd_core::records::Photo;
 use ikd_core::wire::{AsyncReplayCache, Credential, Element, ElementValue, Nonce, claims_from_ktp};
@@ -20,7 +20,7 @@ use crate::app::AppState;
 use crate::db::Db;
 use crate::error::{Error, Result, now};
 use crate::keys::CREDENTIAL_SECS;
-use crate::registry;
+use crate::registry::{self, RegistryPhoto};
 use crate::security::b64u;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -39,6 +39,31 @@ pub fn well_known() -> OpenApiRouter<AppState> {
     responses((status = 200, description = "JWK-style key set", content_type = "application/json")))]
 async fn published_keys(State(state): State<AppState>) -> Json<ikd_core::crypto::KeySet> {
     Json((*state.published).clone())
+}
+
+/// Compares the portrait a QR discloses with the registry photo: the photo is shown only
+/// when it is the one the credential binds; a credential that says there is none, of a
+/// resident who has none, is [`PortraitCheck::NotOnRecord`]; anything else means the
+/// registry photo changed after issuance.
+fn portrait_check(
+    disclosed: Option<&ElementValue>,
+    registry: RegistryPhoto,
+) -> (PortraitCheck, Option<Vec<u8>>) {
+    match (disclosed, registry) {
+        (Some(ElementValue::Text(d)), RegistryPhoto::OnRecord(p)) => {
+            let digest: String = sha256(&p).iter().map(|b| format!("{b:02x}")).collect();
+            if *d == digest {
+                (PortraitCheck::Matches, Some(p))
+            } else {
+                (PortraitCheck::Changed, None)
+            }
+        }
+        (Some(ElementValue::NotOnRecord), RegistryPhoto::NotOnRecord) => {
+            (PortraitCheck::NotOnRecord, None)
+        }
+        (None, _) => (PortraitCheck::NotChecked, None),
+        _ => (PortraitCheck::Changed, None),
+    }
 }
 
 /// Issues a credential for `nik`, bound to its device key, and records it.
@@ -62,10 +87,10 @@ pub async fn issue_for(
     let resident = registry::find(&state.db, nik)
         .await?
         .ok_or(Error::NotFound)?;
-    let photo = registry::photo(&state.db, nik).await?;
+    let photo = state.registry_photo(nik).await?;
     let at = now();
     let today = time::OffsetDateTime::now_utc().date();
-    let claims = claims_from_ktp(&resident.ktp, &sha256(&photo), today);
+    let claims = claims_from_ktp(&resident.ktp, photo.sha256().as_ref(), today);
     let cred = Credential::issue(&state.issuer, device, &claims, at, CREDENTIAL_SECS)
         .map_err(Error::internal)?;
     let id: String = cred
@@ -126,6 +151,7 @@ fn refused(state: &AppState, body: ErrorBody, stage: &str) -> Json<VerifyResult>
         profile: None,
         fields: Vec::new(),
         photo: None,
+        portrait: PortraitCheck::NotChecked,
         error: Some(body),
         failed_stage: Some(stage.to_owned()),
     })
@@ -212,14 +238,12 @@ async fn verify(
         ));
     }
     let nik = Nik::parse(&nik).map_err(Error::internal)?;
-    // Read with the credential; a portrait not yet stored is rendered (and stored) once.
+    // Read with the credential; only a synthetic resident's portrait may still be undrawn.
     let photo = match row.get::<Option<Vec<u8>>, _>(5) {
-        Some(p) => p,
-        None => registry::photo(&state.db, &nik).await?,
+        Some(p) => RegistryPhoto::OnRecord(p),
+        None => state.registry_photo(&nik).await?,
     };
-    let digest: String = sha256(&photo).iter().map(|b| format!("{b:02x}")).collect();
-    let photo_matches =
-        v.disclosed.get(&Element::PortraitSha256) == Some(&ElementValue::Text(digest));
+    let (portrait, photo) = portrait_check(v.disclosed.get(&Element::PortraitSha256), photo);
     sqlx::query("INSERT INTO access_log (nik, at, kind, actor, profile) VALUES ($1, $2, 'verified', $3, $4)")
         .bind(nik.as_str())
         .bind(at)
@@ -237,11 +261,8 @@ async fn verify(
             .iter()
             .map(|(k, val)| (k.id().to_owned(), val.to_string()))
             .collect(),
-        photo: if photo_matches {
-            Some(Photo::new(photo).map_err(Error::internal)?)
-        } else {
-            None
-        },
+        photo: photo.map(Photo::new).transpose().map_err(Error::internal)?,
+        portrait,
         error: None,
         failed_stage: None,
     }))

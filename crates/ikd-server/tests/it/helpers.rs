@@ -88,7 +88,7 @@ pub async fn spawn_with(backend: Backend, tweak: impl FnOnce(&mut Config)) -> Te
     let places = Places::load();
     let mut generator = Generator::new(42, &places, time::OffsetDateTime::now_utc().date());
     let families: Vec<_> = (0..12).filter_map(|_| generator.family()).collect();
-    registry::insert_families(&state.db, &families)
+    registry::insert_families(&state.db, &families, registry::Provenance::Synthetic)
         .await
         .unwrap();
     ikd_server::routes::add_officer(&state.db, OFFICER.0, OFFICER.1)

@@ -11,6 +11,8 @@ use time::{Date, Month};
 
 use crate::registry::{FamilyBatch, ResidentRecord, ktp_fields_for};
 
+pub mod portrait;
+
 /// Families per transaction: large enough to amortise the commit, small enough to bound memory.
 const BATCH: usize = 4_000;
 
@@ -49,7 +51,7 @@ pub async fn populate(
         families += 1;
         batch.push(family);
         if batch.len() == BATCH || made >= residents {
-            crate::registry::insert_families(db, &batch).await?;
+            crate::registry::insert_families(db, &batch, crate::registry::Provenance::Synthetic).await?;
             batch.clear();
         }
     }
@@ -256,7 +258,7 @@ pub struct Places {
     districts: Vec<(u32, Vec<&'static str>)>,
 }
 
-static WILAYAH_2025: &str = include_str!("../data/wilayah/wilayah_2025.csv");
+static WILAYAH_2025: &str = include_str!("../../data/wilayah/wilayah_2025.csv");
 
 impl Places {
     pub fn load() -> Self {

@@ -1,13 +1,14 @@
-//! Face-like registry portraits for synthetic residents, drawn on demand from the NIK (so a
-//! million residents cost no storage). Red background for even birth years and blue for
-//! odd ones, as on the KTP-el. Imported residents keep their real photo instead.
+//! Face-like portraits for **synthetic** residents only (the ones `seed` makes), drawn from
+//! the NIK. Red background for even birth years and blue for odd ones, as on the KTP-el.
+//! The registry calls this (handed in by `AppState::registry_photo`) only for a row marked
+//! synthetic that has no photo yet; an imported resident has its own photo or none.
 
 use ikd_core::{Nik, Sex};
 use image::codecs::jpeg::JpegEncoder;
 use image::{Rgb, RgbImage};
 
 use crate::error::{Error, Result};
-use crate::seed::Rng;
+use super::Rng;
 
 const W: u32 = 240;
 const H: u32 = 320;

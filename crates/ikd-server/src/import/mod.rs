@@ -1,8 +1,11 @@
-//! Loading residents from a CSV export of the population registry: every row is checked with
-//! the ikd-core rules first; any error is reported by row and field and nothing is loaded;
+//! Loading residents from a CSV export of the population registry, with their photos from a
+//! folder ([`photos`]): every row and every photo is checked with the ikd-core and selfie
+//! rules first; any error is reported by line (or file) and field and nothing is loaded;
 //! otherwise everything is loaded in one transaction.
 
-use std::collections::{BTreeMap, HashSet};
+pub mod photos;
+
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use ikd_core::records::*;
 use ikd_core::{ErrorBody, Nik, NomorKk, Sex, UserError};
@@ -46,17 +49,22 @@ pub const MAX_ROWS: usize = 2_000_000;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct RowError {
-    /// 1-based line in the file (the header is line 1).
-    pub line: u64,
+    /// 1-based line in the CSV file (the header is line 1); `null` for a problem that is
+    /// on no line (a photo file naming no resident of the file, say).
+    pub line: Option<u64>,
     pub field: String,
+    /// The photo file the problem is in, for photo problems.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
     #[serde(flatten)]
     pub error: ErrorBody,
 }
 
 fn err(line: u64, field: &str, code: &str, id: String, en: String) -> RowError {
     RowError {
-        line,
+        line: Some(line),
         field: field.to_owned(),
+        file: None,
         error: ErrorBody {
             code: code.to_owned(),
             message: id,
@@ -105,8 +113,9 @@ fn number(line: u64, field: &str, s: &str) -> Result<u16, RowError> {
 
 fn user(line: u64, field: &str, e: &dyn UserError) -> RowError {
     RowError {
-        line,
+        line: Some(line),
         field: field.to_owned(),
+        file: None,
         error: e.body(),
     }
 }
@@ -225,6 +234,13 @@ fn parse_row(line: u64, r: &csv::StringRecord) -> Result<Row, Vec<RowError>> {
 
 /// Parses and checks a whole file into families; every problem is returned, by line.
 pub fn parse(input: impl std::io::Read) -> Result<Vec<FamilyBatch>, Vec<RowError>> {
+    parse_with_lines(input).map(|(families, _)| families)
+}
+
+/// [`parse`], with the line of each NIK (for reporting problems with its photo).
+pub fn parse_with_lines(
+    input: impl std::io::Read,
+) -> Result<(Vec<FamilyBatch>, HashMap<Nik, u64>), Vec<RowError>> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(false)
@@ -285,6 +301,10 @@ pub fn parse(input: impl std::io::Read) -> Result<Vec<FamilyBatch>, Vec<RowError
             },
         }
     }
+    let lines: HashMap<Nik, u64> = rows
+        .iter()
+        .map(|r| (r.record.ktp.nik.clone(), r.line))
+        .collect();
     let mut families: BTreeMap<String, (KartuKeluargaFields, Vec<(u64, ResidentRecord)>)> =
         BTreeMap::new();
     for row in rows {
@@ -311,7 +331,7 @@ pub fn parse(input: impl std::io::Read) -> Result<Vec<FamilyBatch>, Vec<RowError
         });
     }
     if errors.is_empty() {
-        Ok(out)
+        Ok((out, lines))
     } else {
         Err(errors)
     }
@@ -343,7 +363,7 @@ mod tests {
         let errors = parse(format!("{HEAD}{bad_nik}{bad_sex}").as_bytes()).unwrap_err();
         let found: Vec<(u64, &str, &str)> = errors
             .iter()
-            .map(|e| (e.line, e.field.as_str(), e.error.code.as_str()))
+            .map(|e| (e.line.unwrap(), e.field.as_str(), e.error.code.as_str()))
             .collect();
         assert!(found.contains(&(2, "nik", "NIK_BIRTH_DATE")), "{found:?}");
         assert!(
@@ -360,7 +380,7 @@ mod tests {
         assert!(
             errors
                 .iter()
-                .any(|e| e.error.code == "CSV_DUPLICATE_NIK" && e.line == 3)
+                .any(|e| e.error.code == "CSV_DUPLICATE_NIK" && e.line == Some(3))
         );
         let errors = parse("nik,nama\n1,2\n".as_bytes()).unwrap_err();
         assert_eq!(errors[0].error.code, "CSV_HEADER");
