@@ -49,9 +49,13 @@ pub async fn spawn_service_with(tweak: impl FnOnce(&mut [FamilyBatch])) -> Servi
     let mut generator = ikd_server::seed::Generator::new(7, &places, today);
     let mut families: Vec<_> = (0..4).filter_map(|_| generator.family()).collect();
     tweak(&mut families);
-    ikd_server::registry::insert_families(&state.db, &families, ikd_server::registry::Provenance::Synthetic)
-        .await
-        .unwrap();
+    ikd_server::registry::insert_families(
+        &state.db,
+        &families,
+        ikd_server::registry::Provenance::Synthetic,
+    )
+    .await
+    .unwrap();
     ikd_server::routes::add_officer(&state.db, OFFICER.0, OFFICER.1)
         .await
         .unwrap();

@@ -54,7 +54,9 @@ async fn seed(db: &Db, residents: u64) {
         made += f.members.len() as u64;
         batch.push(f);
         if batch.len() == 4000 || made >= residents {
-            registry::insert_families(db, &batch, registry::Provenance::Synthetic).await.unwrap();
+            registry::insert_families(db, &batch, registry::Provenance::Synthetic)
+                .await
+                .unwrap();
             batch.clear();
         }
     }

@@ -91,9 +91,7 @@ impl Error {
             | SelfieUndecodable
             | Captcha
             | CodeWrong { .. }
-            | PhysicalKtpNotChecked => {
-                StatusCode::UNPROCESSABLE_ENTITY
-            }
+            | PhysicalKtpNotChecked => StatusCode::UNPROCESSABLE_ENTITY,
             TooLarge | SelfieTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             NotInRegistry | RegistrationNotFound | NoRegistryPhoto | NotFound => {
                 StatusCode::NOT_FOUND

@@ -210,7 +210,10 @@ mod tests {
         assert_eq!(cbor, [0xf6]);
         let back: ElementValue = crate::wire::cbor::from_slice(&cbor).unwrap();
         assert_eq!(back, ElementValue::NotOnRecord);
-        assert_eq!(serde_json::to_string(&ElementValue::NotOnRecord).unwrap(), "null");
+        assert_eq!(
+            serde_json::to_string(&ElementValue::NotOnRecord).unwrap(),
+            "null"
+        );
         let back: ElementValue = serde_json::from_str("null").unwrap();
         assert_eq!(back, ElementValue::NotOnRecord);
     }

@@ -37,15 +37,17 @@ fn refused(errors: &[RowError]) -> anyhow::Result<ExitCode> {
 }
 
 fn pairs(files: &[RegistryPhotoFile]) -> Vec<(ikd_core::Nik, Vec<u8>)> {
-    files.iter().map(|p| (p.nik.clone(), p.jpeg.clone())).collect()
+    files
+        .iter()
+        .map(|p| (p.nik.clone(), p.jpeg.clone()))
+        .collect()
 }
 
 pub async fn run(args: ImportArgs) -> anyhow::Result<ExitCode> {
     let Some(csv) = &args.csv else {
         return update(&args).await;
     };
-    let file =
-        std::fs::File::open(csv).with_context(|| format!("opening {}", csv.display()))?;
+    let file = std::fs::File::open(csv).with_context(|| format!("opening {}", csv.display()))?;
     let (families, lines) = match import::parse_with_lines(std::io::BufReader::new(file)) {
         Ok(f) => f,
         Err(errors) => return refused(&errors),
@@ -81,7 +83,10 @@ pub async fn run(args: ImportArgs) -> anyhow::Result<ExitCode> {
 }
 
 async fn update(args: &ImportArgs) -> anyhow::Result<ExitCode> {
-    let dir = args.photos.as_ref().context("--update needs --photos DIR")?;
+    let dir = args
+        .photos
+        .as_ref()
+        .context("--update needs --photos DIR")?;
     let files = match photos::read_dir(dir, None) {
         Ok(p) => p,
         Err(errors) => return refused(&errors),

@@ -66,9 +66,9 @@ pub fn read_dir(
         if name.starts_with('.') {
             continue;
         }
-        let stem_ext = name.rsplit_once('.').filter(|(_, ext)| {
-            matches!(ext.to_ascii_lowercase().as_str(), "jpg" | "jpeg" | "png")
-        });
+        let stem_ext = name
+            .rsplit_once('.')
+            .filter(|(_, ext)| matches!(ext.to_ascii_lowercase().as_str(), "jpg" | "jpeg" | "png"));
         match stem_ext.map(|(stem, _)| Nik::parse(stem)) {
             Some(Ok(nik)) => files.entry(nik).or_default().push(name),
             _ => errors.push(problem(
@@ -201,7 +201,11 @@ mod tests {
     const SITI: &str = "3171015503880004";
 
     fn lines() -> HashMap<Nik, u64> {
-        [(Nik::parse(BUDI).unwrap(), 2), (Nik::parse(SITI).unwrap(), 3)].into()
+        [
+            (Nik::parse(BUDI).unwrap(), 2),
+            (Nik::parse(SITI).unwrap(), 3),
+        ]
+        .into()
     }
 
     #[test]
@@ -219,7 +223,9 @@ mod tests {
         assert_eq!(got.len(), 2);
         for p in &got {
             assert!(p.jpeg.starts_with(&[0xff, 0xd8]), "stored as JPEG");
-            let faces = crate::selfie::check_selfie(&p.jpeg, Lang::Id).unwrap().faces;
+            let faces = crate::selfie::check_selfie(&p.jpeg, Lang::Id)
+                .unwrap()
+                .faces;
             assert_eq!(faces, 1, "{}", p.nik.as_str());
         }
     }
@@ -230,7 +236,11 @@ mod tests {
         let d = dir.path();
         std::fs::write(d.join(format!("{BUDI}.png")), fixture("no-face-cat.png")).unwrap();
         std::fs::write(d.join(format!("{SITI}.jpg")), b"not a picture").unwrap();
-        std::fs::write(d.join("3171011708850099.jpg"), fixture("one-face-astronaut.jpg")).unwrap();
+        std::fs::write(
+            d.join("3171011708850099.jpg"),
+            fixture("one-face-astronaut.jpg"),
+        )
+        .unwrap();
         std::fs::write(d.join("budi.jpg"), fixture("one-face-astronaut.jpg")).unwrap();
         let errors = read_dir(d, Some(&lines())).unwrap_err();
         let got: Vec<(Option<u64>, &str, &str)> = errors
@@ -257,9 +267,21 @@ mod tests {
     fn an_oversized_file_or_two_files_for_one_nik_are_refused() {
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path();
-        std::fs::write(d.join(format!("{BUDI}.jpg")), vec![0u8; selfie::MAX_BYTES + 1]).unwrap();
-        std::fs::write(d.join(format!("{SITI}.jpg")), fixture("one-face-astronaut.jpg")).unwrap();
-        std::fs::write(d.join(format!("{SITI}.png")), fixture("one-face-camera.png")).unwrap();
+        std::fs::write(
+            d.join(format!("{BUDI}.jpg")),
+            vec![0u8; selfie::MAX_BYTES + 1],
+        )
+        .unwrap();
+        std::fs::write(
+            d.join(format!("{SITI}.jpg")),
+            fixture("one-face-astronaut.jpg"),
+        )
+        .unwrap();
+        std::fs::write(
+            d.join(format!("{SITI}.png")),
+            fixture("one-face-camera.png"),
+        )
+        .unwrap();
         let errors = read_dir(d, Some(&lines())).unwrap_err();
         let codes: Vec<&str> = errors.iter().map(|e| e.error.code.as_str()).collect();
         assert_eq!(codes, ["PHOTO_TOO_LARGE", "PHOTO_DUPLICATE"]);

@@ -51,7 +51,8 @@ pub async fn populate(
         families += 1;
         batch.push(family);
         if batch.len() == BATCH || made >= residents {
-            crate::registry::insert_families(db, &batch, crate::registry::Provenance::Synthetic).await?;
+            crate::registry::insert_families(db, &batch, crate::registry::Provenance::Synthetic)
+                .await?;
             batch.clear();
         }
     }

@@ -7,8 +7,8 @@ use ikd_core::{Nik, Sex};
 use image::codecs::jpeg::JpegEncoder;
 use image::{Rgb, RgbImage};
 
-use crate::error::{Error, Result};
 use super::Rng;
+use crate::error::{Error, Result};
 
 const W: u32 = 240;
 const H: u32 = 320;

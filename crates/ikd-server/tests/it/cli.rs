@@ -2,7 +2,9 @@
 
 use std::process::Command;
 
-use serde_json::Value;
+use serde_json::{Value, json};
+
+use crate::helpers;
 
 fn ikd_server(args: &[&str]) -> (i32, Value) {
     let out = Command::new(env!("CARGO_BIN_EXE_ikd-server"))
@@ -152,6 +154,160 @@ fn import_loads_a_valid_csv_and_a_bad_one_loads_nothing() {
         (2, Some("CSV_ALREADY_IN_REGISTRY"))
     );
     assert_eq!(residents_in(&data), 1);
+}
+
+/// The registry photo column of `nik`, and whether the row is synthetic.
+fn photo_in(dir: &std::path::Path, nik: &str) -> (Option<Vec<u8>>, i64) {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let db = ikd_server::db::Db::connect(None, dir).await.unwrap();
+        let row: (Option<Vec<u8>>, i64) =
+            sqlx::query_as("SELECT photo, synthetic FROM residents WHERE nik = $1")
+                .bind(nik)
+                .fetch_one(&db.pool)
+                .await
+                .unwrap();
+        row
+    })
+}
+
+#[test]
+fn import_with_photos_loads_each_resident_with_its_own_photo_or_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let photos = dir.path().join("photos");
+    std::fs::create_dir(&photos).unwrap();
+    let siti = CSV_BUDI
+        .replace("3171011708850003", "3171015503880004")
+        .replace("KEPALA KELUARGA", "ISTRI")
+        .replace("Budi Santoso", "Siti Aminah")
+        .replace("LAKI-LAKI", "PEREMPUAN")
+        .replace("1985-08-17", "1988-03-15");
+    let csv = dir.path().join("residents.csv");
+    std::fs::write(&csv, format!("{CSV_HEAD}{CSV_BUDI}{siti}")).unwrap();
+    std::fs::write(
+        photos.join("3171011708850003.jpg"),
+        helpers::face("one-face-astronaut.jpg"),
+    )
+    .unwrap();
+    let import = |extra: &[&str]| {
+        let mut args = vec!["import", "--data-dir", data.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        ikd_server(&args)
+    };
+    let (code, v) = import(&[
+        "--csv",
+        csv.to_str().unwrap(),
+        "--photos",
+        photos.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(
+        (&v["imported"], &v["photos"], &v["without_photo"]),
+        (&json!(2), &json!(1), &json!(1)),
+        "{v}"
+    );
+    let (budi, synthetic) = photo_in(&data, "3171011708850003");
+    let budi = budi.expect("Budi's photo is stored");
+    assert_eq!(synthetic, 0, "imported residents are not synthetic");
+    assert_eq!(&budi[..2], [0xff, 0xd8], "kept as JPEG");
+    assert_eq!(
+        photo_in(&data, "3171015503880004").0,
+        None,
+        "Siti has none, and none is made"
+    );
+
+    // A later photo for Siti, read the right way up from its EXIF orientation.
+    let update = dir.path().join("update");
+    std::fs::create_dir(&update).unwrap();
+    std::fs::write(
+        update.join("3171015503880004.png"),
+        helpers::face("one-face-camera.png"),
+    )
+    .unwrap();
+    let (code, v) = import(&["--photos", update.to_str().unwrap(), "--update"]);
+    assert_eq!((code, &v["updated"]), (0, &json!(1)), "{v}");
+    assert!(photo_in(&data, "3171015503880004").0.is_some());
+
+    // An update naming a NIK the registry does not hold changes nothing.
+    std::fs::write(
+        update.join("3171011708850004.jpg"),
+        helpers::face("one-face-astronaut.jpg"),
+    )
+    .unwrap();
+    std::fs::write(
+        update.join("3171011708850003.jpg"),
+        helpers::face("one-face-camera.png"),
+    )
+    .unwrap();
+    let (code, v) = import(&["--photos", update.to_str().unwrap(), "--update"]);
+    assert_eq!(code, 2, "{v}");
+    assert_eq!(v["errors"][0]["code"], "PHOTO_UNKNOWN_NIK");
+    assert_eq!(v["errors"][0]["file"], "3171011708850004.jpg");
+    assert_eq!(
+        photo_in(&data, "3171011708850003").0.unwrap(),
+        budi,
+        "unchanged"
+    );
+}
+
+#[test]
+fn import_refuses_photos_without_a_face_undecodable_or_oversized_and_loads_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let csv = dir.path().join("residents.csv");
+    std::fs::write(&csv, format!("{CSV_HEAD}{CSV_BUDI}")).unwrap();
+    for (file, bytes, code) in [
+        (
+            "3171011708850003.png",
+            helpers::face("no-face-cat.png"),
+            "PHOTO_CHECK_FAILED",
+        ),
+        (
+            "3171011708850003.jpg",
+            b"\xff\xd8 not a JPEG".to_vec(),
+            "PHOTO_UNDECODABLE",
+        ),
+        (
+            "3171011708850003.jpg",
+            vec![0u8; 2 * 1024 * 1024 + 1],
+            "PHOTO_TOO_LARGE",
+        ),
+        (
+            "3171011708850003.png",
+            helpers::face("two-faces.png"),
+            "PHOTO_CHECK_FAILED",
+        ),
+    ] {
+        let photos = tempfile::tempdir().unwrap();
+        std::fs::write(photos.path().join(file), bytes).unwrap();
+        let (exit, v) = ikd_server(&[
+            "import",
+            "--csv",
+            csv.to_str().unwrap(),
+            "--photos",
+            photos.path().to_str().unwrap(),
+            "--data-dir",
+            data.to_str().unwrap(),
+        ]);
+        assert_eq!(exit, 2, "{file}: {v}");
+        let e = &v["errors"][0];
+        assert_eq!(
+            (e["line"].as_u64(), e["field"].as_str()),
+            (Some(2), Some("photo")),
+            "{v}"
+        );
+        assert_eq!(
+            (e["file"].as_str(), e["code"].as_str()),
+            (Some(file), Some(code)),
+            "{v}"
+        );
+        assert!(
+            !e["message"].as_str().unwrap().is_empty()
+                && !e["message_en"].as_str().unwrap().is_empty()
+        );
+        assert_eq!(residents_in(&data), 0, "{file}: nothing loaded");
+    }
 }
 
 #[test]

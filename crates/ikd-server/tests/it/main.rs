@@ -5,6 +5,7 @@ mod cli;
 mod flow;
 mod helpers;
 mod operations;
+mod photos;
 mod refusals;
 mod smtp;
 mod verification;

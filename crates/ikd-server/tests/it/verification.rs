@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use crate::flow::*;
 use crate::helpers::*;
 
-async fn keyset(app: &TestApp) -> KeySet {
+pub async fn keyset(app: &TestApp) -> KeySet {
     let url = app.base.replace("/api/v1", "/.well-known/ikd-keys");
     app.http
         .get(url)
@@ -22,7 +22,7 @@ async fn keyset(app: &TestApp) -> KeySet {
 }
 
 /// Logs in and builds an identity QR for `profile` from the session's credential.
-async fn show_qr(
+pub async fn show_qr(
     app: &TestApp,
     phone: &Phone,
     nik: &str,
@@ -41,7 +41,7 @@ async fn show_qr(
     (qr, session["token"].as_str().unwrap().to_owned())
 }
 
-async fn verify_at(app: &TestApp, base: &str, qr: &str) -> Value {
+pub async fn verify_at(app: &TestApp, base: &str, qr: &str) -> Value {
     let officer = app.officer_token().await;
     let res = app
         .http
