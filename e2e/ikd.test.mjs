@@ -24,7 +24,7 @@ const noFace = path.join(faces, 'no-face-cat.png');
 const chromiumPath = process.env.IKD_CHROMIUM || '/usr/bin/chromium';
 const WAIT = { timeout: 20000 };
 
-let demo, dataDir, base, officerPassword, residents = [];
+let demo, dataDir, base, officerPassword, residents = [], noPhoto;
 let browser, citizen, officer;
 let n = 0;
 
@@ -309,6 +309,10 @@ before(async () => {
   officerPassword = printed.match(/username petugas\s+password (\S+)/)[1];
   residents = [...printed.matchAll(/^\s+(\d{16})\s+(.+?)\s+(\S+@contoh\.id)$/gm)].map((m) => ({ nik: m[1], email: m[3] }));
   assert.ok(residents.length >= 2, `the demo printed residents:\n${printed}`);
+  // The sample registry export's resident whose registry holds no photo.
+  const m = printed.match(/^\s+(\d{16})\s+.+?\s+(\S+@contoh\.id)\s+tanpa foto registri/m);
+  assert.ok(m, `the demo printed a resident without a registry photo:\n${printed}`);
+  noPhoto = { nik: m[1], email: m[2] };
 
   browser = await chromium.launch({
     executablePath: chromiumPath,
@@ -593,4 +597,50 @@ step('registration in English explains a wrong NIK in English', async () => {
   assert.ok(await en.isDisabled('#isi-data'));
   await shot(en, 'data-entry-en');
   await en.context().close();
+});
+
+step('a resident with no registry photo: the officer checks the physical KTP-el, then her KTP-el and the verifier say there is no photo', async () => {
+  const page = await (await browser.newContext({ ...devices['Pixel 7'] })).newPage();
+  await register(page, noPhoto.nik, noPhoto.email);
+  await officerScans(await qrPicture(page, '#registration-qr', 'registration-3'));
+  await officer.waitForSelector('#review-no-registry-photo', WAIT);
+  assert.equal(await officer.locator('#review-registry-photo').count(), 0, 'no photo is made up');
+  assert.ok(await officer.isDisabled('#setujui'), 'Setujui waits for the physical KTP-el check');
+  await shot(officer, 'officer-review-no-registry-photo');
+  await actUntil('tick "physical KTP-el checked"', async (attempt) => {
+    if (attempt > 0) await officer.uncheck('#physical-ktp-checked');
+    await officer.check('#physical-ktp-checked');
+  }, officer.locator('#setujui:not([disabled])'));
+  await clickUntil(officer, '#setujui', '#decision-done[data-outcome="approved"], #registrations .progress');
+  await officer.waitForSelector('#decision-done[data-outcome="approved"]', WAIT);
+  await page.waitForSelector('#email-sent', WAIT);
+  const code = newestCode();
+  await clickUntil(page, '#ke-aktivasi', '#code');
+  await page.waitForSelector('#captcha-image', WAIT);
+  await typeInto(page, '#code', code);
+  await typeInto(page, '#captcha', await captchaAnswer(page), '#aktifkan:not([disabled])');
+  await clickUntil(page, '#aktifkan', '#pin, .progress');
+  await page.waitForSelector('#pin', WAIT);
+  await typeInto(page, '#pin', '902417');
+  await typeInto(page, '#pin-again', '902417', '#simpan-pin:not([disabled])');
+  await clickUntil(page, '#simpan-pin', '.pinpad, .progress');
+  await page.waitForSelector('.pinpad', WAIT);
+  await enterPin(page, '902417');
+  await page.waitForSelector('#tampilkan-qr', WAIT);
+  await clickUntil(page, 'a[href="/beranda/ktp"]', 'a[href="/beranda/ktp"].active');
+  await page.waitForSelector('#ktp-no-photo', WAIT);
+  assert.equal(await page.locator('#ktp-card img.ktp-photo').count(), 0);
+  await shot(page, 'ktp-el-no-registry-photo');
+  await clickUntil(page, 'a[href="/beranda"]', '#tampilkan-qr');
+  await clickUntil(page, '#tampilkan-qr', '#identity-qr');
+  const qr = await qrPicture(page, '#identity-qr', 'identity-no-photo');
+  await clickUntil(officer, '#tab-pendaftaran', '#reg-scanner');
+  const v = await officerVerifies(qr);
+  assert.equal(await v.getAttribute('data-valid'), 'true');
+  const note = await officer.waitForSelector('#verify-no-photo', WAIT);
+  assert.equal(await note.getAttribute('data-portrait'), 'not_on_record');
+  assert.match(await note.textContent(), /Tidak ada foto di registri/);
+  assert.equal(await officer.locator('#verify-photo').count(), 0);
+  await shot(officer, 'officer-verify-no-registry-photo');
+  await page.context().close();
 });

@@ -241,11 +241,6 @@ impl ApiClient {
         self.get("/me/ktp", token).await
     }
 
-    pub async fn photo(&self, token: &str) -> ApiResult<Vec<u8>> {
-        self.send_raw(self.http.get(self.url("/me/photo")).bearer_auth(token))
-            .await
-    }
-
     pub async fn kk(&self, token: &str) -> ApiResult<KkView> {
         self.get("/me/kk", token).await
     }

@@ -400,6 +400,7 @@ async fn the_registration_qr_waits_for_the_officer_then_says_cek_email_once_appr
         qr,
         approve: true,
         reason: None,
+        physical_ktp_checked: false,
     };
     svc.api.decide(&officer, &approve).await.unwrap();
     let html = render_as("/daftar/qr", online(&svc.base), device, None).await;

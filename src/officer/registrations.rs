@@ -1,7 +1,9 @@
 //! Pendaftaran: scan the citizen's registration QR, compare the selfie with the registry
 //! photo, read the automatic checks and the registry data, then Setujui (the service emails
 //! the activation code) or Tolak with a reason the citizen sees. The citizen's app polls its
-//! status, so it moves on without a reload.
+//! status, so it moves on without a reload. When the registry holds no photo of the
+//! resident, the review says so ("Foto registri tidak tersedia") and Setujui waits until
+//! the officer ticks that the physical KTP-el was checked (the service records it).
 
 use dioxus::prelude::*;
 use ikd_core::api::{OfficerDecision, RegistrationReview};
@@ -47,6 +49,7 @@ pub fn Registrations() -> Element {
     let mut rejecting = use_signal(|| false);
     let mut reason = use_signal(String::new);
     let mut outcome = use_signal(|| None::<Outcome>);
+    let mut physical_checked = use_signal(|| false);
 
     let scanned = move |text: String| {
         error.set(None);
@@ -67,6 +70,7 @@ pub fn Registrations() -> Element {
                 Ok(r) => {
                     rejecting.set(false);
                     reason.set(String::new());
+                    physical_checked.set(false);
                     review.set(Some((text, r)));
                 }
                 Err(e) => error.set(Some(c.check(e))),
@@ -89,6 +93,7 @@ pub fn Registrations() -> Element {
                 qr,
                 approve,
                 reason: (!approve).then_some(why),
+                physical_ktp_checked: approve && physical_checked(),
             };
             let r = c.api().decide(&token, &body).await;
             busy.set(false);
@@ -148,6 +153,7 @@ pub fn Registrations() -> Element {
                 k.tanggal_lahir.year()
             );
             let why_len = reason.read().chars().count();
+            let no_photo = r.registry_photo.is_none();
             rsx! {
                 h2 { {t(l, "Tinjau pendaftaran", "Review the registration")} }
                 div { class: "compare",
@@ -156,8 +162,30 @@ pub fn Registrations() -> Element {
                         figcaption { {t(l, "Swafoto di aplikasi", "Selfie in the app")} }
                     }
                     figure { class: "card",
-                        img { id: "review-registry-photo", class: "photo", alt: "foto database", src: "{photo_src(&r.registry_photo)}" }
+                        if let Some(photo) = &r.registry_photo {
+                            img { id: "review-registry-photo", class: "photo", alt: "foto database", src: "{photo_src(photo)}" }
+                        } else {
+                            div { class: "photo no-photo", id: "review-no-registry-photo", role: "note",
+                                strong { {t(l, "Foto registri tidak tersedia", "No registry photo on record")} }
+                                span { {t(l, "Database kependudukan tidak menyimpan foto warga ini.",
+                                    "The population registry holds no photo of this resident.")} }
+                            }
+                        }
                         figcaption { {t(l, "Foto di database kependudukan", "Photo in the population registry")} }
+                    }
+                }
+                if no_photo {
+                    section { class: "card warn", id: "review-physical-ktp",
+                        p { {t(l,
+                            "Tanpa foto registri, cocokkan wajah warga dengan foto pada KTP-el fisiknya, dan periksa NIK serta nama pada kartu dengan data di bawah. Setujui dapat ditekan setelah kotak ini dicentang.",
+                            "Without a registry photo, compare the citizen's face with the photo on their physical KTP-el, and check the NIK and name on the card against the data below. Setujui can be pressed once this box is ticked.")} }
+                        // As the Akun tab's identity check: a plain box an officer ticks.
+                        label { class: "check",
+                            input { r#type: "checkbox", id: "physical-ktp-checked", checked: physical_checked(),
+                                onchange: move |e| physical_checked.set(e.checked()) }
+                            {t(l, " KTP-el fisik sudah saya periksa dan sesuai dengan orang di loket.",
+                                " I have checked the physical KTP-el and it matches the person at the counter.")}
+                        }
                     }
                 }
                 section { class: "card", id: "review-checks",
@@ -211,7 +239,9 @@ pub fn Registrations() -> Element {
                 } else {
                     div { class: "row",
                         button { r#type: "button", class: "danger", id: "tolak", onclick: move |_| rejecting.set(true), "Tolak" }
-                        button { r#type: "button", class: "primary", id: "setujui", onclick: move |_| decide(true), "Setujui" }
+                        button { r#type: "button", class: "primary", id: "setujui",
+                            disabled: no_photo && !physical_checked(),
+                            onclick: move |_| decide(true), "Setujui" }
                     }
                     button { r#type: "button", class: "secondary small", id: "review-cancel",
                         onclick: move |_| { review.set(None); error.set(None); }, {t(l, "Kembali ke pemindai", "Back to the scanner")} }

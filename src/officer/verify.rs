@@ -1,10 +1,12 @@
 //! Verifikasi: an identity QR (`IKD2:`) checked by the service (every offline check, the
 //! replay cache, and whether the device was released or the account locked). A large green
 //! or red answer; when valid, the registry photo and only the fields of the profile the
-//! citizen chose; when refused, the reason in words.
+//! citizen chose; when refused, the reason in words. No photo is shown unless it is the one
+//! the credential binds: for a resident with no registry photo, or a photo replaced since
+//! issuance, the answer says so and what to check instead.
 
 use dioxus::prelude::*;
-use ikd_core::api::VerifyResult;
+use ikd_core::api::{PortraitCheck, VerifyResult};
 use ikd_core::wire::Element as Field;
 
 use super::{QrScanner, photo_src, use_console};
@@ -26,6 +28,50 @@ fn shown(id: &str, value: &str, l: ikd_core::Lang) -> Option<(&'static str, Stri
         v => v.to_owned(),
     };
     Some((element.label(l), value))
+}
+
+/// Where the photo would be, when none is shown: why, and what to check instead.
+fn portrait_note(portrait: PortraitCheck, l: ikd_core::Lang) -> Element {
+    let (title, what) = match portrait {
+        PortraitCheck::NotOnRecord => (
+            t(l, "Tidak ada foto di registri", "No photo on record"),
+            t(
+                l,
+                "Database kependudukan tidak menyimpan foto orang ini. Cocokkan wajahnya dengan KTP-el fisik atau dokumen berfoto lain.",
+                "The population registry holds no photo of this person. Compare their face with the physical KTP-el or another photo ID.",
+            ),
+        ),
+        PortraitCheck::Changed => (
+            t(
+                l,
+                "Foto registri sudah diperbarui",
+                "The registry photo has changed",
+            ),
+            t(
+                l,
+                "Foto di registri berbeda dari saat KTP digital ini diterbitkan. Minta pemilik membuka aplikasi IKD saat tersambung internet, lalu tampilkan QR baru.",
+                "The registry photo differs from the one when this digital KTP was issued. Ask the holder to open the IKD app online, then show a new QR.",
+            ),
+        ),
+        PortraitCheck::Matches | PortraitCheck::NotChecked => (
+            t(l, "Foto tidak tersedia", "No photo"),
+            t(
+                l,
+                "Cocokkan wajah dengan KTP-el fisik.",
+                "Compare the face with the physical KTP-el.",
+            ),
+        ),
+    };
+    let code = serde_json::to_value(portrait)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default();
+    rsx! {
+        div { class: "photo no-photo", id: "verify-no-photo", role: "note", "data-portrait": "{code}",
+            strong { "{title}" }
+            span { "{what}" }
+        }
+    }
 }
 
 #[component]
@@ -77,6 +123,8 @@ pub fn VerifyIdentity() -> Element {
                 div { class: "card verified",
                     if let Some(photo) = &v.photo {
                         img { id: "verify-photo", class: "photo", alt: "foto", src: "{photo_src(photo)}" }
+                    } else {
+                        {portrait_note(v.portrait, l)}
                     }
                     div { class: "verified-text",
                         dl { class: "facts", id: "verify-fields",
@@ -85,9 +133,11 @@ pub fn VerifyIdentity() -> Element {
                                 dd { "{value}" }
                             }
                         }
-                        p { class: "hint", {t(l,
-                            "Cocokkan foto dengan wajah orang di depan Anda.",
-                            "Compare the photo with the face of the person in front of you.")} }
+                        if v.photo.is_some() {
+                            p { class: "hint", {t(l,
+                                "Cocokkan foto dengan wajah orang di depan Anda.",
+                                "Compare the photo with the face of the person in front of you.")} }
+                        }
                     }
                 }
             }

@@ -514,6 +514,7 @@ async fn a_citizen_registers_activates_and_shows_a_verifiable_identity_qr_in_the
         qr,
         approve: true,
         reason: None,
+        physical_ktp_checked: false,
     };
     service.api.decide(&officer, &approve).await.unwrap();
 

@@ -149,6 +149,7 @@ impl Service {
             qr,
             approve: true,
             reason: None,
+            physical_ktp_checked: false,
         };
         self.api.decide(&officer, &decision).await.unwrap();
         let captcha = self.api.captcha().await.unwrap();

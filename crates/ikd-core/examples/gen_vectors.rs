@@ -155,6 +155,16 @@ fn qr_vectors() -> Json {
         .iter()
         .map(|p| ok(&format!("valid_{}", p.id()), show(*p, AT), AT + 5, &v))
         .collect();
+    // A resident with no registry photo: the issuer signs a null portrait.
+    let no_photo = claims_from_ktp(&ktp(), None, date!(2026 - 11 - 19));
+    let no_photo =
+        Credential::issue(&issuer, device.public(), &no_photo, AT - 3600, 7 * 86_400).unwrap();
+    cases.push(ok(
+        "valid_minimal_no_registry_photo",
+        present(&no_photo, &device, Profile::Minimal, verifier.public(), AT).unwrap(),
+        AT + 5,
+        &v,
+    ));
     cases.push(bad(
         "encoding_not_ikd",
         "HC1:6BFOXN%TS3DH0YOJ58S".into(),

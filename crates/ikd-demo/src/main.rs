@@ -70,6 +70,11 @@ async fn run(args: Args) -> anyhow::Result<()> {
             "  {} residents in {} families.",
             made.residents, made.families
         );
+        match import_sample(&state, &args.data_dir).await {
+            Ok(n) => println!("  {n} residents imported from the sample registry export."),
+            // The demo runs without them; the synthetic registry is complete on its own.
+            Err(e) => tracing::warn!("the sample registry export was not imported: {e:#}"),
+        }
     }
     let password = officer_password(&args.data_dir)?;
     ikd_server::routes::add_officer(&state.db, OFFICER, &password).await?;
@@ -149,6 +154,65 @@ fn officer_password(dir: &Path) -> anyhow::Result<String> {
     Ok(password)
 }
 
+/// The sample registry export (`crates/ikd-demo/sample`), written to the data directory and
+/// loaded through the import's own checks, as `ikd-server import --csv … --photos …` does.
+const SAMPLE_CSV: &str = include_str!("../sample/residents.csv");
+const SAMPLE_PHOTO: (&str, &[u8]) = (
+    "3171011708850003.png",
+    include_bytes!("../sample/photos/3171011708850003.png"),
+);
+
+async fn import_sample(state: &AppState, data_dir: &Path) -> anyhow::Result<usize> {
+    use ikd_server::import;
+    let photos = data_dir.join("sample-import").join("photos");
+    std::fs::create_dir_all(&photos)?;
+    std::fs::write(photos.join(SAMPLE_PHOTO.0), SAMPLE_PHOTO.1)?;
+    let report = |errors: Vec<import::RowError>| {
+        anyhow::anyhow!(
+            "{}",
+            serde_json::to_string(&errors).unwrap_or_else(|e| e.to_string())
+        )
+    };
+    let (families, lines) = import::parse_with_lines(SAMPLE_CSV.as_bytes()).map_err(report)?;
+    let found: Vec<_> = import::photos::read_dir(&photos, Some(&lines))
+        .map_err(report)?
+        .into_iter()
+        .map(|p| (p.nik, p.jpeg))
+        .collect();
+    ikd_server::registry::insert_families(
+        &state.db,
+        &families,
+        ikd_server::registry::Provenance::Imported(&found),
+    )
+    .await?;
+    Ok(lines.len())
+}
+
+/// The sample's residents (name, NIK) with whether the registry holds a photo of each.
+async fn imported_residents(state: &AppState) -> Vec<(String, String, bool)> {
+    let rows = sqlx::query(
+        "SELECT nik, CAST(CASE WHEN photo IS NULL THEN 0 ELSE 1 END AS BIGINT) FROM residents
+         WHERE synthetic = 0 ORDER BY nik LIMIT 5",
+    )
+    .fetch_all(&state.db.pool)
+    .await
+    .unwrap_or_default();
+    let mut out = Vec::new();
+    for row in rows {
+        let Ok(nik) = ikd_core::Nik::parse(&row.get::<String, _>(0)) else {
+            continue;
+        };
+        if let Ok(Some(r)) = ikd_server::registry::find(&state.db, &nik).await {
+            out.push((
+                nik.as_str().to_owned(),
+                r.ktp.nama.clone(),
+                row.get::<i64, _>(1) == 1,
+            ));
+        }
+    }
+    out
+}
+
 /// A few residents who can register (a KTP-el, no active device yet), with an email to type.
 async fn demo_residents(state: &AppState) -> Vec<(String, String, String)> {
     let rows = sqlx::query(
@@ -198,6 +262,20 @@ async fn print_welcome(state: &AppState, addr: SocketAddr, data_dir: &Path, pass
     println!("  Residents to register with (NIK, name, an email to type; any phone 08…):");
     for (nik, name, email) in residents {
         println!("      {nik}  {name:<28} {email}");
+    }
+    let imported = imported_residents(state).await;
+    if !imported.is_empty() {
+        println!();
+        println!("  Imported from the sample registry export (crates/ikd-demo/sample):");
+        for (nik, name, photo) in imported {
+            let email = format!("{}@contoh.id", name.to_lowercase().replace(' ', "."));
+            let photo = if photo {
+                "registry photo"
+            } else {
+                "tanpa foto registri (no registry photo on record)"
+            };
+            println!("      {nik}  {name:<28} {email}  {photo}");
+        }
     }
     println!();
     println!(

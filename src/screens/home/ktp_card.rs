@@ -1,8 +1,9 @@
 //! KTP-el: the card as printed, on the blue card, with the registry photo; the NIK masked
 //! until the citizen reveals it. Without a network it is drawn from the credential kept
 //! on the phone (every printed field is signed in it), without the photo, and says so.
+//! A resident whose registry holds no photo sees that said in the photo's place, online
+//! and offline (the credential signs that there is none).
 
-use base64::Engine as _;
 use dioxus::prelude::*;
 
 use super::{date, printed};
@@ -14,11 +15,8 @@ pub fn KtpCard() -> Element {
     let s = use_session();
     let l = s.lang();
     let reveal = use_signal(|| false);
-    let mut data = super::use_my(|api, token| async move {
-        let ktp = api.ktp(&token).await?.ktp;
-        let photo = api.photo(&token).await.ok();
-        Ok::<_, crate::api::ClientError>((ktp, photo))
-    });
+    // The KTP-el view carries the registry photo, or none when the registry has none.
+    let mut data = super::use_my(|api, token| async move { Ok(api.ktp(&token).await?.ktp) });
     // Decoded and checked once per credential, not at every render: drawn only when every
     // signature is the issuer's (the keys kept with it) and it is still valid.
     let kept = use_memo(move || {
@@ -48,18 +46,13 @@ pub fn KtpCard() -> Element {
         }
         None | Some(Err(_)) => super::waiting(data, t(l, "Memuat KTP-el…", "Loading the KTP-el…"))
             .unwrap_or_else(|| rsx! {}),
-        Some(Ok((k, photo))) => {
+        Some(Ok(k)) => {
             let nik = if reveal() {
                 k.nik.as_str().to_owned()
             } else {
                 k.nik.masked()
             };
-            let photo = photo.as_ref().map(|p| {
-                format!(
-                    "data:image/jpeg;base64,{}",
-                    base64::engine::general_purpose::STANDARD.encode(p)
-                )
-            });
+            let photo = k.foto.as_ref().map(|p| crate::camera::data_url(p.bytes()));
             let rows = [
                 ("Nama", k.nama.clone()),
                 (
@@ -82,6 +75,8 @@ pub fn KtpCard() -> Element {
                 CardFace { provinsi: k.provinsi.clone(), kabupaten_kota: k.kabupaten_kota.clone(), nik, rows: rows.to_vec(), source: "registry",
                     if let Some(src) = photo {
                         img { class: "ktp-photo", alt: "foto", src: "{src}" }
+                    } else {
+                        NoRegistryPhoto {}
                     }
                     div { class: "ktp-issued", "{k.tempat_terbit}" br {} "{date(k.tanggal_terbit)}" }
                 }
@@ -134,9 +129,27 @@ fn OfflineCard(credential: ikd_core::wire::Credential, reveal: bool) -> Element 
         ("Kewarganegaraan", v(E::Kewarganegaraan)),
         ("Berlaku Hingga", v(E::BerlakuHingga)),
     ];
+    let on_record =
+        credential.value(E::PortraitSha256) != Some(&ikd_core::wire::ElementValue::NotOnRecord);
     rsx! {
         CardFace { provinsi: v(E::Provinsi), kabupaten_kota: v(E::KabupatenKota), nik, rows: rows.to_vec(), source: "credential",
-            div { class: "ktp-photo ktp-photo-offline", {t(l, "Foto tidak tersedia tanpa internet", "No photo offline")} }
+            if on_record {
+                div { class: "ktp-photo ktp-photo-offline", {t(l, "Foto tidak tersedia tanpa internet", "No photo offline")} }
+            } else {
+                NoRegistryPhoto {}
+            }
+        }
+    }
+}
+
+/// The photo's place on the card of a resident whose registry holds no photo.
+#[component]
+fn NoRegistryPhoto() -> Element {
+    let l = use_session().lang();
+    rsx! {
+        div { class: "ktp-photo no-photo", id: "ktp-no-photo", role: "note",
+            strong { {t(l, "Foto registri tidak tersedia", "No registry photo")} }
+            span { {t(l, "Bawa KTP-el fisik", "Carry the physical KTP-el")} }
         }
     }
 }

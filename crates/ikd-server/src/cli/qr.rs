@@ -9,7 +9,7 @@ use anyhow::Context as _;
 use clap::Subcommand;
 use ikd_core::UserError;
 use ikd_core::crypto::VerifierKeyFile;
-use ikd_core::wire::{MemoryReplayCache, Verifier};
+use ikd_core::wire::{Element, ElementValue, MemoryReplayCache, Verifier};
 use serde_json::json;
 
 use super::{now_unix, print_json};
@@ -35,6 +35,20 @@ pub enum QrCommand {
         #[arg(required = true)]
         pictures: Vec<PathBuf>,
     },
+}
+
+/// What an offline verifier can say of the photo: the digest to compare with a registry
+/// photo it holds, or that the registry holds none (so identity is checked another way).
+fn portrait(disclosed: Option<&ElementValue>) -> serde_json::Value {
+    match disclosed {
+        Some(ElementValue::NotOnRecord) => json!({
+            "on_record": false,
+            "message": "Tidak ada foto di registri. Cocokkan wajah dengan KTP-el fisik.",
+            "message_en": "No photo on record. Compare the face with the physical KTP-el.",
+        }),
+        Some(ElementValue::Text(sha256)) => json!({"on_record": true, "sha256": sha256}),
+        _ => serde_json::Value::Null,
+    }
 }
 
 pub fn run(cmd: QrCommand) -> anyhow::Result<ExitCode> {
@@ -74,6 +88,7 @@ pub fn run(cmd: QrCommand) -> anyhow::Result<ExitCode> {
                             "valid": true,
                             "profile": v.profile,
                             "fields": v.disclosed.iter().map(|(k, val)| (k.id().to_owned(), json!(val))).collect::<serde_json::Map<_, _>>(),
+                            "portrait": portrait(v.disclosed.get(&Element::PortraitSha256)),
                             "issuer_kid": v.issuer_kid.to_string(),
                             "signed_at": v.signed_at,
                             "credential_valid_until": v.credential_valid_until,

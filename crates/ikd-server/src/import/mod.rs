@@ -52,18 +52,18 @@ pub struct RowError {
     /// 1-based line in the CSV file (the header is line 1); `null` for a problem that is
     /// on no line (a photo file naming no resident of the file, say).
     pub line: Option<u64>,
-    pub field: String,
+    pub field: &'static str,
     /// The photo file the problem is in, for photo problems.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub file: Option<String>,
+    pub file: Option<Box<str>>,
     #[serde(flatten)]
     pub error: ErrorBody,
 }
 
-fn err(line: u64, field: &str, code: &str, id: String, en: String) -> RowError {
+fn err(line: u64, field: &'static str, code: &str, id: String, en: String) -> RowError {
     RowError {
         line: Some(line),
-        field: field.to_owned(),
+        field,
         file: None,
         error: ErrorBody {
             code: code.to_owned(),
@@ -73,7 +73,7 @@ fn err(line: u64, field: &str, code: &str, id: String, en: String) -> RowError {
     }
 }
 
-fn date(line: u64, field: &str, s: &str) -> Result<Date, RowError> {
+fn date(line: u64, field: &'static str, s: &str) -> Result<Date, RowError> {
     let fmt = time::macros::format_description!("[year]-[month]-[day]");
     Date::parse(s.trim(), fmt).map_err(|_| {
         err(
@@ -87,7 +87,11 @@ fn date(line: u64, field: &str, s: &str) -> Result<Date, RowError> {
 }
 
 /// Reads a printed value (`PEREMPUAN`, `KAWIN`, `KEPALA KELUARGA`…) as its ikd-core enum.
-fn label<T: serde::de::DeserializeOwned>(line: u64, field: &str, s: &str) -> Result<T, RowError> {
+fn label<T: serde::de::DeserializeOwned>(
+    line: u64,
+    field: &'static str,
+    s: &str,
+) -> Result<T, RowError> {
     serde_json::from_value(serde_json::Value::String(s.trim().to_uppercase())).map_err(|_| {
         err(
             line,
@@ -99,7 +103,7 @@ fn label<T: serde::de::DeserializeOwned>(line: u64, field: &str, s: &str) -> Res
     })
 }
 
-fn number(line: u64, field: &str, s: &str) -> Result<u16, RowError> {
+fn number(line: u64, field: &'static str, s: &str) -> Result<u16, RowError> {
     s.trim().parse().map_err(|_| {
         err(
             line,
@@ -111,10 +115,10 @@ fn number(line: u64, field: &str, s: &str) -> Result<u16, RowError> {
     })
 }
 
-fn user(line: u64, field: &str, e: &dyn UserError) -> RowError {
+fn user(line: u64, field: &'static str, e: &dyn UserError) -> RowError {
     RowError {
         line: Some(line),
-        field: field.to_owned(),
+        field,
         file: None,
         error: e.body(),
     }
@@ -237,10 +241,13 @@ pub fn parse(input: impl std::io::Read) -> Result<Vec<FamilyBatch>, Vec<RowError
     parse_with_lines(input).map(|(families, _)| families)
 }
 
-/// [`parse`], with the line of each NIK (for reporting problems with its photo).
+/// The line of each NIK in the CSV file (for reporting problems with its photo).
+pub type Lines = HashMap<Nik, u64>;
+
+/// [`parse`], with the line of each NIK.
 pub fn parse_with_lines(
     input: impl std::io::Read,
-) -> Result<(Vec<FamilyBatch>, HashMap<Nik, u64>), Vec<RowError>> {
+) -> Result<(Vec<FamilyBatch>, Lines), Vec<RowError>> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(false)
@@ -301,7 +308,7 @@ pub fn parse_with_lines(
             },
         }
     }
-    let lines: HashMap<Nik, u64> = rows
+    let lines: Lines = rows
         .iter()
         .map(|r| (r.record.ktp.nik.clone(), r.line))
         .collect();
@@ -363,7 +370,7 @@ mod tests {
         let errors = parse(format!("{HEAD}{bad_nik}{bad_sex}").as_bytes()).unwrap_err();
         let found: Vec<(u64, &str, &str)> = errors
             .iter()
-            .map(|e| (e.line.unwrap(), e.field.as_str(), e.error.code.as_str()))
+            .map(|e| (e.line.unwrap(), e.field, e.error.code.as_str()))
             .collect();
         assert!(found.contains(&(2, "nik", "NIK_BIRTH_DATE")), "{found:?}");
         assert!(

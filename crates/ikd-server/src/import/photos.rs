@@ -5,12 +5,12 @@
 //! keeps each one re-encoded by [`selfie::registry_jpeg`]: upright, at most 1024 px a side,
 //! without the file's metadata. Files whose name starts with `.` are skipped.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use ikd_core::{ErrorBody, Lang, Nik};
 
-use super::{MAX_ROWS, RowError};
+use super::{Lines, MAX_ROWS, RowError};
 use crate::selfie;
 
 /// A checked photo, ready to store.
@@ -26,8 +26,8 @@ pub struct RegistryPhotoFile {
 fn problem(line: Option<u64>, file: &str, code: &str, id: String, en: String) -> RowError {
     RowError {
         line,
-        field: "photo".to_owned(),
-        file: Some(file.to_owned()),
+        field: "photo",
+        file: Some(file.into()),
         error: ErrorBody {
             code: code.to_owned(),
             message: id,
@@ -44,7 +44,7 @@ fn problem(line: Option<u64>, file: &str, code: &str, id: String, en: String) ->
 /// Every problem is returned, one per file; no photo is returned unless all are good.
 pub fn read_dir(
     dir: &Path,
-    lines: Option<&HashMap<Nik, u64>>,
+    lines: Option<&Lines>,
 ) -> Result<Vec<RegistryPhotoFile>, Vec<RowError>> {
     let entries = match std::fs::read_dir(dir) {
         Ok(e) => e,
@@ -200,7 +200,7 @@ mod tests {
     const BUDI: &str = "3171011708850003";
     const SITI: &str = "3171015503880004";
 
-    fn lines() -> HashMap<Nik, u64> {
+    fn lines() -> Lines {
         [
             (Nik::parse(BUDI).unwrap(), 2),
             (Nik::parse(SITI).unwrap(), 3),

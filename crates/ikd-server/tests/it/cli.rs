@@ -76,6 +76,17 @@ fn qr_verify_agrees_with_every_vector() {
                 (0, &case["expect"]["fields"]),
                 "{name}"
             );
+            // The offline verifier says when the registry holds no photo.
+            let no_photo = name == "valid_minimal_no_registry_photo";
+            assert_eq!(v["portrait"]["on_record"], !no_photo, "{name}: {v}");
+            if no_photo {
+                assert!(
+                    v["portrait"]["message_en"]
+                        .as_str()
+                        .unwrap()
+                        .contains("No photo on record")
+                );
+            }
         } else {
             assert_eq!(code, 2, "{name}");
             assert_eq!(v["error"]["code"], case["expect"]["code"], "{name}");
