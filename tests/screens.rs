@@ -275,7 +275,8 @@ async fn offline_the_ktp_el_is_drawn_from_the_kept_credential_and_says_the_photo
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     let credential =
         ikd_core::wire::Credential::issue(&issuer, key.public(), &claims, now, 86_400).unwrap();
-    let kept = |issuers: Vec<ikd_core::crypto::IssuerPublicKey>| {
+    let kept_one = |credential: &ikd_core::wire::Credential,
+                    issuers: Vec<ikd_core::crypto::IssuerPublicKey>| {
         let keys = ikd_core::crypto::KeySet {
             issuers,
             verifiers: vec![],
@@ -283,6 +284,7 @@ async fn offline_the_ktp_el_is_drawn_from_the_kept_credential_and_says_the_photo
         serde_json::json!({ "cbor": ikd::session::b64u(&credential.to_cbor()), "keys": keys })
             .to_string()
     };
+    let kept = |issuers| kept_one(&credential, issuers);
     // A credential whose issuer is not among the kept keys is not drawn: the error stays.
     let html = render_kept(
         "/beranda/ktp",
@@ -302,9 +304,9 @@ async fn offline_the_ktp_el_is_drawn_from_the_kept_credential_and_says_the_photo
     let html = render_kept(
         "/beranda/ktp",
         offline(),
-        device,
-        Some(token),
-        kept(vec![trusted]),
+        device.clone(),
+        Some(token.clone()),
+        kept(vec![trusted.clone()]),
     )
     .await;
     assert!(html.contains("data-source=\"credential\""), "{html}");
@@ -319,6 +321,22 @@ async fn offline_the_ktp_el_is_drawn_from_the_kept_credential_and_says_the_photo
         html.contains("Foto tidak tersedia tanpa internet"),
         "{html}"
     );
+    // A resident with no registry photo: the credential says so, and so does the card.
+    let claims =
+        ikd_core::wire::claims_from_ktp(&citizen.ktp, None, time::OffsetDateTime::now_utc().date());
+    let no_photo =
+        ikd_core::wire::Credential::issue(&issuer, key.public(), &claims, now, 86_400).unwrap();
+    let html = render_kept(
+        "/beranda/ktp",
+        offline(),
+        device,
+        Some(token),
+        kept_one(&no_photo, vec![trusted]),
+    )
+    .await;
+    assert!(html.contains("id=\"ktp-no-photo\""), "{html}");
+    assert!(html.contains("Foto registri tidak tersedia"), "{html}");
+    assert!(!html.contains("tanpa internet"), "{html}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
