@@ -188,60 +188,65 @@ async fn import_sample(state: &AppState, data_dir: &Path) -> anyhow::Result<usiz
     Ok(lines.len())
 }
 
-/// The sample's residents (name, NIK) with whether the registry holds a photo of each.
+/// The sample's residents (NIK, name) with whether the registry holds a photo of each.
 async fn imported_residents(state: &AppState) -> Vec<(String, String, bool)> {
-    let rows = sqlx::query(
+    named(
+        state,
         "SELECT nik, CAST(CASE WHEN photo IS NULL THEN 0 ELSE 1 END AS BIGINT) FROM residents
          WHERE synthetic = 0 ORDER BY nik LIMIT 5",
     )
-    .fetch_all(&state.db.pool)
     .await
-    .unwrap_or_default();
+    .into_iter()
+    .map(|(nik, name, photo)| (nik, name, photo == 1))
+    .collect()
+}
+
+/// Runs `sql` (a NIK and a number per row) and adds each resident's name.
+async fn named(state: &AppState, sql: &str) -> Vec<(String, String, i64)> {
+    let rows = sqlx::query(sql)
+        .fetch_all(&state.db.pool)
+        .await
+        .unwrap_or_default();
     let mut out = Vec::new();
     for row in rows {
         let Ok(nik) = ikd_core::Nik::parse(&row.get::<String, _>(0)) else {
             continue;
         };
         if let Ok(Some(r)) = ikd_server::registry::find(&state.db, &nik).await {
-            out.push((
-                nik.as_str().to_owned(),
-                r.ktp.nama.clone(),
-                row.get::<i64, _>(1) == 1,
-            ));
+            out.push((nik.as_str().to_owned(), r.ktp.nama.clone(), row.get(1)));
         }
     }
     out
 }
 
-/// A few residents who can register (a KTP-el, no active device yet), with an email to type.
+/// A few synthetic residents who can register (a KTP-el, no active device yet), with an
+/// email to type.
 async fn demo_residents(state: &AppState) -> Vec<(String, String, String)> {
-    let rows = sqlx::query(
-        "SELECT r.nik FROM residents r WHERE json_extract(r.record, '$.has_ktp_el') = 1
+    named(
+        state,
+        "SELECT r.nik, CAST(0 AS BIGINT) FROM residents r WHERE r.synthetic = 1
+         AND json_extract(r.record, '$.has_ktp_el') = 1
          AND NOT EXISTS (SELECT 1 FROM accounts a WHERE a.nik = r.nik AND a.device_key IS NOT NULL)
          ORDER BY r.rowid LIMIT 5",
     )
-    .fetch_all(&state.db.pool)
     .await
-    .unwrap_or_default();
-    let mut out = Vec::new();
-    for row in rows {
-        let Ok(nik) = ikd_core::Nik::parse(&row.get::<String, _>(0)) else {
-            continue;
-        };
-        if let Ok(Some(r)) = ikd_server::registry::find(&state.db, &nik).await {
-            let email = format!(
-                "{}@contoh.id",
-                r.ktp
-                    .nama
-                    .to_lowercase()
-                    .split_whitespace()
-                    .collect::<Vec<_>>()
-                    .join(".")
-            );
-            out.push((nik.as_str().to_owned(), r.ktp.nama.clone(), email));
-        }
-    }
-    out
+    .into_iter()
+    .map(|(nik, name, _)| {
+        let email = email_for(&name);
+        (nik, name, email)
+    })
+    .collect()
+}
+
+/// `NAMA LENGKAP` → `nama.lengkap@contoh.id` (contoh.id: an example domain).
+fn email_for(name: &str) -> String {
+    format!(
+        "{}@contoh.id",
+        name.to_lowercase()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(".")
+    )
 }
 
 async fn print_welcome(state: &AppState, addr: SocketAddr, data_dir: &Path, password: &str) {
@@ -268,7 +273,7 @@ async fn print_welcome(state: &AppState, addr: SocketAddr, data_dir: &Path, pass
         println!();
         println!("  Imported from the sample registry export (crates/ikd-demo/sample):");
         for (nik, name, photo) in imported {
-            let email = format!("{}@contoh.id", name.to_lowercase().replace(' ', "."));
+            let email = email_for(&name);
             let photo = if photo {
                 "registry photo"
             } else {

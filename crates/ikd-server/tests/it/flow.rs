@@ -105,8 +105,22 @@ pub async fn onboard(
     let reg = start_registration(app, r, phone, email).await;
     let qr = selfie(app, &reg).await;
     approve(app, &qr).await;
+    let session = activate_and_sign_in(app, &reg, phone, r.ktp.nik.as_str(), email, pin).await;
+    session["token"].as_str().unwrap().to_owned()
+}
+
+/// After approval: the code from the mail → activation → the first PIN → login; returns
+/// the session (token and credential).
+pub async fn activate_and_sign_in(
+    app: &TestApp,
+    reg: &Registration,
+    phone: &Phone,
+    nik: &str,
+    email: &str,
+    pin: &str,
+) -> Value {
     let code = app.code_from_outbox(email);
-    let (s, v) = activate(app, &reg, &code).await;
+    let (s, v) = activate(app, reg, &code).await;
     assert_eq!(s, 200, "{v}");
     let (s, v) = app
         .post(
@@ -116,9 +130,9 @@ pub async fn onboard(
         )
         .await;
     assert_eq!(s, 204, "{v}");
-    let (s, v) = login(app, phone, r.ktp.nik.as_str(), pin).await;
-    assert_eq!(s, 200, "{v}");
-    v["token"].as_str().unwrap().to_owned()
+    let (s, session) = login(app, phone, nik, pin).await;
+    assert_eq!(s, 200, "{session}");
+    session
 }
 
 async fn whole_flow(backend: Backend) {
@@ -146,19 +160,15 @@ async fn whole_flow(backend: Backend) {
     );
     assert_eq!(st["email_masked"], "w•••@contoh.co.id");
 
-    let code = app.code_from_outbox(email);
-    let (s, v) = activate(&app, &reg, &code).await;
-    assert_eq!(s, 200, "{v}");
-    let (s, _) = app
-        .post(
-            "/pin",
-            json!({"setup_token": v["setup_token"], "pin": "246810"}),
-            None,
-        )
-        .await;
-    assert_eq!(s, 204);
-    let (s, session) = login(&app, &phone, citizen.ktp.nik.as_str(), "246810").await;
-    assert_eq!(s, 200, "{session}");
+    let session = activate_and_sign_in(
+        &app,
+        &reg,
+        &phone,
+        citizen.ktp.nik.as_str(),
+        email,
+        "246810",
+    )
+    .await;
     let token = session["token"].as_str().unwrap();
 
     let (s, ktp) = app.get("/me/ktp", token).await;

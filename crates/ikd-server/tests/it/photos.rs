@@ -104,19 +104,7 @@ async fn without_a_registry_photo(backend: Backend) {
     assert!(audit.iter().all(|(_, o)| o == OFFICER.0));
 
     // Activation and sign-in as usual; the credential says there is no photo.
-    let code = app.code_from_outbox(email);
-    let (s, v) = activate(&app, &reg, &code).await;
-    assert_eq!(s, 200, "{v}");
-    let (s, v) = app
-        .post(
-            "/pin",
-            json!({"setup_token": v["setup_token"], "pin": "246813"}),
-            None,
-        )
-        .await;
-    assert_eq!(s, 204, "{v}");
-    let (s, session) = login(&app, &phone, &nik, "246813").await;
-    assert_eq!(s, 200, "{session}");
+    let session = activate_and_sign_in(&app, &reg, &phone, &nik, email, "246813").await;
     let bytes = ikd_server::security::from_b64u(session["credential"].as_str().unwrap()).unwrap();
     let cred = Credential::from_cbor(&bytes).unwrap();
     assert_eq!(
