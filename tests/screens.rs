@@ -337,6 +337,10 @@ async fn offline_the_ktp_el_is_drawn_from_the_kept_credential_and_says_the_photo
     assert!(html.contains("id=\"ktp-no-photo\""), "{html}");
     assert!(html.contains("Foto registri tidak tersedia"), "{html}");
     assert!(!html.contains("tanpa internet"), "{html}");
+    assert!(
+        !html.contains("Foto tampil lagi"),
+        "no photo will show online either: {html}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

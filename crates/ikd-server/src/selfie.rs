@@ -14,8 +14,9 @@ use crate::error::{Error, Result};
 pub const MAX_BYTES: usize = 2 * 1024 * 1024;
 const MIN_SIDE: u32 = 240;
 const MAX_SIDE: u32 = 4096;
-/// Longest side of a registry photo as stored (a KTP-el photo is printed at 2×3 cm).
-pub const REGISTRY_SIDE: u32 = 1024;
+/// Longest side of a registry photo as stored: a KTP-el photo is printed at 2×3 cm, about
+/// 240×360 px at 300 dpi, and an officer compares it on a screen.
+pub const REGISTRY_SIDE: u32 = 640;
 /// Mean luminance (0–255) a usable portrait falls within.
 const EXPOSURE: std::ops::RangeInclusive<f64> = 45.0..=215.0;
 /// Variance of the Laplacian on the 320-px working copy; below this the photo is blurred.
@@ -142,20 +143,22 @@ pub fn check_selfie(bytes: &[u8], lang: Lang) -> Result<Outcome> {
     if bytes.len() > MAX_BYTES {
         return Err(Error::SelfieTooLarge);
     }
-    check_image(decode(bytes)?, lang)
+    check_image(&decode(bytes)?, lang)
 }
 
 /// The checks of [`check_selfie`] on a picture already decoded the right way up.
-pub fn check_image(img: DynamicImage, lang: Lang) -> Result<Outcome> {
+pub fn check_image(img: &DynamicImage, lang: Lang) -> Result<Outcome> {
     let (w, h) = (img.width(), img.height());
     let dims_ok = (MIN_SIDE..=MAX_SIDE).contains(&w) && (MIN_SIDE..=MAX_SIDE).contains(&h);
     // Work on a copy at most 640 px wide: enough for a face of 40 px, fast on a phone photo.
+    let resized;
     let work = if w > 640 {
-        img.resize(
+        resized = img.resize(
             640,
             640 * h / w.max(1),
             image::imageops::FilterType::Triangle,
-        )
+        );
+        &resized
     } else {
         img
     };

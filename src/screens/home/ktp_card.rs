@@ -31,14 +31,20 @@ pub fn KtpCard() -> Element {
     let body = match &*data.read() {
         Some(Err(e @ crate::api::ClientError::Network(_))) if kept.read().is_some() => {
             let error = e.clone();
-            let cred = kept.read().clone();
+            let cred = kept.read().clone().expect("checked above");
+            let on_record = photo_on_record(&cred);
             rsx! {
-                OfflineCard { credential: cred.expect("checked above"), reveal: reveal() }
+                OfflineCard { credential: cred, reveal: reveal() }
                 RevealNik { reveal }
                 div { class: "error-box", role: "status", id: "ktp-offline", "data-code": "{error.code()}",
-                    p { class: "error", {t(l,
-                        "Tanpa internet: KTP-el ditampilkan dari KTP digital tersimpan di ponsel ini (ditandatangani Dukcapil). Foto tampil lagi saat tersambung.",
-                        "Offline: the KTP-el is shown from the digital KTP kept on this phone (signed by Dukcapil). The photo shows again once online.")} }
+                    p { class: "error",
+                        {t(l,
+                            "Tanpa internet: KTP-el ditampilkan dari KTP digital tersimpan di ponsel ini (ditandatangani Dukcapil).",
+                            "Offline: the KTP-el is shown from the digital KTP kept on this phone (signed by Dukcapil).")}
+                        if on_record {
+                            {t(l, " Foto tampil lagi saat tersambung.", " The photo shows again once online.")}
+                        }
+                    }
                     button { r#type: "button", class: "secondary", onclick: move |_| data.restart(),
                         {t(l, "Coba lagi", "Try again")} }
                 }
@@ -129,8 +135,7 @@ fn OfflineCard(credential: ikd_core::wire::Credential, reveal: bool) -> Element 
         ("Kewarganegaraan", v(E::Kewarganegaraan)),
         ("Berlaku Hingga", v(E::BerlakuHingga)),
     ];
-    let on_record =
-        credential.value(E::PortraitSha256) != Some(&ikd_core::wire::ElementValue::NotOnRecord);
+    let on_record = photo_on_record(&credential);
     rsx! {
         CardFace { provinsi: v(E::Provinsi), kabupaten_kota: v(E::KabupatenKota), nik, rows: rows.to_vec(), source: "credential",
             if on_record {
@@ -140,6 +145,12 @@ fn OfflineCard(credential: ikd_core::wire::Credential, reveal: bool) -> Element 
             }
         }
     }
+}
+
+/// Whether the credential binds a registry photo (it says so when there is none).
+fn photo_on_record(credential: &ikd_core::wire::Credential) -> bool {
+    credential.value(ikd_core::wire::Element::PortraitSha256)
+        != Some(&ikd_core::wire::ElementValue::NotOnRecord)
 }
 
 /// The photo's place on the card of a resident whose registry holds no photo.

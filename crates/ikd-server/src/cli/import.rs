@@ -28,19 +28,17 @@ pub struct ImportArgs {
     store: super::store::StoreArgs,
 }
 
-fn refused(errors: &[RowError]) -> anyhow::Result<ExitCode> {
+/// Prints the problems under `{"imported": 0}` or `{"updated": 0}`; exit 2.
+fn refused(count_key: &str, errors: &[RowError]) -> anyhow::Result<ExitCode> {
     println!(
         "{}",
-        serde_json::to_string_pretty(&json!({"imported": 0, "errors": errors}))?
+        serde_json::to_string_pretty(&json!({count_key: 0, "errors": errors}))?
     );
     Ok(ExitCode::from(2))
 }
 
-fn pairs(files: &[RegistryPhotoFile]) -> Vec<(ikd_core::Nik, Vec<u8>)> {
-    files
-        .iter()
-        .map(|p| (p.nik.clone(), p.jpeg.clone()))
-        .collect()
+fn pairs(files: Vec<RegistryPhotoFile>) -> Vec<(ikd_core::Nik, Vec<u8>)> {
+    files.into_iter().map(|p| (p.nik, p.jpeg)).collect()
 }
 
 pub async fn run(args: ImportArgs) -> anyhow::Result<ExitCode> {
@@ -50,12 +48,12 @@ pub async fn run(args: ImportArgs) -> anyhow::Result<ExitCode> {
     let file = std::fs::File::open(csv).with_context(|| format!("opening {}", csv.display()))?;
     let (families, lines) = match import::parse_with_lines(std::io::BufReader::new(file)) {
         Ok(f) => f,
-        Err(errors) => return refused(&errors),
+        Err(errors) => return refused("imported", &errors),
     };
     let found = match &args.photos {
         Some(dir) => match photos::read_dir(dir, Some(&lines)) {
-            Ok(p) => pairs(&p),
-            Err(errors) => return refused(&errors),
+            Ok(p) => pairs(p),
+            Err(errors) => return refused("imported", &errors),
         },
         None => Vec::new(),
     };
@@ -89,9 +87,13 @@ async fn update(args: &ImportArgs) -> anyhow::Result<ExitCode> {
         .context("--update needs --photos DIR")?;
     let files = match photos::read_dir(dir, None) {
         Ok(p) => p,
-        Err(errors) => return refused(&errors),
+        Err(errors) => return refused("updated", &errors),
     };
-    let found = pairs(&files);
+    let names: Vec<(ikd_core::Nik, String)> = files
+        .iter()
+        .map(|p| (p.nik.clone(), p.file.clone()))
+        .collect();
+    let found = pairs(files);
     let db = args.store.open().await?;
     match registry::set_photos(&db, &found).await {
         Ok(()) => {
@@ -100,9 +102,9 @@ async fn update(args: &ImportArgs) -> anyhow::Result<ExitCode> {
         }
         Err(Error::NotFound) => {
             let mut errors = Vec::new();
-            for p in &files {
-                if registry::find(&db, &p.nik).await?.is_none() {
-                    errors.push(json!({"line": null, "field": "photo", "file": p.file,
+            for (nik, file) in &names {
+                if registry::find(&db, nik).await?.is_none() {
+                    errors.push(json!({"line": null, "field": "photo", "file": file,
                         "code": "PHOTO_UNKNOWN_NIK",
                         "message": "NIK pada nama berkas foto tidak ada di registri; tidak ada foto yang diperbarui.",
                         "message_en": "The NIK in the photo's file name is not in the registry; no photo was updated."}));

@@ -4,13 +4,20 @@
 //! [`selfie::MAX_BYTES`], 240–4096 px a side, lit, sharp, and exactly one face. The registry
 //! keeps each one re-encoded by [`selfie::registry_jpeg`]: upright, at most 1024 px a side,
 //! without the file's metadata. Files whose name starts with `.` are skipped.
+//!
+//! At most [`MAX_PHOTOS`] photos a run: the checked copies are held in memory until the
+//! one transaction that stores them (about 60 kB each, so under a gigabyte). A larger
+//! export is loaded in batches (by region, say), each CSV with its own photo folder.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use ikd_core::{ErrorBody, Lang, Nik};
 
-use super::{Lines, MAX_ROWS, RowError};
+use super::{Lines, RowError};
+
+/// Photos per run (see the module's documentation).
+pub const MAX_PHOTOS: usize = 10_000;
 use crate::selfie;
 
 /// A checked photo, ready to store.
@@ -46,22 +53,29 @@ pub fn read_dir(
     dir: &Path,
     lines: Option<&Lines>,
 ) -> Result<Vec<RegistryPhotoFile>, Vec<RowError>> {
-    let entries = match std::fs::read_dir(dir) {
-        Ok(e) => e,
-        Err(e) => {
-            return Err(vec![problem(
-                None,
-                &dir.display().to_string(),
-                "PHOTO_DIR",
-                format!("Folder foto tidak dapat dibuka: {e}."),
-                format!("The photo folder cannot be opened: {e}."),
-            )]);
-        }
+    let unreadable_dir = |name: &str, e: std::io::Error| {
+        problem(
+            None,
+            name,
+            "PHOTO_DIR",
+            "Folder foto atau isinya tidak dapat dibaca. Periksa izin aksesnya.".into(),
+            format!("The photo folder or an entry in it cannot be read: {e}."),
+        )
     };
+    let entries =
+        std::fs::read_dir(dir).map_err(|e| vec![unreadable_dir(&dir.display().to_string(), e)])?;
     // By NIK, then file name: the report's order does not depend on the file system.
     let mut files: BTreeMap<Nik, Vec<String>> = BTreeMap::new();
     let mut errors = Vec::new();
-    for entry in entries.flatten() {
+    for entry in entries {
+        // An entry that cannot be read is a problem, not a resident without a photo.
+        let entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                errors.push(unreadable_dir(&dir.display().to_string(), e));
+                continue;
+            }
+        };
         let name = entry.file_name().to_string_lossy().into_owned();
         if name.starts_with('.') {
             continue;
@@ -81,13 +95,13 @@ pub fn read_dir(
                     .into(),
             )),
         }
-        if files.len() + errors.len() > MAX_ROWS {
+        if files.len() + errors.len() > MAX_PHOTOS {
             errors.push(problem(
                 None,
                 &dir.display().to_string(),
                 "PHOTO_TOO_MANY",
-                format!("Lebih dari {MAX_ROWS} foto; pecah foldernya."),
-                format!("More than {MAX_ROWS} photos; split the folder."),
+                format!("Lebih dari {MAX_PHOTOS} foto; muat per bagian, tiap CSV dengan folder fotonya."),
+                format!("More than {MAX_PHOTOS} photos; load in batches, each CSV with its photo folder."),
             ));
             return Err(errors);
         }
@@ -150,13 +164,22 @@ fn check(path: &Path) -> Result<Vec<u8>, (&'static str, String, String)> {
             "The photo cannot be read as a JPEG or PNG.".to_owned(),
         )
     };
-    let size = std::fs::metadata(path).map_err(|_| unreadable())?.len();
-    if size > selfie::MAX_BYTES as u64 {
+    // A regular file only (not a FIFO or a device), and never more read than the limit.
+    let file = std::fs::File::open(path).map_err(|_| unreadable())?;
+    if !file.metadata().map_err(|_| unreadable())?.is_file() {
+        return Err(unreadable());
+    }
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(
+        &mut std::io::Read::take(file, selfie::MAX_BYTES as u64 + 1),
+        &mut bytes,
+    )
+    .map_err(|_| unreadable())?;
+    if bytes.len() > selfie::MAX_BYTES {
         return Err(too_large());
     }
-    let bytes = std::fs::read(path).map_err(|_| unreadable())?;
     let img = selfie::decode(&bytes).map_err(|_| unreadable())?;
-    let outcome = selfie::check_image(img.clone(), Lang::Id).map_err(|_| unreadable())?;
+    let outcome = selfie::check_image(&img, Lang::Id).map_err(|_| unreadable())?;
     if !outcome.accepted {
         let failed = |lang| {
             outcome

@@ -239,27 +239,16 @@ async fn decide(
         return Err(Error::BadRequest);
     }
     let at = now();
+    // Argon2id before the transaction: nothing is held while it runs.
+    let code = req.approve.then(ActivationCode::generate);
+    let code_hash = code
+        .as_ref()
+        .map(|c| hash_secret(c.expose().as_bytes()))
+        .transpose()?;
     let mut tx = state.db.pool.begin().await?;
-    if req.approve {
-        // Read in the approving transaction: with no photo to compare, the officer must
-        // have checked the physical KTP-el, and the audit log says so.
-        let has_photo = sqlx::query(
-            "SELECT CAST(CASE WHEN photo IS NOT NULL OR synthetic = 1 THEN 1 ELSE 0 END AS BIGINT) FROM residents WHERE nik = $1",
-        )
-        .bind(p.nik.as_str())
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or(Error::NotInRegistry)?
-        .get::<i64, _>(0)
-            == 1;
-        if !has_photo {
-            if !req.physical_ktp_checked {
-                return Err(Error::PhysicalKtpNotChecked);
-            }
-            audit(&mut tx, &officer.0, "physical_ktp_checked", &p.id).await?;
-        }
-        let code = ActivationCode::generate();
-        let code_hash = hash_secret(code.expose().as_bytes())?;
+    if let (Some(code), Some(code_hash)) = (code, code_hash) {
+        // Written first, so this transaction holds the write lock from its first statement
+        // (a SQLite read first would make a later write fail when another one came between).
         // The selfie is deleted once the officer has decided.
         let done = sqlx::query("UPDATE registrations SET state = 'approved', selfie = NULL, qr_token_hash = NULL, decided_by = $1, decided_at = $2, expires_at = $3 WHERE id = $4 AND state = 'awaiting_officer'")
             .bind(&officer.0)
@@ -270,6 +259,24 @@ async fn decide(
             .await?;
         if done.rows_affected() != 1 {
             return Err(Error::RegistrationState);
+        }
+        // With no photo to compare, the officer must have checked the physical KTP-el. A
+        // photo is never removed, only added: one imported since the scan needs no tick.
+        let has_photo = sqlx::query(
+            "SELECT CAST(CASE WHEN photo IS NOT NULL OR synthetic = 1 THEN 1 ELSE 0 END AS BIGINT) FROM residents WHERE nik = $1",
+        )
+        .bind(p.nik.as_str())
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(Error::NotInRegistry)?
+        .get::<i64, _>(0)
+            == 1;
+        if !has_photo && !req.physical_ktp_checked {
+            return Err(Error::PhysicalKtpNotChecked);
+        }
+        // Whenever the officer says so, the audit log keeps it.
+        if req.physical_ktp_checked {
+            audit(&mut tx, &officer.0, "physical_ktp_checked", &p.id).await?;
         }
         sqlx::query("INSERT INTO activation_codes (registration_id, code_hash, attempts, expires_at, used) VALUES ($1, $2, 0, $3, 0)
                      ON CONFLICT (registration_id) DO UPDATE SET code_hash = $2, attempts = 0, expires_at = $3, used = 0")

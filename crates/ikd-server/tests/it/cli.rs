@@ -228,7 +228,7 @@ fn import_with_photos_loads_each_resident_with_its_own_photo_or_none() {
         "Siti has none, and none is made"
     );
 
-    // A later photo for Siti, read the right way up from its EXIF orientation.
+    // A later photo for Siti.
     let update = dir.path().join("update");
     std::fs::create_dir(&update).unwrap();
     std::fs::write(
