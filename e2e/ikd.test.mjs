@@ -25,6 +25,7 @@ const chromiumPath = process.env.IKD_CHROMIUM || '/usr/bin/chromium';
 const WAIT = { timeout: 20000 };
 
 let demo, dataDir, base, officerPassword, residents = [], noPhoto;
+const cspViolations = [];
 let browser, citizen, officer;
 let n = 0;
 
@@ -325,6 +326,12 @@ before(async () => {
   });
   citizen = await (await browser.newContext({ ...devices['Pixel 7'] })).newPage();
   officer = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+  // The pages run under a CSP without 'unsafe-eval': anything it blocks is a failure.
+  for (const page of [citizen, officer]) {
+    page.on('console', (m) => {
+      if (/Content Security Policy|Refused to (execute|load|connect|apply)/i.test(m.text())) cspViolations.push(m.text());
+    });
+  }
 });
 
 after(async () => {
@@ -643,4 +650,44 @@ step('a resident with no registry photo: the officer checks the physical KTP-el,
   assert.equal(await officer.locator('#verify-photo').count(), 0);
   await shot(officer, 'officer-verify-no-registry-photo');
   await page.context().close();
+});
+
+step('every page sends its security headers, nothing broke under the CSP, and another site framing the console gets nothing', async () => {
+  for (const p of ['/', '/beranda/ktp', '/petugas', '/demo/outbox']) {
+    const r = await fetch(base + p);
+    assert.equal(r.status, 200, p);
+    const csp = r.headers.get('content-security-policy') || '';
+    assert.match(csp, /default-src 'none'/, p);
+    assert.match(csp, /frame-ancestors 'none'/, p);
+    assert.doesNotMatch(csp, /unsafe-eval/, p);
+    assert.equal(r.headers.get('x-frame-options'), 'DENY', p);
+    assert.equal(r.headers.get('x-content-type-options'), 'nosniff', p);
+    assert.equal(r.headers.get('referrer-policy'), 'no-referrer', p);
+    assert.equal(r.headers.get('cache-control'), 'no-store', p);
+    assert.match(r.headers.get('permissions-policy') || '', p === '/demo/outbox' ? /camera=\(\)/ : /camera=\(self\)/, p);
+    if (p !== '/demo/outbox') {
+      // The one script runs by this response's nonce.
+      const nonce = csp.match(/'nonce-([^']+)'/)[1];
+      assert.ok((await r.text()).includes(`<script nonce="${nonce}">`), p);
+    }
+  }
+  const api = await fetch(base + '/.well-known/ikd-keys');
+  assert.equal(api.headers.get('cache-control'), 'no-store');
+  assert.equal(api.headers.get('x-content-type-options'), 'nosniff');
+  assert.deepEqual(cspViolations, [], 'the citizen app and the console ran under the CSP without a violation');
+
+  // Another site's page frames the officer console: Chromium renders nothing of it there.
+  const evil = await (await browser.newContext({ viewport: { width: 900, height: 700 } })).newPage();
+  await evil.route('http://evil.example/', (r) => r.fulfill({
+    contentType: 'text/html',
+    body: `<h1>Situs lain</h1><iframe id="f" src="${base}/petugas" width="800" height="500"></iframe>`,
+  }));
+  await evil.goto('http://evil.example/');
+  await evil.waitForTimeout(3000);
+  const framed = evil.frames().find((f) => f !== evil.mainFrame());
+  assert.ok(framed, 'the frame exists');
+  const rendered = await framed.locator('#officer-username, #main').count().catch(() => 0);
+  assert.equal(rendered, 0, `the console rendered inside another site (${framed.url()})`);
+  await shot(evil, 'framed-console-blocked');
+  await evil.context().close();
 });

@@ -14,6 +14,8 @@ use ikd_core::{ErrorBody, Lang};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use crate::network::{AddressRefusal, NetworkPolicy};
+
 /// Why a call failed.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ClientError {
@@ -26,6 +28,12 @@ pub enum ClientError {
     /// An answer the app cannot read (a different service version).
     #[error("unreadable answer")]
     Protocol,
+    /// The service address is not one the app may send to (nothing was sent).
+    #[error("service address refused: {0:?}")]
+    Insecure(AddressRefusal),
+    /// The TLS chain has none of the keys this build pins: possibly intercepted.
+    #[error("TLS certificate not pinned")]
+    PinMismatch,
 }
 
 impl ClientError {
@@ -34,6 +42,8 @@ impl ClientError {
             ClientError::Refused(b) => &b.code,
             ClientError::Network(_) => "NETWORK",
             ClientError::Protocol => "PROTOCOL",
+            ClientError::Insecure(_) => "SERVICE_ADDRESS_REFUSED",
+            ClientError::PinMismatch => "TLS_PIN_MISMATCH",
         }
     }
 
@@ -53,6 +63,18 @@ impl ClientError {
                 "The service's answer could not be read. Update the app and try again.",
             )
             .to_owned(),
+            ClientError::Insecure(_) => crate::i18n::t(
+                lang,
+                "Alamat layanan di aplikasi ini tidak aman (bukan https dengan kunci Dukcapil), jadi tidak ada data yang dikirim. Pasang aplikasi IKD resmi dari toko aplikasi.",
+                "The service address in this app is not secure (not https with Dukcapil's keys), so nothing was sent. Install the official IKD app from the app store.",
+            )
+            .to_owned(),
+            ClientError::PinMismatch => crate::i18n::t(
+                lang,
+                "Sambungan ditolak: server tidak memakai kunci Dukcapil yang tersimpan di aplikasi. Jaringan ini mungkin menyadap; pakai jaringan lain (misalnya data seluler) lalu coba lagi.",
+                "Connection refused: the server does not use the Dukcapil keys kept in the app. This network may be intercepting; use another one (mobile data, say) and try again.",
+            )
+            .to_owned(),
         }
     }
 
@@ -61,7 +83,7 @@ impl ClientError {
         match self {
             ClientError::Network(_) => true,
             ClientError::Refused(b) => b.code == "INTERNAL" || b.code == "RATE_LIMITED",
-            ClientError::Protocol => false,
+            ClientError::Protocol | ClientError::Insecure(_) | ClientError::PinMismatch => false,
         }
     }
 }
@@ -74,6 +96,8 @@ pub struct ApiClient {
     /// `http://host:port` of the service (the API lives under `/api/v1`).
     base: String,
     lang: Lang,
+    /// Set when the address may not be used: every call answers this, sending nothing.
+    refusal: Option<AddressRefusal>,
 }
 
 impl PartialEq for ApiClient {
@@ -86,16 +110,35 @@ impl PartialEq for ApiClient {
 const TIMEOUT: Duration = Duration::from_secs(20);
 
 impl ApiClient {
+    /// A client of the service at `base` with this build's pins ([`NetworkPolicy::from_build`]).
     pub fn new(base: &str) -> Self {
-        let http = reqwest::Client::builder()
+        Self::with_policy(base, &NetworkPolicy::from_build())
+    }
+
+    /// A client of the service at `base` under `policy`: plain HTTP only to this device,
+    /// HTTPS only with a pinned key in the chain ([`crate::network`]).
+    pub fn with_policy(base: &str, policy: &NetworkPolicy) -> Self {
+        let base = base.trim_end_matches('/').to_owned();
+        let checked = policy.check(&base);
+        let builder = reqwest::Client::builder()
             .timeout(TIMEOUT)
             .connect_timeout(Duration::from_secs(8))
-            .build()
-            .unwrap_or_default();
+            // Never follow a redirect to somewhere the policy was not asked about.
+            .redirect(reqwest::redirect::Policy::none());
+        let builder = match checked {
+            Ok(true) => builder.use_preconfigured_tls(policy.tls_config()),
+            _ => builder,
+        };
+        let (http, refusal) = match (builder.build(), checked) {
+            (Ok(http), checked) => (http, checked.err()),
+            // A client without the policy's TLS would be weaker: none is used at all.
+            (Err(_), _) => (reqwest::Client::default(), Some(AddressRefusal::Unusable)),
+        };
         ApiClient {
             http,
-            base: base.trim_end_matches('/').to_owned(),
+            base,
             lang: Lang::Id,
+            refusal,
         }
     }
 
@@ -119,7 +162,13 @@ impl ApiClient {
     /// refusal.
     async fn send_raw(&self, req: reqwest::RequestBuilder) -> ApiResult<Vec<u8>> {
         fn network(e: reqwest::Error) -> ClientError {
+            if crate::network::is_pin_mismatch(&e) {
+                return ClientError::PinMismatch;
+            }
             ClientError::Network(e.without_url().to_string())
+        }
+        if let Some(refusal) = self.refusal {
+            return Err(ClientError::Insecure(refusal));
         }
         let tag = match self.lang {
             Lang::Id => "id",

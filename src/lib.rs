@@ -6,6 +6,7 @@ pub mod api;
 pub mod camera;
 pub mod components;
 pub mod i18n;
+pub mod network;
 pub mod officer;
 pub mod qr;
 pub mod screens;

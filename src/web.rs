@@ -33,6 +33,9 @@ pub struct WebConfig {
     pub camera: Camera,
     /// The camera of the officer's scanner (the browser's own, or a virtual one).
     pub officer_camera: Camera,
+    /// Served over TLS (by the service itself or a proxy in front): the device cookie is
+    /// `Secure`.
+    pub tls: bool,
 }
 
 /// A browser's device: 16 bytes of id and 32 bytes of store key, in one cookie.
@@ -68,32 +71,112 @@ impl DeviceCookie {
         k
     }
 
-    fn set_cookie(&self) -> String {
+    fn set_cookie(&self, tls: bool) -> String {
         format!(
-            "{COOKIE}={}; Path=/; HttpOnly; SameSite=Strict; Max-Age=31536000",
-            b64u(&self.0)
+            "{COOKIE}={}; Path=/; HttpOnly; SameSite=Strict; Max-Age=31536000{}",
+            b64u(&self.0),
+            if tls { "; Secure" } else { "" }
         )
     }
 }
 
-fn page(title: &str, ws_path: &str) -> String {
-    format!(
+/// How the liveview glue runs the JavaScript the server sends (camera, scrolling): with
+/// `Function(…)`, which a CSP without `'unsafe-eval'` blocks. [`glue`] replaces it with a
+/// `<script>` element carrying the page's nonce, which the CSP allows (CSP3 §6.7.3.1).
+const LIVEVIEW_EVAL: &str = r#"Function("Eval", `"use strict";${event.data};`)();"#;
+
+/// The liveview glue (one inline script) with the page's `nonce`, its eval by nonce'd
+/// script elements. `None` when the glue no longer has the expected shape (a Dioxus update):
+/// a test catches that before a page ships without its camera.
+fn glue(ws_path: &str, nonce: &str) -> Option<String> {
+    let glue = interpreter_glue(ws_path);
+    if glue.matches("<script>").count() != 1 || !glue.contains(LIVEVIEW_EVAL) {
+        return None;
+    }
+    let run = r#"var __ikdNonce = document.currentScript.nonce;
+function __ikdEval(code) {
+  var s = document.createElement("script");
+  s.nonce = __ikdNonce;
+  s.textContent = '"use strict";(function(){' + code + '\n})();';
+  document.head.appendChild(s);
+  s.remove();
+}
+"#;
+    Some(
+        glue.replace(LIVEVIEW_EVAL, "__ikdEval(event.data);")
+            .replace("<script>", &format!("<script nonce=\"{nonce}\">\n{run}")),
+    )
+}
+
+/// A page of the browser renderer with its security headers (OWASP ASVS v4 V14.4): a CSP
+/// that runs only this response's script (by nonce, no `'unsafe-eval'`) and connects only
+/// to this origin and its websocket, no framing by any other page, no MIME sniffing, no
+/// referrer, the camera for this origin only, and nothing cached.
+fn secure_page(title: &str, ws_path: &str, headers: &HeaderMap) -> Response {
+    let Some(nonce) = ikd_core::crypto::random_bytes::<16>()
+        .ok()
+        .map(|b| b64u(&b))
+    else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    let Some(glue) = glue(ws_path, &nonce) else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    let page = format!(
         r#"<!DOCTYPE html><html lang="id"><head><meta charset="utf-8"><title>{title}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1"><style>{css}</style></head>
 <body><div id="main"></div>{glue}</body></html>"#,
         css = crate::STYLE,
-        glue = interpreter_glue(ws_path),
+    );
+    // The websocket by name too: `'self'` covers ws: and wss: only in CSP3 browsers.
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| {
+            h.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b))
+        });
+    let sockets = host
+        .map(|h| format!(" ws://{h} wss://{h}"))
+        .unwrap_or_default();
+    let csp = format!(
+        "default-src 'none'; script-src 'nonce-{nonce}'; style-src 'self' 'unsafe-inline'; \
+         img-src 'self' data: blob:; media-src 'self' blob: mediastream:; \
+         connect-src 'self'{sockets}; font-src 'self'; base-uri 'none'; form-action 'none'; \
+         frame-ancestors 'none'"
+    );
+    (
+        [
+            (header::CONTENT_SECURITY_POLICY, csp),
+            (header::X_FRAME_OPTIONS, "DENY".to_owned()),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
+            (header::REFERRER_POLICY, "no-referrer".to_owned()),
+            (
+                header::HeaderName::from_static("permissions-policy"),
+                "camera=(self), microphone=(), geolocation=(), payment=(), usb=()".to_owned(),
+            ),
+            (
+                header::HeaderName::from_static("cross-origin-opener-policy"),
+                "same-origin".to_owned(),
+            ),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        Html(page),
     )
+        .into_response()
 }
 
 /// The citizen's page; gives a new browser its device cookie.
-async fn index(headers: HeaderMap) -> Response {
-    let page = Html(page("IKD — Identitas Kependudukan Digital", "/ws"));
-    if DeviceCookie::from_headers(&headers).is_some() {
-        return page.into_response();
+async fn index(headers: HeaderMap, tls: bool) -> Response {
+    let mut page = secure_page("IKD — Identitas Kependudukan Digital", "/ws", &headers);
+    if DeviceCookie::from_headers(&headers).is_some() || !page.status().is_success() {
+        return page;
     }
-    match DeviceCookie::new() {
-        Some(c) => ([(header::SET_COOKIE, c.set_cookie())], page).into_response(),
+    match DeviceCookie::new().and_then(|c| c.set_cookie(tls).parse().ok()) {
+        Some(cookie) => {
+            page.headers_mut().insert(header::SET_COOKIE, cookie);
+            page
+        }
         None => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     }
 }
@@ -111,8 +194,8 @@ fn same_origin(h: &HeaderMap) -> bool {
 }
 
 /// The officer's console page (no device cookie: an officer's session is memory only).
-async fn console_index() -> Html<String> {
-    Html(page("IKD — Konsol Petugas", "/petugas/ws"))
+async fn console_index(headers: HeaderMap) -> Response {
+    secure_page("IKD — Konsol Petugas", "/petugas/ws", &headers)
 }
 
 /// The routes of the browser renderer: the citizen app at `/` and the officer's console at
@@ -125,6 +208,8 @@ pub fn router(config: WebConfig) -> Router {
         camera: config.officer_camera.clone(),
     };
     let console_pool = pool.clone();
+    let tls = config.tls;
+    let index = move |headers: HeaderMap| index(headers, tls);
     Router::new()
         .route("/petugas", get(console_index))
         .route("/petugas/{*rest}", get(console_index))
@@ -193,10 +278,25 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_liveview_glue_runs_under_the_csp_nonce_without_eval() {
+        let g = glue("/ws", "Tk9OQ0U").expect("the glue has the shape this relies on");
+        assert!(g.contains(r#"<script nonce="Tk9OQ0U">"#));
+        assert!(!g.contains("Function("), "no eval left: {g}");
+        assert!(g.contains("__ikdEval(event.data);"));
+    }
+
+    #[test]
+    fn the_device_cookie_is_secure_over_tls() {
+        let c = DeviceCookie::new().unwrap();
+        assert!(c.set_cookie(true).ends_with("; Secure"));
+        assert!(!c.set_cookie(false).contains("Secure"));
+    }
+
+    #[test]
     fn the_device_cookie_round_trips_and_refuses_other_lengths() {
         let c = DeviceCookie::new().unwrap();
         let mut h = HeaderMap::new();
-        let set = c.set_cookie();
+        let set = c.set_cookie(false);
         let pair = set.split(';').next().unwrap();
         h.insert(header::COOKIE, format!("a=1; {pair}").parse().unwrap());
         let back = DeviceCookie::from_headers(&h).unwrap();

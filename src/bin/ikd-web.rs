@@ -15,6 +15,10 @@ struct Args {
     /// Where each browser's sealed store is kept.
     #[arg(long, env = "IKD_WEB_DATA", default_value = "./ikd-web-data")]
     data_dir: std::path::PathBuf,
+    /// Browsers reach these pages over TLS (a reverse proxy in front terminates it): the
+    /// device cookie is `Secure`.
+    #[arg(long, env = "IKD_WEB_TLS")]
+    tls: bool,
 }
 
 #[tokio::main]
@@ -25,6 +29,7 @@ async fn main() -> anyhow::Result<()> {
         data_dir: args.data_dir,
         camera: ikd::camera::Camera::from_env(),
         officer_camera: ikd::camera::Camera::from_var("IKD_OFFICER_CAMERA"),
+        tls: args.tls,
     });
     let listener = tokio::net::TcpListener::bind(args.listen).await?;
     println!("IKD in the browser: http://{}/", listener.local_addr()?);

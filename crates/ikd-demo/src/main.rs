@@ -54,6 +54,11 @@ fn main() -> anyhow::Result<()> {
 async fn run(args: Args) -> anyhow::Result<()> {
     let mut config = Config::local(args.data_dir.clone());
     config.listen = args.listen;
+    // Before anything is made: the demo speaks plain HTTP, so on loopback only (a
+    // deployment serves TLS: `ikd-server serve --tls-cert`, README).
+    config
+        .check_transport()
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     let mut state = AppState::new(config)
         .await
         .context("starting the service (is the data directory writable?)")?;
@@ -94,6 +99,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
         data_dir: args.data_dir.join("web"),
         camera: ikd::camera::Camera::from_env(),
         officer_camera: ikd::camera::Camera::from_var("IKD_OFFICER_CAMERA"),
+        tls: false,
     });
     let app = ikd_server::app::router(state.clone())
         .merge(web)
@@ -103,16 +109,12 @@ async fn run(args: Args) -> anyhow::Result<()> {
     print_welcome(&state, loopback, &args.data_dir, &password).await;
 
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(async move {
-        axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(async {
-            let _ = stop_rx.await;
-        })
-        .await
-    });
+    let serving = ikd_server::serve(listener, app, &state.config, async {
+        let _ = stop_rx.await;
+    })
+    .await
+    .context("starting to serve")?;
+    let server = tokio::spawn(serving);
     ikd_server::shutdown_signal().await;
     println!("Stopping IKD…");
     let _ = stop_tx.send(());

@@ -75,11 +75,31 @@ impl AppState {
 }
 
 pub fn router(state: AppState) -> Router {
+    use axum::http::{HeaderValue, header};
+    use tower_http::set_header::SetResponseHeaderLayer;
+    let hsts = state.config.tls().map(|_| {
+        // Over TLS only (RFC 6797 §7.2): a year, as the browsers' preload lists ask.
+        SetResponseHeaderLayer::overriding(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        )
+    });
     routes::router()
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             crate::metrics::track,
         ))
+        // Answers hold personal data (KTP-el, photos, sessions): no cache keeps them. A route
+        // that sets its own Cache-Control keeps it.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(tower::util::option_layer(hsts))
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
@@ -105,16 +125,10 @@ pub async fn spawn(
         .await
         .map_err(|e| Error::internal(format!("bind: {e}")))?;
     let addr = listener.local_addr().map_err(Error::internal)?;
-    let app = router(state.clone());
+    let serving = serve(listener, router(state.clone()), &state.config, shutdown).await?;
     let sweeper = tokio::spawn(crate::sweep::run(state.db.clone()));
     let handle = tokio::spawn(async move {
-        let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
-        if let Err(e) = axum::serve(listener, app)
-            .with_graceful_shutdown(shutdown)
-            .await
-        {
-            tracing::error!(error = %e, "server stopped");
-        }
+        serving.await;
         sweeper.abort();
     });
     Ok(Running {
@@ -122,6 +136,46 @@ pub async fn spawn(
         state,
         handle,
     })
+}
+
+/// Serves `app` on `listener` until `shutdown` resolves, then finishes the requests in
+/// flight: over TLS when `config` names the files (reloaded on SIGHUP), else plain HTTP,
+/// which [`Config::check_transport`] allows only on loopback or behind declared proxies.
+/// The returned future is the server; errors here are configuration errors.
+pub async fn serve(
+    listener: TcpListener,
+    app: Router,
+    config: &Config,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>> {
+    config.check_transport().map_err(Error::Internal)?;
+    let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let Some(files) = config.tls() else {
+        return Ok(Box::pin(async move {
+            if let Err(e) = axum::serve(listener, app)
+                .with_graceful_shutdown(shutdown)
+                .await
+            {
+                tracing::error!(error = %e, "server stopped");
+            }
+        }));
+    };
+    let tls = crate::tls::load(&files).await?;
+    let reloader = crate::tls::reload_on_sighup(tls.clone(), files);
+    let handle = axum_server::Handle::new();
+    let stopper = handle.clone();
+    tokio::spawn(async move {
+        shutdown.await;
+        stopper.graceful_shutdown(Some(std::time::Duration::from_secs(10)));
+    });
+    let listener = listener.into_std().map_err(Error::internal)?;
+    Ok(Box::pin(async move {
+        let server = axum_server::from_tcp_rustls(listener, tls).handle(handle);
+        if let Err(e) = server.serve(app).await {
+            tracing::error!(error = %e, "server stopped");
+        }
+        reloader.abort();
+    }))
 }
 
 /// Resolves on Ctrl-C or SIGTERM: when the service (or the demo) should stop.

@@ -26,6 +26,14 @@ pub struct Config {
     /// for the per-address rate limits.
     #[arg(long, env = "IKD_TRUSTED_PROXIES", value_delimiter = ',')]
     pub trusted_proxies: Vec<crate::proxy::IpBlock>,
+    /// TLS in the service: the certificate chain, PEM, leaf first (with `--tls-key`). Read
+    /// again on SIGHUP. Without TLS the service speaks plain HTTP, which it does only on a
+    /// loopback address or behind the declared `--trusted-proxies`.
+    #[arg(long, env = "IKD_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The private key of `--tls-cert`, PEM (PKCS#8, PKCS#1 or SEC1).
+    #[arg(long, env = "IKD_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
 }
 
 impl Config {
@@ -38,7 +46,34 @@ impl Config {
             smtp_url: None,
             consent_version: "2026-01".into(),
             trusted_proxies: Vec::new(),
+            tls_cert: None,
+            tls_key: None,
         }
+    }
+
+    /// The TLS files, when the service terminates TLS itself.
+    pub fn tls(&self) -> Option<crate::tls::TlsFiles> {
+        Some(crate::tls::TlsFiles {
+            cert: self.tls_cert.clone()?,
+            key: self.tls_key.clone()?,
+        })
+    }
+
+    /// Plain HTTP is served only on loopback, or to the reverse proxies the operator
+    /// declared (which terminate TLS): a citizen's PIN never crosses a network in clear
+    /// because of a forgotten flag. The error says what to do.
+    pub fn check_transport(&self) -> Result<(), String> {
+        if self.tls().is_some()
+            || self.listen.ip().is_loopback()
+            || !self.trusted_proxies.is_empty()
+        {
+            return Ok(());
+        }
+        Err(format!(
+            "refusing plain HTTP on {}: give --tls-cert and --tls-key, or listen on loopback, \
+             or name the TLS-terminating reverse proxy with --trusted-proxies",
+            self.listen
+        ))
     }
 
     pub fn outbox(&self) -> PathBuf {

@@ -21,6 +21,7 @@ pub mod security;
 pub mod seed;
 pub mod selfie;
 pub mod sweep;
+pub mod tls;
 
-pub use app::{AppState, Running, shutdown_signal, spawn};
+pub use app::{AppState, Running, serve, shutdown_signal, spawn};
 pub use config::Config;

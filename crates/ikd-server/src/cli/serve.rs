@@ -19,11 +19,16 @@ pub async fn run(config: Config) -> anyhow::Result<ExitCode> {
     if state.test_hooks_from_env() {
         tracing::warn!("test hooks on: captcha answers are readable; never in production");
     }
+    let scheme = if state.config.tls().is_some() {
+        "https"
+    } else {
+        "http"
+    };
     let running = spawn(state, shutdown_signal())
         .await
-        .context("binding the listen address")?;
-    tracing::info!(addr = %running.addr, "IKD service listening");
-    println!("IKD service listening on http://{}", running.addr);
+        .context("starting to listen")?;
+    tracing::info!(addr = %running.addr, scheme, "IKD service listening");
+    println!("IKD service listening on {scheme}://{}", running.addr);
     running.handle.await.context("server task")?;
     tracing::info!("IKD service stopped");
     Ok(ExitCode::SUCCESS)

@@ -8,4 +8,5 @@ mod operations;
 mod photos;
 mod refusals;
 mod smtp;
+mod tls;
 mod verification;
