@@ -139,6 +139,20 @@ function gone(page, selector) {
   return async () => (await page.locator(selector).count()) === 0 || `${selector} is still on screen`;
 }
 
+/**
+ * Waits until `fn(arg)`, run in the page, is truthy. Polls with page.evaluate (the devtools
+ * protocol, which the page's CSP does not govern) instead of Playwright's waitForFunction,
+ * which evaluates a string in the page and so is refused by a CSP without 'unsafe-eval'.
+ */
+async function until(page, fn, arg, { timeout = WAIT.timeout } = {}) {
+  const end = Date.now() + timeout;
+  for (;;) {
+    if (await page.evaluate(fn, arg).catch(() => false)) return;
+    if (Date.now() > end) assert.fail(`waited ${timeout} ms in vain for ${fn.toString().slice(0, 120)}`);
+    await sleep(100);
+  }
+}
+
 /** Ticks the consent switch until the app has it on (Lanjut enabled). */
 async function consent(page) {
   await actUntil('turn the consent switch on', async (attempt) => {
@@ -223,7 +237,7 @@ async function enterPin(page, pin) {
         return `${on} PIN dots filled (${await sight(page)})`;
       });
   }
-  await page.waitForFunction(answered, before, WAIT);
+  await until(page, answered, before);
 }
 
 /**
@@ -244,7 +258,7 @@ async function capture(page, picture) {
 async function showing(page, picture) {
   const mime = picture.endsWith('.png') ? 'image/png' : 'image/jpeg';
   const want = `data:${mime};base64,${fs.readFileSync(picture).toString('base64')}`;
-  await page.waitForFunction((w) => document.querySelector('#camera-live')?.src === w, want, WAIT);
+  await until(page, (w) => document.querySelector('#camera-live')?.src === w, want);
   return want;
 }
 
@@ -328,8 +342,9 @@ before(async () => {
   officer = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
   // The pages run under a CSP without 'unsafe-eval': anything it blocks is a failure.
   for (const page of [citizen, officer]) {
+    page.on('pageerror', (e) => console.log('PAGEERROR: ' + e.message));
     page.on('console', (m) => {
-      if (/Content Security Policy|Refused to (execute|load|connect|apply)/i.test(m.text())) cspViolations.push(m.text());
+      if (/Content Security Policy|Refused to (execute|load|connect|apply)/i.test(m.text())) { cspViolations.push(m.text()); console.log('CSP: ' + m.text()); }
     });
   }
 });
@@ -384,10 +399,10 @@ step('registration refuses a wrong NIK as typed and a selfie without a face, and
   await clickUntil(citizen, '#kirim-foto', '#selfie-checks, .progress');
   const checks = await citizen.waitForSelector('#selfie-checks', WAIT);
   // The verdict is brought into sight, not left below the photo.
-  await citizen.waitForFunction(() => {
+  await until(citizen, () => {
     const r = document.querySelector('#selfie-checks').getBoundingClientRect();
     return r.top >= 0 && r.bottom <= window.innerHeight;
-  }, null, WAIT);
+  });
   const said = await checks.textContent();
   assert.match(said, /✗ Wajah tidak terdeteksi/);
   assert.match(said, /✓ Gambar tajam/);
@@ -455,11 +470,11 @@ step('a wrong activation code counts down, then the emailed code activates', asy
   await shot(citizen, 'activation-wrong-code');
   await typeInto(citizen, '#code', code);
   // A new captcha came with the refusal (the old picture stays until the new one is in).
-  await citizen.waitForFunction(() => document.querySelector('#captcha').value === '');
-  await citizen.waitForFunction((old) => {
+  await until(citizen, () => document.querySelector('#captcha').value === '');
+  await until(citizen, (old) => {
     const id = document.querySelector('#captcha-image')?.dataset.captchaId;
     return id && id !== old;
-  }, firstCaptcha, WAIT);
+  }, firstCaptcha);
   await typeInto(citizen, '#captcha', await captchaAnswer(citizen), '#aktifkan:not([disabled])');
   await shot(citizen, 'activation-filled');
   await clickUntil(citizen, '#aktifkan', '#pin, .progress');

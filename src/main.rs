@@ -1,6 +1,8 @@
 //! The IKD app in a phone-sized desktop window (or on a phone with `mobile`).
 //!
-//! `IKD_API` names the service (default `http://127.0.0.1:8080`), `IKD_APP_DIR` the folder of
+//! `IKD_API` names the service on a desktop (a phone build has it built in:
+//! `IKD_SERVICE_URL` and `IKD_SERVICE_PINS` at build time, see `ikd::network`; default
+//! `http://127.0.0.1:8080`), `IKD_APP_DIR` the folder of
 //! the sealed store (default `$XDG_DATA_HOME/ikd` or `~/.local/share/ikd`), `IKD_CAMERA` the
 //! camera (`native:N`, the computer's own through nokhwa and the default; `webview`; or a
 //! virtual camera, `virtual:FILE[,FILE…]`). Secrets go to the OS keystore where there is
@@ -23,8 +25,7 @@ fn main() -> anyhow::Result<()> {
     let (store, kind) =
         ikd::store::open_device_store(&dir, std::env::var("IKD_STORE").as_deref() != Ok("file"))?;
     eprintln!("ikd: secrets in {kind:?}");
-    let api = std::env::var("IKD_API").unwrap_or_else(|_| "http://127.0.0.1:8080".into());
-    let api = ikd::api::ApiClient::new(&api);
+    let api = ikd::api::ApiClient::new(&ikd::network::service_url());
     // The officer's console on a counter PC: `IKD_CONSOLE=petugas`.
     if std::env::var("IKD_CONSOLE").as_deref() == Ok("petugas") {
         launch_console(ikd::officer::OfficerConfig {

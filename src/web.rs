@@ -5,6 +5,8 @@
 
 use std::path::PathBuf;
 
+use base64::Engine as _;
+
 use axum::Router;
 use axum::extract::WebSocketUpgrade;
 use axum::http::{HeaderMap, StatusCode, header};
@@ -108,6 +110,20 @@ function __ikdEval(code) {
     )
 }
 
+/// The inline `onclick` that dioxus-router 0.7's `Link` puts on every link in liveview (so
+/// a plain click routes in the app instead of loading the page). A CSP allows an inline
+/// handler only by its hash with `'unsafe-hashes'` (CSP3 §8.3): this one and no other. If
+/// a Dioxus update changes the text, the UI suite's CSP-violation check fails.
+const ROUTER_LINK_ONCLICK: &str = "if (event.button === 0 && !event.ctrlKey && !event.metaKey && !event.shiftKey && !event.altKey) { event.preventDefault() }";
+
+fn csp_hash(source: &str) -> String {
+    format!(
+        "'sha256-{}'",
+        base64::engine::general_purpose::STANDARD
+            .encode(ikd_core::crypto::sha256(source.as_bytes()))
+    )
+}
+
 /// A page of the browser renderer with its security headers (OWASP ASVS v4 V14.4): a CSP
 /// that runs only this response's script (by nonce, no `'unsafe-eval'`) and connects only
 /// to this origin and its websocket, no framing by any other page, no MIME sniffing, no
@@ -140,10 +156,12 @@ fn secure_page(title: &str, ws_path: &str, headers: &HeaderMap) -> Response {
         .map(|h| format!(" ws://{h} wss://{h}"))
         .unwrap_or_default();
     let csp = format!(
-        "default-src 'none'; script-src 'nonce-{nonce}'; style-src 'self' 'unsafe-inline'; \
+        "default-src 'none'; script-src 'nonce-{nonce}' 'unsafe-hashes' {link}; \
+         style-src 'self' 'unsafe-inline'; \
          img-src 'self' data: blob:; media-src 'self' blob: mediastream:; \
          connect-src 'self'{sockets}; font-src 'self'; base-uri 'none'; form-action 'none'; \
-         frame-ancestors 'none'"
+         frame-ancestors 'none'",
+        link = csp_hash(ROUTER_LINK_ONCLICK),
     );
     (
         [
