@@ -131,6 +131,8 @@ async fn activate(
             }
         });
     }
+    // A quick refusal before the write; the write below decides (two approved
+    // registrations of one NIK can be activated at the same moment).
     if super::registration::device_bound(&state, &nik).await? {
         return Err(Error::AlreadyActive);
     }
@@ -149,11 +151,15 @@ async fn activate(
         .bind(&id)
         .execute(&mut *tx)
         .await?;
-    sqlx::query(
+    // The device is bound only where none is: an account whose device was released is
+    // taken over, one with a device is not (the conditional upsert is the check and the
+    // act in one statement; zero rows means another activation won).
+    let bound = sqlx::query(
         "INSERT INTO accounts (nik, device_key, email, phone, pin_hash, failed_pins, locked_until, locked_hard, activated_at)
          VALUES ($1, $2, $3, $4, NULL, 0, NULL, 0, $5)
          ON CONFLICT (nik) DO UPDATE SET device_key = $2, email = $3, phone = $4, pin_hash = NULL, failed_pins = 0,
-             locked_until = NULL, locked_hard = 0, activated_at = $5",
+             locked_until = NULL, locked_hard = 0, activated_at = $5
+         WHERE accounts.device_key IS NULL",
     )
     .bind(&nik)
     .bind(row.get::<Vec<u8>, _>(3))
@@ -162,6 +168,10 @@ async fn activate(
     .bind(at)
     .execute(&mut *tx)
     .await?;
+    if bound.rows_affected() != 1 {
+        // Dropping the transaction rolls back the code's use and the state change.
+        return Err(Error::AlreadyActive);
+    }
     sqlx::query("DELETE FROM tokens WHERE subject = $1 AND kind IN ('session', 'setup')")
         .bind(&nik)
         .execute(&mut *tx)

@@ -6,6 +6,7 @@ mod flow;
 mod helpers;
 mod operations;
 mod photos;
+mod races;
 mod refusals;
 mod smtp;
 mod tls;

@@ -1,0 +1,98 @@
+//! Races on one NIK (issue 16, first part): the same operation fired in parallel, exactly
+//! one winner, a clear refusal for the others, on SQLite and on PostgreSQL.
+
+use futures_util::future::join_all;
+use serde_json::json;
+
+use crate::flow::*;
+use crate::helpers::*;
+
+/// Parallel activations of one NIK.
+const PARALLEL: usize = 50;
+
+/// `PARALLEL` registrations of one resident from as many phones, each approved by an
+/// officer: all that the activation race needs.
+async fn approved_registrations(app: &TestApp) -> Vec<(Phone, Registration, String)> {
+    let r = app.adult(0).clone();
+    // One officer session for all (officer sign-ins are rate-limited per address).
+    let officer = app.officer_token().await;
+    let mut out = Vec::with_capacity(PARALLEL);
+    for i in 0..PARALLEL {
+        let phone = Phone::new();
+        let email = format!("hp{i}@contoh.id");
+        let reg = start_registration(app, &r, &phone, &email).await;
+        let qr = selfie(app, &reg).await;
+        let (s, v) = app
+            .post(
+                "/officer/decision",
+                json!({"qr": qr, "approve": true}),
+                Some(&officer),
+            )
+            .await;
+        assert_eq!(s, 204, "{v}");
+        out.push((phone, reg, email));
+    }
+    out
+}
+
+async fn one_device_wins(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let nik = app.adult(0).ktp.nik.as_str().to_owned();
+    let regs = approved_registrations(&app).await;
+    // Codes and captchas first, so the activations themselves start together.
+    let mut bodies = Vec::with_capacity(PARALLEL);
+    for (_, reg, email) in &regs {
+        let (cid, answer) = app.captcha().await;
+        bodies.push(
+            json!({"registration_id": reg.id, "code": app.code_from_outbox(email),
+                           "captcha_id": cid, "captcha_answer": answer}),
+        );
+    }
+    let answers = join_all(bodies.into_iter().map(|b| app.post("/activate", b, None))).await;
+    let winners: Vec<usize> = (0..PARALLEL).filter(|i| answers[*i].0 == 200).collect();
+    let statuses: Vec<u16> = answers.iter().map(|(s, _)| *s).collect();
+    assert_eq!(
+        winners.len(),
+        1,
+        "exactly one activation binds a device: {statuses:?}"
+    );
+    for (s, v) in answers.iter().filter(|(s, _)| *s != 200) {
+        assert_eq!(
+            (*s, v["error"]["code"].as_str()),
+            (409, Some("NIK_ACTIVE_ON_ANOTHER_DEVICE")),
+            "{v}"
+        );
+    }
+    // The bound device is the winner's, and stays so.
+    let bound: Vec<u8> = sqlx::query_scalar("SELECT device_key FROM accounts WHERE nik = $1")
+        .bind(&nik)
+        .fetch_one(&app.running.state.db.pool)
+        .await
+        .unwrap();
+    let (phone, reg, _) = &regs[winners[0]];
+    assert_eq!(bound, phone.key.public().sec1().to_vec());
+    assert_eq!(status(&app, reg).await["state"], "activated");
+    let activated: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM registrations WHERE nik = $1 AND state = 'activated'",
+    )
+    .bind(&nik)
+    .fetch_one(&app.running.state.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        activated, 1,
+        "the losers' registrations are not marked activated"
+    );
+}
+
+#[tokio::test]
+async fn fifty_approved_registrations_of_one_nik_activated_at_once_bind_exactly_one_device_on_sqlite()
+ {
+    one_device_wins(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn fifty_approved_registrations_of_one_nik_activated_at_once_bind_exactly_one_device_on_postgres()
+ {
+    one_device_wins(Backend::Postgres).await;
+}
