@@ -96,3 +96,110 @@ async fn fifty_approved_registrations_of_one_nik_activated_at_once_bind_exactly_
  {
     one_device_wins(Backend::Postgres).await;
 }
+
+/// One registration waiting for the officer, and its QR.
+async fn awaiting_officer(app: &TestApp) -> (Registration, String, String) {
+    let r = app.adult(1).clone();
+    let email = "sekali@contoh.id".to_owned();
+    let reg = start_registration(app, &r, &Phone::new(), &email).await;
+    let qr = selfie(app, &reg).await;
+    (reg, qr, email)
+}
+
+async fn one_approval_wins(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (reg, qr, email) = awaiting_officer(&app).await;
+    let officer = app.officer_token().await;
+    let body = json!({"qr": qr, "approve": true});
+    let answers = join_all(
+        (0..PARALLEL).map(|_| app.post("/officer/decision", body.clone(), Some(&officer))),
+    )
+    .await;
+    let statuses: Vec<u16> = answers.iter().map(|(s, _)| *s).collect();
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 204).count(),
+        1,
+        "{statuses:?}"
+    );
+    for (s, v) in answers.iter().filter(|(s, _)| *s != 204) {
+        // Refused at the lookup (a decided registration's QR no longer matches) or at the
+        // conditional update (decided meanwhile).
+        assert!(
+            matches!(
+                (*s, v["error"]["code"].as_str()),
+                (404, Some("REGISTRATION_NOT_FOUND")) | (409, Some("REGISTRATION_WRONG_STATE"))
+            ),
+            "{s} {v}"
+        );
+    }
+    let mails = std::fs::read_dir(app.outbox())
+        .unwrap()
+        .filter(|e| {
+            std::fs::read_to_string(e.as_ref().unwrap().path())
+                .unwrap()
+                .contains(&email)
+        })
+        .count();
+    assert_eq!(mails, 1, "one approval, one code mailed");
+    assert_eq!(status(&app, &reg).await["state"], "approved");
+}
+
+#[tokio::test]
+async fn fifty_approvals_of_one_registration_at_once_approve_it_once_and_mail_one_code_on_sqlite() {
+    one_approval_wins(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn fifty_approvals_of_one_registration_at_once_approve_it_once_and_mail_one_code_on_postgres()
+{
+    one_approval_wins(Backend::Postgres).await;
+}
+
+async fn one_code_use_wins(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (reg, qr, email) = awaiting_officer(&app).await;
+    approve(&app, &qr).await;
+    let code = app.code_from_outbox(&email);
+    let mut bodies = Vec::with_capacity(PARALLEL);
+    for _ in 0..PARALLEL {
+        let (cid, answer) = app.captcha().await;
+        bodies.push(json!({"registration_id": reg.id, "code": code,
+                           "captcha_id": cid, "captcha_answer": answer}));
+    }
+    let answers = join_all(bodies.into_iter().map(|b| app.post("/activate", b, None))).await;
+    let statuses: Vec<u16> = answers.iter().map(|(s, _)| *s).collect();
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 200).count(),
+        1,
+        "{statuses:?}"
+    );
+    for (s, v) in answers.iter().filter(|(s, _)| *s != 200) {
+        let code = v["error"]["code"].as_str();
+        assert!(
+            matches!(
+                (*s, code),
+                (410, Some("ACTIVATION_CODE_EXPIRED"))
+                    | (
+                        409,
+                        Some("REGISTRATION_WRONG_STATE" | "NIK_ACTIVE_ON_ANOTHER_DEVICE")
+                    )
+            ),
+            "{s} {v}"
+        );
+    }
+    let setup_tokens: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tokens WHERE kind = 'setup'")
+        .fetch_one(&app.running.state.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(setup_tokens, 1, "one code use, one PIN setup");
+}
+
+#[tokio::test]
+async fn one_activation_code_sent_fifty_times_at_once_activates_once_on_sqlite() {
+    one_code_use_wins(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn one_activation_code_sent_fifty_times_at_once_activates_once_on_postgres() {
+    one_code_use_wins(Backend::Postgres).await;
+}
