@@ -129,37 +129,61 @@ async fn login(
     if !key.verify(&signed, &sig) {
         return Err(Error::DeviceSignature);
     }
+    // The attempt is counted, and the lock it would earn set, before the PIN is checked:
+    // one conditional update, so parallel guesses each see the lock the ones before them
+    // earned (three at most before the first lock, not as many as arrive at once). A right
+    // PIN then clears it.
+    let mut tx = state.db.pool.begin().await?;
+    let reserved = sqlx::query(
+        "UPDATE accounts SET failed_pins = failed_pins + 1 WHERE nik = $1 AND locked_hard = 0
+         AND (locked_until IS NULL OR locked_until <= $2) RETURNING failed_pins",
+    )
+    .bind(&nik)
+    .bind(at)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(reserved) = reserved else {
+        drop(tx);
+        // Locked since it was read above.
+        let row = sqlx::query("SELECT locked_until, locked_hard FROM accounts WHERE nik = $1")
+            .bind(&nik)
+            .fetch_one(&state.db.pool)
+            .await?;
+        return Err(match row.get::<Option<i64>, _>(0) {
+            _ if row.get::<i64, _>(1) != 0 => Error::LockedHard,
+            Some(until) => Error::Locked { until },
+            None => Error::LockedHard,
+        });
+    };
+    let failed: i64 = reserved.get(0);
+    let lock = lock_after(failed, at);
+    match lock {
+        Lock::Hard => {
+            sqlx::query("UPDATE accounts SET locked_hard = 1 WHERE nik = $1")
+                .bind(&nik)
+                .execute(&mut *tx)
+                .await?;
+        }
+        Lock::Until(until) => {
+            sqlx::query("UPDATE accounts SET locked_until = $1 WHERE nik = $2")
+                .bind(until)
+                .bind(&nik)
+                .execute(&mut *tx)
+                .await?;
+        }
+        Lock::None { .. } => {}
+    }
+    tx.commit().await?;
     let pin = req.pin.clone();
     let ok = tokio::task::spawn_blocking(move || verify_secret(pin.expose(), &pin_hash))
         .await
         .map_err(Error::internal)?;
     let mut tx = state.db.pool.begin().await?;
     if !ok {
-        // Counted in the database, so the lockout survives restarts and spans instances.
-        let failed: i64 = sqlx::query("UPDATE accounts SET failed_pins = failed_pins + 1 WHERE nik = $1 RETURNING failed_pins")
-            .bind(&nik)
-            .fetch_one(&mut *tx)
-            .await?
-            .get(0);
-        let lock = lock_after(failed, at);
+        // Counted above, in the database, so the lockout survives restarts and spans
+        // instances.
         if !matches!(lock, Lock::None { .. }) {
             state.metrics.lockouts.inc();
-        }
-        match lock {
-            Lock::Hard => {
-                sqlx::query("UPDATE accounts SET locked_hard = 1 WHERE nik = $1")
-                    .bind(&nik)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            Lock::Until(until) => {
-                sqlx::query("UPDATE accounts SET locked_until = $1 WHERE nik = $2")
-                    .bind(until)
-                    .bind(&nik)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            Lock::None { .. } => {}
         }
         activity(&mut *tx, &nik, "login_failed", None).await?;
         tx.commit().await?;
@@ -175,10 +199,13 @@ async fn login(
             },
         });
     }
-    sqlx::query("UPDATE accounts SET failed_pins = 0, locked_until = NULL WHERE nik = $1")
-        .bind(&nik)
-        .execute(&mut *tx)
-        .await?;
+    // The right PIN: the attempt reserved above (and any lock it set) is cleared.
+    sqlx::query(
+        "UPDATE accounts SET failed_pins = 0, locked_until = NULL, locked_hard = 0 WHERE nik = $1",
+    )
+    .bind(&nik)
+    .execute(&mut *tx)
+    .await?;
     let (token, hash) = new_token()?;
     let expires_at = at + SESSION_SECS;
     sqlx::query(

@@ -203,3 +203,55 @@ async fn one_activation_code_sent_fifty_times_at_once_activates_once_on_sqlite()
 async fn one_activation_code_sent_fifty_times_at_once_activates_once_on_postgres() {
     one_code_use_wins(Backend::Postgres).await;
 }
+
+async fn wrong_pins_in_parallel_are_each_counted(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let r = app.adult(2).clone();
+    let nik = r.ktp.nik.as_str().to_owned();
+    let phone = Phone::new();
+    onboard(&app, &r, &phone, "tebak@contoh.id", "246813").await;
+    // The bound phone itself (the device signature is checked first): challenges signed
+    // first, then every wrong guess at once.
+    let mut bodies = Vec::with_capacity(PARALLEL);
+    for _ in 0..PARALLEL {
+        let (s, ch) = app.post("/login/challenge", json!({}), None).await;
+        assert_eq!(s, 200, "{ch}");
+        let sig = phone.sign_challenge(ch["challenge"].as_str().unwrap());
+        bodies.push(
+            json!({"nik": nik, "pin": "975310", "challenge_id": ch["challenge_id"],
+                           "device_signature": sig}),
+        );
+    }
+    let answers = join_all(bodies.into_iter().map(|b| app.post("/login", b, None))).await;
+    let mut guessed = 0;
+    for (s, v) in &answers {
+        match (*s, v["error"]["code"].as_str()) {
+            (401, Some("PIN_WRONG")) => guessed += 1,
+            (423, Some("ACCOUNT_LOCKED" | "ACCOUNT_LOCKED_OFFICER_RESET"))
+            | (429, Some("RATE_LIMITED")) => {}
+            other => panic!("{other:?}: {v}"),
+        }
+    }
+    // Three guesses earn the first lock; no burst gets more before it.
+    assert_eq!(guessed, 3, "{answers:?}");
+    let (failed, locked_until): (i64, Option<i64>) =
+        sqlx::query_as("SELECT failed_pins, locked_until FROM accounts WHERE nik = $1")
+            .bind(&nik)
+            .fetch_one(&app.running.state.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(failed, 3, "each guess counted once");
+    assert!(locked_until.is_some(), "and the lock is on");
+}
+
+#[tokio::test]
+async fn fifty_wrong_pins_at_once_from_many_connections_get_three_guesses_then_the_lock_on_sqlite()
+{
+    wrong_pins_in_parallel_are_each_counted(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn fifty_wrong_pins_at_once_from_many_connections_get_three_guesses_then_the_lock_on_postgres()
+ {
+    wrong_pins_in_parallel_are_each_counted(Backend::Postgres).await;
+}
