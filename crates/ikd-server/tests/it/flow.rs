@@ -62,11 +62,16 @@ pub async fn approve(app: &TestApp, qr: &str) {
             .iter()
             .all(|c| c["passed"] == true)
     );
+    approve_as(app, &officer, qr).await;
+}
+
+/// The officer's Setujui for the registration behind `qr`, with an existing session.
+pub async fn approve_as(app: &TestApp, officer: &str, qr: &str) {
     let (s, v) = app
         .post(
             "/officer/decision",
             json!({"qr": qr, "approve": true}),
-            Some(&officer),
+            Some(officer),
         )
         .await;
     assert_eq!(s, 204, "{v}");

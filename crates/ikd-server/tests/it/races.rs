@@ -22,14 +22,7 @@ async fn approved_registrations(app: &TestApp) -> Vec<(Phone, Registration, Stri
         let email = format!("hp{i}@contoh.id");
         let reg = start_registration(app, &r, &phone, &email).await;
         let qr = selfie(app, &reg).await;
-        let (s, v) = app
-            .post(
-                "/officer/decision",
-                json!({"qr": qr, "approve": true}),
-                Some(&officer),
-            )
-            .await;
-        assert_eq!(s, 204, "{v}");
+        approve_as(app, &officer, &qr).await;
         out.push((phone, reg, email));
     }
     out
