@@ -36,6 +36,21 @@ pub(crate) struct ReceiverKey {
     pk: PublicKey,
 }
 
+impl ReceiverKey {
+    /// X25519(sk, `their_public`) (RFC 7748 §5), or `None` for the all-zero result:
+    /// "Senders and recipients MUST check whether the shared secret is the all-zero value"
+    /// (RFC 9180 §7.1.4). The result is wiped on drop.
+    pub(crate) fn diffie_hellman(
+        &self,
+        their_public: &[u8; 32],
+    ) -> Option<x25519_dalek::SharedSecret> {
+        let dh = self
+            .sk
+            .diffie_hellman(&x25519_dalek::PublicKey::from(*their_public));
+        (!bool::from(dh.as_bytes().ct_eq(&[0u8; 32]))).then_some(dh)
+    }
+}
+
 impl ConstantTimeEq for ReceiverKey {
     fn ct_eq(&self, other: &Self) -> Choice {
         self.sk.as_bytes().ct_eq(other.sk.as_bytes())
@@ -94,13 +109,7 @@ impl Kem for ReceiverKem {
             return Err(HpkeError::DecapError);
         }
         let enc: [u8; 32] = encapped_key.to_bytes().into();
-        let dh = sk_recip
-            .sk
-            .diffie_hellman(&x25519_dalek::PublicKey::from(enc));
-        // "Senders and recipients MUST check whether the shared secret is the all-zero value."
-        if bool::from(dh.as_bytes().ct_eq(&[0u8; 32])) {
-            return Err(HpkeError::DecapError);
-        }
+        let dh = sk_recip.diffie_hellman(&enc).ok_or(HpkeError::DecapError)?;
         let mut kem_context = [0u8; 64];
         kem_context[..32].copy_from_slice(&enc);
         kem_context[32..].copy_from_slice(&sk_recip.pk.to_bytes());
@@ -188,6 +197,55 @@ mod tests {
             ReceiverKem::decap(&sk, None, &enc),
             Err(HpkeError::DecapError)
         ));
+    }
+
+    /// Every Wycheproof X25519 case (`x25519_test.json`: RFC 7748 vectors, twist points,
+    /// non-canonical and low-order public keys) through the receiver's own DH: a valid case
+    /// gives its shared secret; an all-zero one is refused, as RFC 9180 §7.1.4 asks.
+    #[test]
+    fn wycheproof_x25519_through_the_receivers_dh() {
+        use wycheproof::TestResult;
+        let set = wycheproof::xdh::TestSet::load(wycheproof::xdh::TestName::X25519).unwrap();
+        let mut checked = 0;
+        for group in &set.test_groups {
+            for case in &group.tests {
+                let id = case.tc_id;
+                let public: [u8; 32] = match case.public_key.as_slice().try_into() {
+                    Ok(p) => p,
+                    // A public key of another length never becomes an `enc`: the envelope's
+                    // EncappedKey takes exactly 32 bytes.
+                    Err(_) => {
+                        assert!(
+                            <ReceiverKem as Kem>::EncappedKey::from_bytes(&case.public_key)
+                                .is_err(),
+                            "case {id}"
+                        );
+                        continue;
+                    }
+                };
+                let key = ReceiverKey::from_bytes(&case.private_key).unwrap();
+                let got = key.diffie_hellman(&public);
+                let zero = case.shared_secret.iter().all(|b| *b == 0);
+                match (&case.result, zero) {
+                    (_, true) => assert!(got.is_none(), "case {id}: all-zero secret accepted"),
+                    (TestResult::Valid | TestResult::Acceptable, false) => assert_eq!(
+                        got.map(|g| g.to_bytes().to_vec()),
+                        Some(case.shared_secret.to_vec()),
+                        "case {id} ({})",
+                        case.comment
+                    ),
+                    (TestResult::Invalid, false) => {
+                        assert_ne!(
+                            got.map(|g| g.to_bytes().to_vec()),
+                            Some(case.shared_secret.to_vec()),
+                            "case {id}"
+                        )
+                    }
+                }
+                checked += 1;
+            }
+        }
+        assert!(checked > 500, "only {checked} cases");
     }
 
     #[test]

@@ -348,12 +348,17 @@ impl VerifierSecretKey {
 
     /// HPKE base-mode open; `None` when the ciphertext, key or AAD does not match.
     pub fn open(&self, enc: &[u8], ct: &[u8], aad: &[u8]) -> Option<Vec<u8>> {
+        self.open_with_info(HPKE_INFO, enc, ct, aad)
+    }
+
+    /// The open with any `info`: RFC 9180's own vectors use theirs.
+    fn open_with_info(&self, info: &[u8], enc: &[u8], ct: &[u8], aad: &[u8]) -> Option<Vec<u8>> {
         let enc = <ReceiverKem as hpke::Kem>::EncappedKey::from_bytes(enc).ok()?;
         hpke::single_shot_open::<ChaCha20Poly1305, HkdfSha256, ReceiverKem>(
             &OpModeR::Base,
             &self.sk,
             &enc,
-            HPKE_INFO,
+            info,
             ct,
             aad,
         )
@@ -370,6 +375,127 @@ impl std::fmt::Debug for VerifierSecretKey {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn hex(s: &str) -> Vec<u8> {
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+            .collect()
+    }
+
+    /// RFC 9180 Appendix A.2.1 (base mode; DHKEM(X25519, HKDF-SHA256), HKDF-SHA256,
+    /// ChaCha20Poly1305): the recipient key and the encryption with sequence number 0
+    /// (a single-shot open is exactly that one), through the verifier's own open.
+    #[test]
+    fn rfc_9180_a_2_1_opens_through_the_verifiers_key() {
+        let info = hex("4f6465206f6e2061204772656369616e2055726e");
+        let sk_rm = hex("8057991eef8f1f1af18f4a9491d16a1ce333f695d4db8e38da75975c4478e0fb");
+        let pk_rm = hex("4310ee97d88cc1f088a5576c77ab0cf5c3ac797f3d95139c6c84b5429c59662a");
+        let enc = hex("1afa08d3dec047a643885163f1180476fa7ddb54c6a8029ea33f95796bf2ac4a");
+        let pt = hex("4265617574792069732074727574682c20747275746820626561757479");
+        let aad = hex("436f756e742d30");
+        let ct = hex(
+            "1c5250d8034ec2b784ba2cfd69dbdb8af406cfe3ff938e131f0def8c8b60b4db21993c62ce81883d2dd1b51a28",
+        );
+        let key = VerifierSecretKey::from_bytes(&sk_rm).unwrap();
+        assert_eq!(key.public().as_bytes().as_slice(), pk_rm.as_slice());
+        assert_eq!(key.open_with_info(&info, &enc, &ct, &aad), Some(pt.clone()));
+        // DeriveKeyPair(ikmR) (RFC 9180 §7.1.3) through the receiver KEM gives the same key.
+        let ikm_r = hex("1ac01f181fdf9f352797655161c58b75c656a6cc2716dcb66372da835542e1df");
+        // SerializePrivateKey MUST clamp its output (RFC 9180 §7.1.2); the vector's skRm is
+        // the unclamped scalar.
+        let (derived, derived_pk) = <ReceiverKem as hpke::Kem>::derive_keypair(&ikm_r);
+        let mut clamped = sk_rm.clone();
+        clamped[0] &= 248;
+        clamped[31] = (clamped[31] & 127) | 64;
+        assert_eq!(derived.to_bytes().as_slice(), clamped.as_slice());
+        assert_eq!(derived_pk.to_bytes().as_slice(), pk_rm.as_slice());
+        // The controls: one bit of the ciphertext, the AAD, the info or enc changed.
+        let mut bad_ct = ct.clone();
+        bad_ct[0] ^= 1;
+        assert_eq!(key.open_with_info(&info, &enc, &bad_ct, &aad), None);
+        assert_eq!(key.open_with_info(&info, &enc, &ct, b"Count-1"), None);
+        assert_eq!(key.open_with_info(HPKE_INFO, &enc, &ct, &aad), None);
+        let mut bad_enc = enc.clone();
+        bad_enc[31] ^= 1;
+        assert_eq!(key.open_with_info(&info, &bad_enc, &ct, &aad), None);
+        // The vector's later sequence numbers are not what a single-shot open reads.
+        let ct1 = hex(
+            "6b53c051e4199c518de79594e1c4ab18b96f081549d45ce015be002090bb119e85285337cc95ba5f59992dc98c",
+        );
+        assert_eq!(key.open_with_info(&info, &enc, &ct1, b"Count-1"), None);
+    }
+
+    /// Wycheproof `ecdsa_secp256r1_sha256_p1363_test.json` through [`EcdsaPublicKey::verify`],
+    /// the one check behind both the issuer's and the device's signatures.
+    #[test]
+    fn wycheproof_ecdsa_p256_sha256_p1363_through_our_signature_check() {
+        use wycheproof::TestResult;
+        let set = wycheproof::ecdsa::TestSet::load(
+            wycheproof::ecdsa::TestName::EcdsaSecp256r1Sha256P1363,
+        )
+        .unwrap();
+        let (mut valid, mut invalid) = (0, 0);
+        for group in &set.test_groups {
+            let key = EcdsaPublicKey::from_sec1(&group.key.key).unwrap();
+            for case in &group.tests {
+                let ok = key.verify(&case.msg, &case.sig);
+                match case.result {
+                    TestResult::Valid => {
+                        assert!(ok, "case {} ({}) refused", case.tc_id, case.comment);
+                        valid += 1;
+                    }
+                    TestResult::Invalid => {
+                        assert!(!ok, "case {} ({}) accepted", case.tc_id, case.comment);
+                        invalid += 1;
+                    }
+                    TestResult::Acceptable => {}
+                }
+            }
+        }
+        assert!(
+            valid > 100 && invalid > 50,
+            "{valid} valid, {invalid} invalid"
+        );
+    }
+
+    /// Wycheproof `chacha20_poly1305_test.json` through the AEAD type the HPKE open is
+    /// instantiated with. The open itself cannot take an outside key and nonce (HPKE derives
+    /// them); the RFC 9180 vector above covers that key schedule.
+    #[test]
+    fn wycheproof_chacha20_poly1305_through_the_opens_aead() {
+        use aead::{AeadInOut, KeyInit};
+        use wycheproof::TestResult;
+        type OpenAead = <ChaCha20Poly1305 as hpke::aead::Aead>::AeadImpl;
+        let set =
+            wycheproof::aead::TestSet::load(wycheproof::aead::TestName::ChaCha20Poly1305).unwrap();
+        let mut checked = 0;
+        for group in &set.test_groups {
+            for case in &group.tests {
+                let Ok(cipher) = OpenAead::new_from_slice(&case.key) else {
+                    continue;
+                };
+                let Ok(nonce) = aead::Nonce::<OpenAead>::try_from(case.nonce.as_slice()) else {
+                    // Only 12-byte nonces exist in HPKE (Nn = 12, RFC 9180 §7.3).
+                    assert_eq!(case.result, TestResult::Invalid, "case {}", case.tc_id);
+                    continue;
+                };
+                let mut buf = case.ct.to_vec();
+                buf.extend_from_slice(&case.tag);
+                let opened = cipher.decrypt_in_place(&nonce, &case.aad, &mut buf);
+                match case.result {
+                    TestResult::Valid => {
+                        assert!(opened.is_ok(), "case {} refused", case.tc_id);
+                        assert_eq!(buf, case.pt.to_vec(), "case {}", case.tc_id);
+                    }
+                    TestResult::Invalid => assert!(opened.is_err(), "case {} accepted", case.tc_id),
+                    TestResult::Acceptable => {}
+                }
+                checked += 1;
+            }
+        }
+        assert!(checked > 250, "only {checked} cases");
+    }
 
     #[test]
     fn es256_signatures_verify_and_keys_round_trip_through_pkcs8_and_cose() {

@@ -65,6 +65,7 @@ impl Envelope {
     }
 
     /// Prefix, Base45, then CBOR in the one encoding IKD writes.
+    #[cfg(test)]
     pub(crate) fn from_qr_text(text: &str) -> Option<Self> {
         Self::from_bytes(&qr_text_to_envelope_bytes(text)?)
     }

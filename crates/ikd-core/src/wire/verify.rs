@@ -10,7 +10,7 @@ use coset::CoseSign1;
 use super::cbor;
 use super::credential::IssuerAuth;
 use super::element::{Element, ElementValue};
-use super::envelope::Envelope;
+use super::envelope::{Envelope, qr_text_to_envelope_bytes};
 use super::presentation::{Nonce, PresentationWire, device_auth_bytes, device_sig_header_ok};
 use super::profile::Profile;
 use super::replay::{AsyncReplayCache, ReplayCache};
@@ -243,8 +243,16 @@ impl Verifier {
     /// Every check but replay, at unix time `now`.
     pub fn verify(&self, qr_text: &str, now: i64) -> Result<Fresh, VerifyError> {
         // 1. Prefix and encoding.
-        let envelope = Envelope::from_qr_text(qr_text).ok_or(VerifyError::Encoding)?;
+        let envelope = qr_text_to_envelope_bytes(qr_text).ok_or(VerifyError::Encoding)?;
         // 2. Decryption with the key the envelope names (bound through the AAD).
+        let (kid, plaintext) = self.open_envelope(&envelope)?;
+        self.verify_plaintext(&plaintext, kid, now)
+    }
+
+    /// Step 2 of [`Verifier::verify`]: the envelope's CBOR, then the HPKE open with the
+    /// key it names; answers that kid and the plaintext.
+    pub(crate) fn open_envelope(&self, envelope: &[u8]) -> Result<(KeyId, Vec<u8>), VerifyError> {
+        let envelope = Envelope::from_bytes(envelope).ok_or(VerifyError::Encoding)?;
         let kid = envelope.kid().ok_or(VerifyError::Encoding)?;
         let key = self
             .decryption
@@ -253,9 +261,19 @@ impl Verifier {
         let plaintext = key
             .open(envelope.enc(), envelope.ciphertext(), &Envelope::aad(kid))
             .ok_or(VerifyError::Decryption)?;
+        Ok((kid, plaintext))
+    }
+
+    /// Steps 3 to 7 of [`Verifier::verify`]: the opened presentation, addressed to `kid`.
+    pub(crate) fn verify_plaintext(
+        &self,
+        plaintext: &[u8],
+        kid: KeyId,
+        now: i64,
+    ) -> Result<Fresh, VerifyError> {
         // 3. COSE and CBOR structure: a known profile with exactly its values.
         let p: PresentationWire =
-            cbor::from_slice_canonical(&plaintext).ok_or(VerifyError::Structure)?;
+            cbor::from_slice_canonical(plaintext).ok_or(VerifyError::Structure)?;
         if !p.version_ok() {
             return Err(VerifyError::Structure);
         }
