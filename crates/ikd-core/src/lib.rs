@@ -8,6 +8,9 @@ pub mod api;
 pub mod contact;
 pub mod crypto;
 pub mod error;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod kk;
 pub mod nik;
 #[cfg(feature = "openapi")]

@@ -6,11 +6,11 @@
 //! service issues, a [`Fresh`] presentation has passed every check but replay, a
 //! [`VerifiedPresentation`] has passed them all), so a step cannot be skipped by accident.
 
-mod base45;
+pub(crate) mod base45;
 mod cbor;
 mod credential;
 mod element;
-mod envelope;
+pub(crate) mod envelope;
 mod presentation;
 mod profile;
 mod registration_qr;

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Runs every fuzz target (fuzz/, cargo fuzz with libFuzzer and AddressSanitizer) for
+# SECONDS each (default 60) from a seed corpus of valid inputs, and prints the executions
+# and findings per target. CI runs `scripts/fuzz.sh 20` as a smoke test; the long runs
+# (README, "Fuzzing") are `scripts/fuzz.sh 1200` and the like.
+#
+#   scripts/fuzz.sh [SECONDS] [TARGET...]
+#   FUZZ_RUNS=10000000 scripts/fuzz.sh 7200 base45   # stop at a number of executions
+#
+# A crash leaves its input in fuzz/artifacts/TARGET/ and fails the script; add the input
+# as a regression test (crates/*/tests/fuzz_regressions.rs) before fixing it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SECONDS_EACH=${1:-60}
+shift || true
+# cargo fuzz passes -Zsanitizer=address; the machine's one toolchain is stable, whose
+# compiler accepts it with RUSTC_BOOTSTRAP (the sanitizer runtime ships with rust-std).
+export RUSTC_BOOTSTRAP=1 CARGO_INCREMENTAL=0
+if ! cargo fuzz --version >/dev/null 2>&1; then
+  cargo install cargo-fuzz --version 0.13.2 --locked
+fi
+
+targets=("$@")
+if [ ${#targets[@]} -eq 0 ]; then
+  mapfile -t targets < <(cargo fuzz list)
+fi
+
+# Seeds: valid inputs, written fresh each run (the formats change with the code).
+seeds=fuzz/seeds
+rm -rf "$seeds"
+cargo run -q --locked -p ikd-core --example fuzz_seeds --features fuzzing,scan -- "$seeds"
+mkdir -p "$seeds/selfie" "$seeds/csv_import" "$seeds/api_json"
+cp crates/ikd-server/tests/fixtures/*.jpg crates/ikd-server/tests/fixtures/*.png "$seeds/selfie/"
+cp crates/ikd-demo/sample/residents.csv "$seeds/csv_import/"
+head -2 crates/ikd-demo/sample/residents.csv >"$seeds/csv_import/one-row.csv"
+# api_json: the first byte picks the request type (fuzz_targets/api_json.rs).
+json_seed() { printf "\\x$(printf %02x "$1")%s" "$2" >"$seeds/api_json/$1"; }
+json_seed 0 '{"nik":"3171011708850003","email":"budi@example.id","phone":"0812-3456-7890","consent_version":"2026-01","device_public_key":"BAAA"}'
+json_seed 1 '{"registration_id":"abc","code":"123456","captcha_id":"c1","captcha_answer":"x7k2p"}'
+json_seed 2 '{"setup_token":"abc","pin":"135790"}'
+json_seed 3 '{"nik":"3171011708850003","pin":"135790","challenge_id":"c","device_signature":"AAAA"}'
+json_seed 4 '{"old_pin":"135790","new_pin":"246801"}'
+json_seed 5 '{"qr":"IKD2:ABC"}'
+json_seed 6 '{"username":"petugas1","password":"a-long-password"}'
+json_seed 7 '{"qr":"IKDREG1:00112233445566778899aabbccddeeff.00112233445566778899aabbccddeeff"}'
+json_seed 8 '{"qr":"IKDREG1:00112233445566778899aabbccddeeff.00112233445566778899aabbccddeeff","approve":true,"reason":null,"physical_ktp_checked":false}'
+
+cargo fuzz build -O
+summary=${FUZZ_SUMMARY:-fuzz/last-run.txt}
+: >"$summary"
+failed=0
+for t in "${targets[@]}"; do
+  mkdir -p "fuzz/corpus/$t"
+  log="fuzz/last-run-$t.log"
+  # The selfie target decodes pictures of up to the service's own limit.
+  max_len=$([ "$t" = selfie ] || [ "$t" = qr_picture ] && echo 2000000 || echo 20000)
+  runs=()
+  if [ -n "${FUZZ_RUNS:-}" ]; then runs=(-runs="$FUZZ_RUNS"); fi
+  if cargo fuzz run -O "$t" "fuzz/corpus/$t" "$seeds/$t" -- "${runs[@]}" \
+      -max_total_time="$SECONDS_EACH" -max_len="$max_len" -rss_limit_mb=4096 \
+      -timeout=30 -print_final_stats=1 >"$log" 2>&1; then
+    result=ok
+  else
+    result=FAILED
+    failed=1
+  fi
+  execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo '?')
+  took=$(grep -o 'Done [0-9]* runs in [0-9]* second' "$log" | grep -o 'in [0-9]*' | grep -o '[0-9]*' || echo "$SECONDS_EACH")
+  cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | grep -o '[0-9]*' || echo '?')
+  printf '%-16s %-6s executions %-10s coverage(edges) %-6s seconds %s\n' \
+    "$t" "$result" "$execs" "$cov" "$took" | tee -a "$summary"
+  if [ "$result" = FAILED ]; then
+    tail -40 "$log"
+  fi
+done
+exit $failed
