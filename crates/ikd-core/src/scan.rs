@@ -27,6 +27,8 @@ pub enum ScanError {
     TooLarge,
     #[error("the file is not a JPEG or PNG picture")]
     NotAnImage,
+    #[error("the picture has more than 4096 pixels a side")]
+    TooManyPixels,
     #[error("no QR code was read in the picture")]
     NoQr,
 }
@@ -36,6 +38,7 @@ impl UserError for ScanError {
         match self {
             ScanError::TooLarge => "SCAN_TOO_LARGE",
             ScanError::NotAnImage => "SCAN_NOT_AN_IMAGE",
+            ScanError::TooManyPixels => "SCAN_TOO_MANY_PIXELS",
             ScanError::NoQr => "SCAN_NO_QR",
         }
     }
@@ -52,6 +55,11 @@ impl UserError for ScanError {
                 "Berkas ini bukan gambar JPEG atau PNG. Pilih tangkapan layar atau foto kode QR.",
                 "This file is not a JPEG or PNG picture. Choose a screenshot or photo of the QR code.",
             ),
+            ScanError::TooManyPixels => tr(
+                lang,
+                "Resolusi gambar terlalu besar (maksimal 4096 piksel per sisi). Potong atau perkecil gambar di sekitar kode QR lalu coba lagi.",
+                "The picture's resolution is too high (4096 pixels a side at most). Crop or shrink it around the QR code and try again.",
+            ),
             ScanError::NoQr => tr(
                 lang,
                 "Tidak ada kode QR yang terbaca di gambar ini. Pastikan seluruh kode QR terlihat jelas, lalu coba lagi.",
@@ -61,12 +69,15 @@ impl UserError for ScanError {
     }
 }
 
-/// The text of the QR code in a JPEG or PNG picture of at most [`MAX_SCAN_BYTES`].
+/// The text of the QR code in a JPEG or PNG picture of at most [`MAX_SCAN_BYTES`], read
+/// the right way up: the EXIF orientation is applied first, since a mirrored code (EXIF 2,
+/// 4, 5, 7) cannot be read at all.
 ///
 /// # Errors
-/// [`ScanError::TooLarge`], [`ScanError::NotAnImage`] (also for a canvas over 4096 px a
-/// side), [`ScanError::NoQr`].
+/// [`ScanError::TooLarge`], [`ScanError::TooManyPixels`] (a canvas over 4096 px a side or
+/// 64 MiB while decoding), [`ScanError::NotAnImage`], [`ScanError::NoQr`].
 pub fn decode_image(bytes: &[u8]) -> Result<String, ScanError> {
+    use image::ImageDecoder as _;
     if bytes.len() > MAX_SCAN_BYTES {
         return Err(ScanError::TooLarge);
     }
@@ -78,7 +89,22 @@ pub fn decode_image(bytes: &[u8]) -> Result<String, ScanError> {
     limits.max_image_height = Some(MAX_SIDE);
     limits.max_alloc = Some(MAX_ALLOC);
     reader.limits(limits);
-    decode_picture(&reader.decode().map_err(|_| ScanError::NotAnImage)?)
+    let pixels_or_not_an_image = |e: image::ImageError| match e {
+        image::ImageError::Limits(_) => ScanError::TooManyPixels,
+        _ => ScanError::NotAnImage,
+    };
+    let mut decoder = reader.into_decoder().map_err(pixels_or_not_an_image)?;
+    let (w, h) = decoder.dimensions();
+    if w > MAX_SIDE || h > MAX_SIDE {
+        return Err(ScanError::TooManyPixels);
+    }
+    // A broken EXIF block is read as "no orientation", as viewers do.
+    let orientation = decoder
+        .orientation()
+        .unwrap_or(image::metadata::Orientation::NoTransforms);
+    let mut picture = image::DynamicImage::from_decoder(decoder).map_err(pixels_or_not_an_image)?;
+    picture.apply_orientation(orientation);
+    decode_picture(&picture)
 }
 
 /// The text of the QR code in a decoded picture (a screenshot, a camera frame).
@@ -177,8 +203,62 @@ mod tests {
 
     #[test]
     fn a_canvas_larger_than_the_limit_is_refused_before_it_is_decoded() {
-        // A PNG 5000 px wide in a few hundred bytes.
+        // A PNG 5000 px wide in a few hundred bytes: its own code, not "not a picture".
         let wide = image::GrayImage::from_pixel(5000, 1, image::Luma([255]));
-        assert_eq!(decode_image(&png(&wide)), Err(ScanError::NotAnImage));
+        assert_eq!(decode_image(&png(&wide)), Err(ScanError::TooManyPixels));
+        // The control: 4096 px a side is still read.
+        let edge = image::GrayImage::from_pixel(4096, 1, image::Luma([255]));
+        assert_eq!(decode_image(&png(&edge)), Err(ScanError::NoQr));
+        let e = ScanError::TooManyPixels;
+        assert_eq!(e.code(), "SCAN_TOO_MANY_PIXELS");
+        assert!(e.message(Lang::Id).contains("4096"));
+    }
+
+    /// `upright` as a phone stores a photo: pixels turned (or mirrored) so that applying
+    /// EXIF `orientation` shows them upright, with that tag in the JPEG's EXIF block.
+    fn jpeg_as_phone_stores(upright: &image::GrayImage, orientation: u16) -> Vec<u8> {
+        use image::ImageEncoder as _;
+        use image::imageops::{flip_horizontal, flip_vertical, rotate90, rotate180, rotate270};
+        let stored = match orientation {
+            2 => flip_horizontal(upright),
+            3 => rotate180(upright),
+            4 => flip_vertical(upright),
+            5 => rotate90(&flip_horizontal(upright)),
+            6 => rotate270(upright),
+            7 => rotate270(&flip_horizontal(upright)),
+            8 => rotate90(upright),
+            _ => upright.clone(),
+        };
+        // Big-endian TIFF header, one IFD entry: 0x0112 Orientation, SHORT, 1 value.
+        let mut exif = b"MM\0\x2a\0\0\0\x08\0\x01\x01\x12\0\x03\0\0\0\x01".to_vec();
+        exif.extend_from_slice(&orientation.to_be_bytes());
+        exif.extend_from_slice(&[0, 0, 0, 0, 0, 0]);
+        let mut out = Vec::new();
+        let mut enc = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 95);
+        enc.set_exif_metadata(exif).unwrap();
+        enc.write_image(
+            stored.as_raw(),
+            stored.width(),
+            stored.height(),
+            image::ExtendedColorType::L8,
+        )
+        .unwrap();
+        out
+    }
+
+    #[test]
+    fn a_photo_of_a_qr_is_read_the_right_way_up_whatever_its_exif_orientation() {
+        let text = "IKDREG1:00112233445566778899aabbccddeeff.0123456789abcdef0123456789abcdef";
+        let upright = image::load_from_memory(&png_of(text, 4))
+            .unwrap()
+            .to_luma8();
+        for orientation in 1..=8u16 {
+            let stored = jpeg_as_phone_stores(&upright, orientation);
+            assert_eq!(
+                decode_image(&stored).as_deref(),
+                Ok(text),
+                "orientation {orientation}"
+            );
+        }
     }
 }
