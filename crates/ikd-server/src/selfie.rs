@@ -14,6 +14,11 @@ use crate::error::{Error, Result};
 pub const MAX_BYTES: usize = 2 * 1024 * 1024;
 const MIN_SIDE: u32 = 240;
 const MAX_SIDE: u32 = 4096;
+/// Largest canvas decoded at all, px a side: beyond [`MAX_SIDE`] the dimension check
+/// explains the refusal; beyond this the picture is not decoded.
+pub const MAX_DECODE_SIDE: u32 = 2 * MAX_SIDE;
+/// Largest allocation while decoding one picture, bytes.
+pub const MAX_DECODE_ALLOC: u64 = 256 * 1024 * 1024;
 /// Longest side of a registry photo as stored: a KTP-el photo is printed at 2×3 cm, about
 /// 240×360 px at 300 dpi, and an officer compares it on a screen.
 pub const REGISTRY_SIDE: u32 = 640;
@@ -55,9 +60,18 @@ fn check(name: &str, passed: bool, lang: Lang, id: &str, en: &str) -> SelfieChec
     }
 }
 
+/// A picture's limit is its canvas, not its file: a 2 MB PNG can claim 65 535² pixels.
+fn pixels_or_undecodable(e: image::ImageError) -> Error {
+    match e {
+        image::ImageError::Limits(_) => Error::SelfieTooManyPixels,
+        _ => Error::SelfieUndecodable,
+    }
+}
+
 /// Decodes a JPEG or PNG **the right way up**: the EXIF orientation a phone or scanner
 /// wrote is applied, so a portrait stored as turned pixels plus `Orientation = 6` is
-/// checked as the person saw it. At most 8192 px a side and 256 MiB while decoding.
+/// checked as the person saw it. At most [`MAX_DECODE_SIDE`] px a side
+/// ([`Error::SelfieTooManyPixels`] beyond) and [`MAX_DECODE_ALLOC`] bytes while decoding.
 pub fn decode(bytes: &[u8]) -> Result<DynamicImage> {
     let mut reader = ImageReader::new(std::io::Cursor::new(bytes))
         .with_guessed_format()
@@ -69,18 +83,20 @@ pub fn decode(bytes: &[u8]) -> Result<DynamicImage> {
         return Err(Error::SelfieUndecodable);
     }
     let mut limits = Limits::default();
-    limits.max_image_width = Some(MAX_SIDE * 2);
-    limits.max_image_height = Some(MAX_SIDE * 2);
-    limits.max_alloc = Some(256 * 1024 * 1024);
+    limits.max_image_width = Some(MAX_DECODE_SIDE);
+    limits.max_image_height = Some(MAX_DECODE_SIDE);
+    limits.max_alloc = Some(MAX_DECODE_ALLOC);
     reader.limits(limits);
-    let mut decoder = reader
-        .into_decoder()
-        .map_err(|_| Error::SelfieUndecodable)?;
+    let mut decoder = reader.into_decoder().map_err(pixels_or_undecodable)?;
+    let (w, h) = decoder.dimensions();
+    if w > MAX_DECODE_SIDE || h > MAX_DECODE_SIDE {
+        return Err(Error::SelfieTooManyPixels);
+    }
     // A broken EXIF block is read as "no orientation", as viewers do.
     let orientation = decoder
         .orientation()
         .unwrap_or(image::metadata::Orientation::NoTransforms);
-    let mut img = DynamicImage::from_decoder(decoder).map_err(|_| Error::SelfieUndecodable)?;
+    let mut img = DynamicImage::from_decoder(decoder).map_err(pixels_or_undecodable)?;
     img.apply_orientation(orientation);
     Ok(img)
 }
@@ -144,6 +160,26 @@ pub fn check_selfie(bytes: &[u8], lang: Lang) -> Result<Outcome> {
         return Err(Error::SelfieTooLarge);
     }
     check_image(&decode(bytes)?, lang)
+}
+
+/// [`check_selfie`], and what is kept of an accepted selfie: [`registry_jpeg`] of the
+/// upright picture, so the officer sees it the right way up in any viewer and no EXIF
+/// (place, time, camera) is stored.
+///
+/// # Errors
+/// As [`check_selfie`].
+pub fn check_and_keep(bytes: &[u8], lang: Lang) -> Result<(Outcome, Option<Vec<u8>>)> {
+    if bytes.len() > MAX_BYTES {
+        return Err(Error::SelfieTooLarge);
+    }
+    let img = decode(bytes)?;
+    let outcome = check_image(&img, lang)?;
+    let kept = if outcome.accepted {
+        Some(registry_jpeg(&img)?)
+    } else {
+        None
+    };
+    Ok((outcome, kept))
 }
 
 /// The checks of [`check_selfie`] on a picture already decoded the right way up.
@@ -219,31 +255,28 @@ pub fn check_image(img: &DynamicImage, lang: Lang) -> Result<Outcome> {
     })
 }
 
-#[cfg(test)]
-pub(crate) mod tests {
-    use super::*;
-
-    fn face(name: &str) -> Vec<u8> {
-        std::fs::read(
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("tests/fixtures")
-                .join(name),
-        )
-        .unwrap()
-    }
-
-    #[test]
-    fn a_portrait_with_one_face_passes_every_check() {
-        for f in ["one-face-astronaut.jpg", "one-face-camera.png"] {
-            let o = check_selfie(&face(f), Lang::Id).unwrap();
-            assert!(o.accepted, "{f}: {:?}", o.checks);
-            assert_eq!(o.faces, 1);
-        }
+/// Pictures as phones store them, for tests here and in the service's integration tests
+/// (feature `test-hooks`, which only test builds turn on).
+#[cfg(any(test, feature = "test-hooks"))]
+#[allow(clippy::unwrap_used)] // test helper: a failure is a test failure
+pub mod testing {
+    /// Mean absolute difference per channel (0–255) of two pictures of one size: small
+    /// between a picture and its re-encoded copy, large against a turned copy.
+    pub fn mean_abs_diff(a: &image::DynamicImage, b: &image::DynamicImage) -> f64 {
+        let (a, b) = (a.to_rgb8(), b.to_rgb8());
+        assert_eq!(a.dimensions(), b.dimensions());
+        let sum: u64 = a
+            .as_raw()
+            .iter()
+            .zip(b.as_raw())
+            .map(|(x, y)| u64::from(x.abs_diff(*y)))
+            .sum();
+        sum as f64 / a.as_raw().len() as f64
     }
 
     /// `upright` stored as a phone stores it: the pixels turned so that applying the EXIF
     /// `orientation` (1–8) shows them upright, and that tag in the JPEG's EXIF block.
-    pub(crate) fn as_phone_stores(upright: &[u8], orientation: u16) -> Vec<u8> {
+    pub fn as_phone_stores(upright: &[u8], orientation: u16) -> Vec<u8> {
         use image::ImageEncoder as _;
         let img = image::load_from_memory(upright).unwrap().to_rgb8();
         let stored = match orientation {
@@ -267,6 +300,30 @@ pub(crate) mod tests {
         )
         .unwrap();
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testing::as_phone_stores;
+    use super::*;
+
+    fn face(name: &str) -> Vec<u8> {
+        std::fs::read(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/fixtures")
+                .join(name),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn a_portrait_with_one_face_passes_every_check() {
+        for f in ["one-face-astronaut.jpg", "one-face-camera.png"] {
+            let o = check_selfie(&face(f), Lang::Id).unwrap();
+            assert!(o.accepted, "{f}: {:?}", o.checks);
+            assert_eq!(o.faces, 1);
+        }
     }
 
     #[test]
@@ -295,6 +352,55 @@ pub(crate) mod tests {
         let img = image::load_from_memory(&kept).unwrap();
         assert_eq!((img.width(), img.height()), (512, 512));
         assert_eq!(check_selfie(&kept, Lang::Id).unwrap().faces, 1);
+    }
+
+    #[test]
+    fn an_accepted_selfie_is_kept_upright_without_its_exif_and_a_refused_one_is_not_kept() {
+        for orientation in [3u16, 6, 8] {
+            let stored = as_phone_stores(&face("one-face-astronaut.jpg"), orientation);
+            let (outcome, kept) = check_and_keep(&stored, Lang::Id).unwrap();
+            assert!(outcome.accepted, "orientation {orientation}");
+            let kept = kept.unwrap();
+            let mut d = image::codecs::jpeg::JpegDecoder::new(std::io::Cursor::new(&kept)).unwrap();
+            assert_eq!(d.exif_metadata().unwrap(), None);
+            // Upright as pixels: close to the upright original, far from it turned.
+            let upright = image::load_from_memory(&face("one-face-astronaut.jpg")).unwrap();
+            let kept = image::load_from_memory(&kept).unwrap();
+            assert!(
+                super::testing::mean_abs_diff(&kept, &upright) < 6.0,
+                "{orientation}"
+            );
+            assert!(super::testing::mean_abs_diff(&kept, &upright.rotate90()) > 20.0);
+        }
+        let (outcome, kept) = check_and_keep(&face("two-faces.png"), Lang::Id).unwrap();
+        assert!(!outcome.accepted);
+        assert_eq!(kept, None);
+    }
+
+    #[test]
+    fn a_canvas_beyond_the_pixel_limit_has_its_own_error_and_is_not_decoded() {
+        let png = |w: u32, h: u32| {
+            let mut out = std::io::Cursor::new(Vec::new());
+            image::GrayImage::from_pixel(w, h, image::Luma([128]))
+                .write_to(&mut out, image::ImageFormat::Png)
+                .unwrap();
+            out.into_inner()
+        };
+        // A few kilobytes that claim 8193 px a side.
+        let wide = png(MAX_DECODE_SIDE + 1, 1);
+        assert!(wide.len() < 10_000);
+        assert!(matches!(
+            check_selfie(&wide, Lang::Id),
+            Err(Error::SelfieTooManyPixels)
+        ));
+        // The control: at the limit it decodes, and the dimension check explains the refusal.
+        let o = check_selfie(&png(MAX_DECODE_SIDE, 1), Lang::Id).unwrap();
+        assert!(!o.accepted);
+        assert!(
+            o.checks
+                .iter()
+                .any(|c| c.check == "dimensions" && !c.passed)
+        );
     }
 
     #[test]

@@ -234,7 +234,7 @@ mod tests {
     #[test]
     fn photos_named_by_nik_are_read_upright_and_re_encoded() {
         let dir = tempfile::tempdir().unwrap();
-        let turned = crate::selfie::tests::as_phone_stores(&fixture("one-face-astronaut.jpg"), 6);
+        let turned = crate::selfie::testing::as_phone_stores(&fixture("one-face-astronaut.jpg"), 6);
         std::fs::write(dir.path().join(format!("{BUDI}.JPG")), turned).unwrap();
         std::fs::write(
             dir.path().join(format!("{SITI}.png")),

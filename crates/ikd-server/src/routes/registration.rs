@@ -59,7 +59,6 @@ pub async fn device_bound(state: &AppState, nik: &str) -> Result<bool> {
     request_body = StartRegistration,
     responses(
         (status = 201, description = "Started: send the selfie next", body = RegistrationStarted),
-        (status = 400, description = "Not JSON, or a field missing", body = ApiError),
         (status = 409, description = "The NIK already has an active device, or the consent was to outdated terms", body = ApiError),
         (status = 404, description = "The NIK is not in the registry", body = ApiError),
         (status = 422, description = "A field is invalid; the code names which", body = ApiError),
@@ -191,18 +190,16 @@ async fn upload_selfie(
     }
     let bytes = body.to_vec();
     let lang = lang_of(&headers);
-    let outcome =
-        tokio::task::spawn_blocking(move || selfie::check_selfie(&bytes, lang).map(|o| (o, bytes)))
-            .await
-            .map_err(Error::internal)??;
-    let (outcome, bytes) = outcome;
-    if !outcome.accepted {
+    let (outcome, kept) = tokio::task::spawn_blocking(move || selfie::check_and_keep(&bytes, lang))
+        .await
+        .map_err(Error::internal)??;
+    let Some(bytes) = kept.filter(|_| outcome.accepted) else {
         return Ok(Json(SelfieResult {
             accepted: false,
             checks: outcome.checks,
             registration_qr: None,
         }));
-    }
+    };
     // A new one-time token for the officer's QR: a retaken selfie invalidates the old QR.
     let token = RegistrationToken::generate().map_err(Error::internal)?;
     let rid = RegistrationId::parse(&id).ok_or(Error::RegistrationNotFound)?;

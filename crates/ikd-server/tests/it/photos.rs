@@ -209,3 +209,51 @@ async fn a_registry_photo_replaced_after_issuance_is_not_shown_for_the_older_cre
     let shown: ikd_core::records::Photo = serde_json::from_value(v["photo"].clone()).unwrap();
     assert_eq!(shown.bytes(), face("one-face-camera.png"));
 }
+
+/// A citizen holding the phone upright: the selfie arrives as turned pixels plus EXIF
+/// `Orientation = 6` (or 3, 8). It passes the checks, and the officer sees it upright, as a
+/// JPEG without the file's EXIF (no place or time from the phone is kept).
+#[tokio::test]
+async fn a_selfie_stored_turned_with_its_exif_orientation_reaches_the_officer_upright() {
+    use base64::Engine as _;
+    let app = spawn_app(Backend::Sqlite).await;
+    let officer = app.officer_token().await;
+    for (n, orientation) in [3u16, 6, 8].into_iter().enumerate() {
+        let r = app.adult(n);
+        let reg = start_registration(&app, r, &Phone::new(), &format!("putar{n}@contoh.id")).await;
+        let turned = ikd_server::selfie::testing::as_phone_stores(
+            &face("one-face-astronaut.jpg"),
+            orientation,
+        );
+        let (s, v) = app.put_selfie(&reg, turned).await;
+        assert_eq!(
+            (s, v["accepted"].as_bool()),
+            (200, Some(true)),
+            "{orientation}: {v}"
+        );
+        let qr = v["registration_qr"].as_str().unwrap();
+        let (s, review) = app
+            .post("/officer/scan", json!({"qr": qr}), Some(&officer))
+            .await;
+        assert_eq!(s, 200, "{review}");
+        let shown = base64::engine::general_purpose::STANDARD
+            .decode(review["selfie"].as_str().unwrap())
+            .unwrap();
+        assert!(shown.starts_with(&[0xFF, 0xD8]), "a JPEG");
+        let mut jpeg = image::codecs::jpeg::JpegDecoder::new(std::io::Cursor::new(&shown)).unwrap();
+        assert_eq!(
+            image::ImageDecoder::exif_metadata(&mut jpeg).unwrap(),
+            None,
+            "{orientation}: EXIF kept"
+        );
+        // Upright as pixels: close to the upright original, far from it turned.
+        let upright = image::load_from_memory(&face("one-face-astronaut.jpg")).unwrap();
+        let shown = image::load_from_memory(&shown).unwrap();
+        let diff = ikd_server::selfie::testing::mean_abs_diff;
+        assert!(diff(&shown, &upright) < 6.0, "orientation {orientation}");
+        assert!(
+            diff(&shown, &upright.rotate90()) > 20.0,
+            "orientation {orientation}"
+        );
+    }
+}
