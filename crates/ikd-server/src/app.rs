@@ -29,6 +29,30 @@ pub struct AppState {
     pub test_hooks: Option<crate::routes::test_hooks::Hooks>,
 }
 
+/// Most header fields a request may carry; a browser sends about 20, a proxy adds a few.
+/// Below hyper's own bound (100, answered 431 without a body) so the answer has a code.
+pub const MAX_HEADERS: usize = 64;
+/// Largest sum of header names and values, bytes. hyper's own read buffer (about 400 KiB)
+/// bounds what reaches this check.
+pub const MAX_HEADER_BYTES: usize = 32 * 1024;
+
+/// 431 `REQUEST_HEADERS_TOO_LARGE` beyond [`MAX_HEADERS`] or [`MAX_HEADER_BYTES`].
+async fn limit_headers(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse as _;
+    let headers = req.headers();
+    let bytes: usize = headers
+        .iter()
+        .map(|(k, v)| k.as_str().len() + v.len())
+        .sum();
+    if headers.len() > MAX_HEADERS || bytes > MAX_HEADER_BYTES {
+        return Error::HeadersTooLarge.into_response();
+    }
+    next.run(req).await
+}
+
 /// Largest request body accepted anywhere (a selfie plus headroom).
 pub const MAX_BODY: usize = crate::selfie::MAX_BYTES + 64 * 1024;
 
@@ -101,6 +125,7 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(tower::util::option_layer(hsts))
         .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(axum::middleware::from_fn(limit_headers))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
             std::time::Duration::from_secs(30),

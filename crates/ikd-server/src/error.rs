@@ -17,6 +17,8 @@ pub enum Error {
     BadRequest,
     #[error("request body too large")]
     TooLarge,
+    #[error("request headers beyond the limit")]
+    HeadersTooLarge,
     #[error("consent given to terms that are no longer current")]
     ConsentOutdated,
     #[error("NIK not in the registry")]
@@ -33,6 +35,8 @@ pub enum Error {
     SelfieUndecodable,
     #[error("selfie too large")]
     SelfieTooLarge,
+    #[error("selfie has more pixels than the limit")]
+    SelfieTooManyPixels,
     #[error("captcha wrong or expired")]
     Captcha,
     #[error("activation code wrong")]
@@ -86,13 +90,13 @@ impl Error {
     fn status(&self) -> StatusCode {
         use Error::*;
         match self {
-            Invalid(_)
-            | BadRequest
-            | SelfieUndecodable
-            | Captcha
-            | CodeWrong { .. }
-            | PhysicalKtpNotChecked => StatusCode::UNPROCESSABLE_ENTITY,
-            TooLarge | SelfieTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Invalid(_) | BadRequest | SelfieUndecodable | PhysicalKtpNotChecked => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+            // The code and the captcha are what authenticates an activation.
+            Captcha | CodeWrong { .. } => StatusCode::UNAUTHORIZED,
+            TooLarge | SelfieTooLarge | SelfieTooManyPixels => StatusCode::PAYLOAD_TOO_LARGE,
+            HeadersTooLarge => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             NotInRegistry | RegistrationNotFound | NoRegistryPhoto | NotFound => {
                 StatusCode::NOT_FOUND
             }
@@ -128,6 +132,7 @@ impl UserError for Error {
             Invalid(_) => "INVALID",
             BadRequest => "REQUEST_INVALID",
             TooLarge => "REQUEST_TOO_LARGE",
+            HeadersTooLarge => "REQUEST_HEADERS_TOO_LARGE",
             ConsentOutdated => "CONSENT_OUTDATED",
             NotInRegistry => "NIK_NOT_IN_REGISTRY",
             AlreadyActive => "NIK_ACTIVE_ON_ANOTHER_DEVICE",
@@ -136,6 +141,7 @@ impl UserError for Error {
             RegistrationExpired => "REGISTRATION_EXPIRED",
             SelfieUndecodable => "SELFIE_UNDECODABLE",
             SelfieTooLarge => "SELFIE_TOO_LARGE",
+            SelfieTooManyPixels => "SELFIE_TOO_MANY_PIXELS",
             Captcha => "CAPTCHA_WRONG",
             CodeWrong { .. } => "ACTIVATION_CODE_WRONG",
             CodeExpired => "ACTIVATION_CODE_EXPIRED",
@@ -162,6 +168,8 @@ impl UserError for Error {
             BadRequest => ("Permintaan tidak lengkap atau formatnya salah. Perbarui aplikasi lalu coba lagi.".into(),
                 "The request is incomplete or malformed. Update the app and try again.".into()),
             TooLarge => ("Data yang dikirim terlalu besar.".into(), "The data sent is too large.".into()),
+            HeadersTooLarge => (format!("Header permintaan terlalu banyak atau terlalu besar (maksimal {} kolom, {} KiB). Perbarui aplikasi atau hubungi operator.", crate::app::MAX_HEADERS, crate::app::MAX_HEADER_BYTES / 1024),
+                format!("Too many or too large request headers ({} fields, {} KiB at most). Update the app or contact the operator.", crate::app::MAX_HEADERS, crate::app::MAX_HEADER_BYTES / 1024)),
             ConsentOutdated => ("Syarat dan kebijakan privasi telah diperbarui. Perbarui aplikasi, baca versi terbaru, lalu setujui kembali.".into(),
                 "The terms and privacy policy have changed. Update the app, read the current version and agree again.".into()),
             NotInRegistry => ("NIK tidak ditemukan di data kependudukan atau belum memiliki KTP-el. Hubungi Dinas Dukcapil setempat.".into(),
@@ -178,6 +186,8 @@ impl UserError for Error {
                 "The photo could not be read. Take it again (JPEG or PNG).".into()),
             SelfieTooLarge => ("Foto terlalu besar (maksimal 2 MB). Ambil ulang foto.".into(),
                 "The photo is too large (2 MB at most). Take it again.".into()),
+            SelfieTooManyPixels => ("Resolusi foto terlalu besar (maksimal 8192 piksel per sisi). Ambil ulang foto dengan kamera aplikasi.".into(),
+                "The photo's resolution is too high (8192 pixels a side at most). Take it again with the app's camera.".into()),
             Captcha => ("Kode captcha salah atau kedaluwarsa. Muat captcha baru lalu ketik ulang.".into(),
                 "The captcha is wrong or expired. Load a new captcha and type it again.".into()),
             CodeWrong { attempts_left } => (format!("Kode aktivasi salah. Sisa percobaan: {attempts_left}."),

@@ -46,6 +46,9 @@ pub const COLUMNS: [&str; 27] = [
 ];
 /// A registry export larger than this is split before import.
 pub const MAX_ROWS: usize = 2_000_000;
+/// Longest field, in characters: the longest real one is an address (Dukcapil's SIAK
+/// keeps 120). A longer one is a broken export, refused on its row.
+pub const MAX_FIELD_CHARS: usize = 200;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct RowError {
@@ -291,6 +294,19 @@ pub fn parse_with_lines(
                 "Baris tidak dapat dibaca (jumlah kolom atau tanda kutip salah).".into(),
                 "The row cannot be read (wrong number of columns or quotes).".into(),
             )),
+            Ok(rec) if rec.iter().any(|f| f.chars().count() > MAX_FIELD_CHARS) => {
+                let at = rec
+                    .iter()
+                    .position(|f| f.chars().count() > MAX_FIELD_CHARS)
+                    .unwrap_or(0);
+                errors.push(err(
+                    line,
+                    COLUMNS.get(at).copied().unwrap_or("-"),
+                    "CSV_FIELD_TOO_LONG",
+                    format!("Isian lebih dari {MAX_FIELD_CHARS} karakter; periksa ekspornya."),
+                    format!("A field longer than {MAX_FIELD_CHARS} characters; check the export."),
+                ));
+            }
             Ok(rec) => match parse_row(line, &rec) {
                 Ok(row) => {
                     if !seen.insert(row.record.ktp.nik.clone()) {
@@ -359,6 +375,24 @@ mod tests {
         assert_eq!(fams[0].members.len(), 2);
         assert_eq!(fams[0].header.kepala_keluarga, "BUDI SANTOSO");
         assert_eq!(fams[0].header.alamat, "JL. MERDEKA NO. 10, BLOK A");
+    }
+
+    #[test]
+    fn a_field_over_200_characters_is_refused_on_its_row_and_one_at_the_limit_is_read() {
+        let long = |n: usize| format!("\"Jl. {}\"", "A".repeat(n - 4));
+        let at_limit = BUDI.replacen("\"Jl. Merdeka No. 10, Blok A\"", &long(MAX_FIELD_CHARS), 1);
+        assert!(parse(format!("{HEAD}{at_limit}").as_bytes()).is_ok());
+        let over = SITI.replacen(
+            "\"Jl. Merdeka No. 10, Blok A\"",
+            &long(MAX_FIELD_CHARS + 1),
+            1,
+        );
+        let errors = parse(format!("{HEAD}{BUDI}{over}").as_bytes()).unwrap_err();
+        let found: Vec<_> = errors
+            .iter()
+            .map(|e| (e.line, e.field, e.error.code.as_str()))
+            .collect();
+        assert_eq!(found, [(Some(3), "alamat", "CSV_FIELD_TOO_LONG")]);
     }
 
     #[test]

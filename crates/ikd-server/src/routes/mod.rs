@@ -50,6 +50,11 @@ pub fn documented() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .split_for_parts()
 }
 
+/// Largest JSON request body, bytes: the largest real one is an identity QR to verify
+/// (4 296 characters) or a decision with a 500-character reason. Beyond it:
+/// 413 `REQUEST_TOO_LARGE`.
+pub const MAX_JSON_BODY: usize = 16 * 1024;
+
 /// JSON body whose refusal names the field at fault with ikd-core's code and message
 /// (`NIK_BIRTH_DATE`, `EMAIL_FORMAT`…) instead of a serde message.
 #[derive(Debug)]
@@ -58,8 +63,9 @@ pub struct ApiJson<T>(pub T);
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     type Rejection = Error;
 
-    async fn from_request(req: Request, state: &S) -> Result<Self, Error> {
-        let bytes = axum::body::Bytes::from_request(req, state)
+    async fn from_request(req: Request, _state: &S) -> Result<Self, Error> {
+        // Read at most MAX_JSON_BODY + 1 bytes, whatever Content-Length claims.
+        let bytes = axum::body::to_bytes(req.into_body(), MAX_JSON_BODY)
             .await
             .map_err(|_| Error::TooLarge)?;
         match serde_json::from_slice::<T>(&bytes) {
@@ -80,7 +86,7 @@ fn explain(bytes: &[u8]) -> Error {
         return Error::BadRequest;
     };
     let field = |k: &str| map.get(k).and_then(|v| v.as_str());
-    let checks: [(&str, FieldCheck); 6] = [
+    let checks: [(&str, FieldCheck); 7] = [
         ("nik", |s| ikd_core::Nik::parse(s).err().map(|e| e.body())),
         ("email", |s| {
             ikd_core::Email::parse(s).err().map(|e| e.body())
@@ -89,6 +95,9 @@ fn explain(bytes: &[u8]) -> Error {
             ikd_core::PhoneNumber::parse(s).err().map(|e| e.body())
         }),
         ("pin", |s| ikd_core::Pin::parse(s).err().map(|e| e.body())),
+        ("old_pin", |s| {
+            ikd_core::Pin::parse(s).err().map(|e| e.body())
+        }),
         ("new_pin", |s| {
             ikd_core::Pin::parse(s).err().map(|e| e.body())
         }),

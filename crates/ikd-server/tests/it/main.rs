@@ -4,6 +4,7 @@
 mod cli;
 mod flow;
 mod helpers;
+mod limits;
 mod operations;
 mod photos;
 mod races;
