@@ -19,10 +19,26 @@ const here = path.dirname(new URL(import.meta.url).pathname);
 const demoBin = process.env.IKD_DEMO_BIN;
 const out = process.env.IKD_E2E_OUT || path.join(here, '..', 'target', 'e2e-screenshots', 'browser');
 const faces = path.join(here, '..', '..', 'shared', 'data', 'faces');
-const face = process.env.IKD_E2E_FACE || path.join(faces, 'one-face-astronaut.jpg');
+const face = process.env.IKD_E2E_FACE || asPhoneStores(path.join(faces, 'one-face-astronaut.jpg'));
 const noFace = path.join(faces, 'no-face-cat.png');
 const chromiumPath = process.env.IKD_CHROMIUM || '/usr/bin/chromium';
 const WAIT = { timeout: 20000 };
+
+/**
+ * `upright` as a phone held upright stores a selfie: the pixels turned (ImageMagick) and EXIF
+ * Orientation 6 in an APP1 segment right after the SOI. The service must check it, and show
+ * it to the officer, the right way up.
+ */
+function asPhoneStores(upright) {
+  const turned = spawnSync('convert', [upright, '-rotate', '270', '-quality', '92', 'jpg:-'],
+    { maxBuffer: 1 << 26 });
+  if (turned.status !== 0) throw new Error(`convert failed: ${turned.stderr}`);
+  const app1 = Buffer.from('ffd8ffe10022' + '457869660000' + '4d4d002a00000008' + '0001'
+    + '011200030000000100060000' + '00000000', 'hex');
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ikd-e2e-')), 'selfie-exif6.jpg');
+  fs.writeFileSync(file, Buffer.concat([app1, turned.stdout.subarray(2)]));
+  return file;
+}
 
 let demo, dataDir, base, officerPassword, residents = [], noPhoto;
 const cspViolations = [];

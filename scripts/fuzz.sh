@@ -30,7 +30,19 @@ seeds=fuzz/seeds
 rm -rf "$seeds"
 cargo run -q --locked -p ikd-core --example fuzz_seeds --features fuzzing,scan -- "$seeds"
 mkdir -p "$seeds/selfie" "$seeds/csv_import" "$seeds/api_json"
-cp crates/ikd-server/tests/fixtures/*.jpg crates/ikd-server/tests/fixtures/*.png "$seeds/selfie/"
+# Selfies at the smallest accepted size (240 px): the face detector's time grows with the
+# pixels, and mutation keeps a seed's size. One stored turned with EXIF Orientation 6, as a
+# phone held upright stores it; one far too small; one PNG (ImageMagick, install-deps.sh).
+face=crates/ikd-server/tests/fixtures/one-face-astronaut.jpg
+convert "$face" -resize 240x240 -quality 80 "$seeds/selfie/face-240.jpg"
+# APP1 with a big-endian TIFF IFD of one entry, Orientation (0x0112) = 6, after the SOI.
+{
+  printf '\xff\xd8\xff\xe1\x00\x22Exif\x00\x00MM\x00\x2a\x00\x00\x00\x08'
+  printf '\x00\x01\x01\x12\x00\x03\x00\x00\x00\x01\x00\x06\x00\x00\x00\x00\x00\x00'
+  convert "$face" -resize 240x240 -rotate 270 -quality 80 jpg:- | tail -c +3
+} >"$seeds/selfie/face-240-exif6.jpg"
+convert crates/ikd-server/tests/fixtures/two-faces.png -resize 300x300 "$seeds/selfie/two-faces-300.png"
+convert -size 16x16 xc:gray50 "$seeds/selfie/tiny.png"
 cp crates/ikd-demo/sample/residents.csv "$seeds/csv_import/"
 head -2 crates/ikd-demo/sample/residents.csv >"$seeds/csv_import/one-row.csv"
 # api_json: the first byte picks the request type (fuzz_targets/api_json.rs).
@@ -53,7 +65,7 @@ for t in "${targets[@]}"; do
   mkdir -p "fuzz/corpus/$t"
   log="fuzz/last-run-$t.log"
   # The selfie target decodes pictures of up to the service's own limit.
-  max_len=$([ "$t" = selfie ] || [ "$t" = qr_picture ] && echo 2000000 || echo 20000)
+  max_len=$([ "$t" = selfie ] || [ "$t" = qr_picture ] && echo 200000 || echo 20000)
   runs=()
   if [ -n "${FUZZ_RUNS:-}" ]; then runs=(-runs="$FUZZ_RUNS"); fi
   if cargo fuzz run -O "$t" "fuzz/corpus/$t" "$seeds/$t" -- "${runs[@]}" \

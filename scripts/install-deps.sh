@@ -47,3 +47,8 @@ for c in rustfmt clippy; do
 done
 rustup target list --installed 2>/dev/null | grep -q '^aarch64-linux-android$' \
   || rustup target add aarch64-linux-android
+
+# The API fuzz run (schemathesis and the hooks' libraries, pinned) in its own venv.
+"$(dirname "$0")/apifuzz/install.sh"
+# cargo-fuzz for the fuzz targets (libFuzzer); scripts/fuzz.sh runs them.
+cargo fuzz --version >/dev/null 2>&1 || cargo install cargo-fuzz --version 0.13.2 --locked

@@ -40,4 +40,12 @@ else
   cargo test --workspace --locked --no-fail-fast
 fi
 
+echo "== API fuzzing: schemathesis with every check, as officer, citizen and registration"
+# The test build of the service (feature test-hooks: the captcha answer for onboard.py).
+cargo build -p ikd-server --features test-hooks --locked
+IKD_APIFUZZ_MAX_EXAMPLES=${IKD_APIFUZZ_MAX_EXAMPLES:-150} ./scripts/apifuzz/run.sh
+
+echo "== fuzz targets, 20 s each (the long runs: scripts/fuzz.sh 1200, README)"
+./scripts/fuzz.sh 20
+
 echo "== all checks passed"

@@ -68,7 +68,8 @@ fn main() {
             qr.to_text().as_bytes(),
         );
     }
-    // QR pictures as a screenshot would have them: dark modules, a quiet zone of 4.
+    // QR pictures as a screenshot would have them: dark modules, a quiet zone of 4; small, as
+    // the decoder's time grows with the pixels and mutation keeps a seed's size.
     let identity = vectors["cases"][0]["qr"].as_str().expect("qr");
     let registration = "IKDREG1:00112233445566778899aabbccddeeff.00112233445566778899aabbccddeeff";
     for (name, text, px, format) in [

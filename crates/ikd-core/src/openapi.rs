@@ -51,7 +51,7 @@ string_schema!(Email, "Email address.", None, "budi@contoh.co.id");
 string_schema!(
     PhoneNumber,
     "Indonesian mobile number; 08… or +628… accepted, answered in E.164.",
-    Some(r"^(\+62|0)8[0-9]{7,12}$"),
+    Some(r"^(\+62|0)8[1-9][0-9]{7,10}$"),
     "+6281234567890"
 );
 string_schema!(

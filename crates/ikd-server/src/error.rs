@@ -17,6 +17,10 @@ pub enum Error {
     BadRequest,
     #[error("request body too large")]
     TooLarge,
+    /// A registration's secret that does not open it; an unknown id is answered the same,
+    /// so ids cannot be probed. The citizen's message is that of an unknown registration.
+    #[error("registration secret does not match")]
+    RegistrationSecret,
     #[error("request headers beyond the limit")]
     HeadersTooLarge,
     #[error("consent given to terms that are no longer current")]
@@ -107,7 +111,8 @@ impl Error {
             | Challenge
             | Unauthorized
             | OfficerLogin
-            | NotActivated => StatusCode::UNAUTHORIZED,
+            | NotActivated
+            | RegistrationSecret => StatusCode::UNAUTHORIZED,
             Locked { .. } | LockedHard => StatusCode::LOCKED,
             RateLimited => StatusCode::TOO_MANY_REQUESTS,
             Db(_) | Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -136,7 +141,7 @@ impl UserError for Error {
             ConsentOutdated => "CONSENT_OUTDATED",
             NotInRegistry => "NIK_NOT_IN_REGISTRY",
             AlreadyActive => "NIK_ACTIVE_ON_ANOTHER_DEVICE",
-            RegistrationNotFound => "REGISTRATION_NOT_FOUND",
+            RegistrationNotFound | RegistrationSecret => "REGISTRATION_NOT_FOUND",
             RegistrationState => "REGISTRATION_WRONG_STATE",
             RegistrationExpired => "REGISTRATION_EXPIRED",
             SelfieUndecodable => "SELFIE_UNDECODABLE",
@@ -176,7 +181,7 @@ impl UserError for Error {
                 "This NIK is not in the population registry or has no KTP-el yet. Contact your local Dukcapil office.".into()),
             AlreadyActive => ("NIK ini sudah aktif di perangkat lain. Lepas perangkat lama dari aplikasinya, atau minta petugas Dukcapil melepasnya.".into(),
                 "This NIK is already active on another device. Release it from that device's app, or ask a Dukcapil officer to release it.".into()),
-            RegistrationNotFound => ("Pendaftaran tidak ditemukan. Mulai pendaftaran lagi dari awal.".into(),
+            RegistrationNotFound | RegistrationSecret => ("Pendaftaran tidak ditemukan. Mulai pendaftaran lagi dari awal.".into(),
                 "Registration not found. Start the registration again.".into()),
             RegistrationState => ("Langkah ini tidak sesuai dengan status pendaftaran Anda. Muat ulang status pendaftaran.".into(),
                 "This step does not match your registration's status. Reload the registration status.".into()),

@@ -219,8 +219,8 @@ async fn scan(
     request_body = OfficerDecision,
     responses(
         (status = 204, description = "Approved (the activation code is emailed) or rejected"),
-        (status = 400, description = "Rejecting needs a reason", body = ApiError),
-        (status = 422, description = "`PHYSICAL_KTP_NOT_CHECKED`: the resident has no registry photo and `physical_ktp_checked` is not true", body = ApiError),
+        (status = 404, description = "No registration waits behind this QR (unknown, retaken or already decided)", body = ApiError),
+        (status = 422, description = "Rejecting needs a reason (at most 500 characters); `PHYSICAL_KTP_NOT_CHECKED`: the resident has no registry photo and `physical_ktp_checked` is not true", body = ApiError),
         (status = 409, description = "Already decided", body = ApiError),
         (status = 401, description = "No valid session", body = ApiError),
     ))]
@@ -309,8 +309,9 @@ async fn decide(
 }
 
 #[utoipa::path(post, path = "/officer/accounts/{nik}/reset-pin", tag = "officer",
-    security(("officer" = [])), params(("nik" = String, Path, description = "The citizen's NIK")),
+    security(("officer" = [])), params(("nik" = ikd_core::Nik, Path, description = "The citizen's NIK")),
     responses(
+        (status = 422, description = "Not a valid NIK; the code says why", body = ApiError),
         (status = 204, description = "The PIN lock is lifted"),
         (status = 401, description = "No valid session, or the NIK has no active account", body = ApiError),
     ))]
@@ -345,8 +346,9 @@ async fn reset_pin(
 /// Releases a citizen's device at the counter (a lost or broken phone), after the officer
 /// has checked the person's identity; the citizen can then register a new phone.
 #[utoipa::path(post, path = "/officer/accounts/{nik}/release-device", tag = "officer",
-    operation_id = "officer_release_device", security(("officer" = [])), params(("nik" = String, Path, description = "The citizen's NIK")),
+    operation_id = "officer_release_device", security(("officer" = [])), params(("nik" = ikd_core::Nik, Path, description = "The citizen's NIK")),
     responses(
+        (status = 422, description = "Not a valid NIK; the code says why", body = ApiError),
         (status = 204, description = "The device is released"),
         (status = 401, description = "No valid session, or the NIK has no active account", body = ApiError),
     ))]

@@ -135,13 +135,13 @@ async fn owned(state: &AppState, id: &str, headers: &HeaderMap) -> Result<Owned>
     .bind(&id)
     .fetch_optional(&state.db.pool)
     .await?
-    .ok_or(Error::RegistrationNotFound)?;
+    .ok_or(Error::RegistrationSecret)?;
     let stored: Vec<u8> = row.get(4);
     if !bool::from(subtle::ConstantTimeEq::ct_eq(
         stored.as_slice(),
         token_hash(secret).as_slice(),
     )) {
-        return Err(Error::RegistrationNotFound);
+        return Err(Error::RegistrationSecret);
     }
     Ok(Owned {
         email: row.get(0),
@@ -167,7 +167,8 @@ fn lang_of(headers: &HeaderMap) -> Lang {
     security(("registration" = [])),
     responses(
         (status = 200, description = "The checks; the registration QR when accepted", body = SelfieResult),
-        (status = 404, description = "Unknown registration or wrong secret", body = ApiError),
+        (status = 401, description = "No secret, or not this registration's (REGISTRATION_NOT_FOUND: an unknown id gets the same answer)", body = ApiError),
+        (status = 404, description = "Not a registration id", body = ApiError),
         (status = 409, description = "Not waiting for a selfie", body = ApiError),
         (status = 410, description = "The registration expired", body = ApiError),
         (status = 413, description = "The image is too large", body = ApiError),
@@ -225,7 +226,8 @@ async fn upload_selfie(
     security(("registration" = [])),
     responses(
         (status = 200, description = "The state, and the reason when rejected", body = RegistrationStatus),
-        (status = 404, description = "Unknown registration or wrong secret", body = ApiError),
+        (status = 401, description = "No secret, or not this registration's (REGISTRATION_NOT_FOUND: an unknown id gets the same answer)", body = ApiError),
+        (status = 404, description = "Not a registration id", body = ApiError),
     ))]
 async fn status(
     State(state): State<AppState>,

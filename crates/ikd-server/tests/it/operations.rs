@@ -181,7 +181,7 @@ async fn sweep_keeps_live_rows_and_deletes_expired_ones(backend: Backend) {
         .await;
     assert_eq!(
         (s, v["error"]["code"].as_str()),
-        (404, Some("REGISTRATION_NOT_FOUND"))
+        (401, Some("REGISTRATION_NOT_FOUND"))
     );
     assert_eq!(
         sweep(db, later).await.unwrap(),

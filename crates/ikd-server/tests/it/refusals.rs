@@ -94,7 +94,14 @@ async fn selfies_without_exactly_one_face_or_unreadable_are_refused_and_no_qr_is
         secret: "not-the-secret".into(),
     };
     let (s, v) = app.put_selfie(&wrong, face("one-face-camera.png")).await;
-    assert_eq!((s, code(&v)), (404, "REGISTRATION_NOT_FOUND"));
+    assert_eq!((s, code(&v)), (401, "REGISTRATION_NOT_FOUND"));
+    // An unknown id gets the same answer as a wrong secret: ids cannot be probed.
+    let unknown = Registration {
+        id: "00112233445566778899aabbccddeeff".into(),
+        secret: reg.secret.clone(),
+    };
+    let (s, v) = app.put_selfie(&unknown, face("one-face-camera.png")).await;
+    assert_eq!((s, code(&v)), (401, "REGISTRATION_NOT_FOUND"));
 }
 
 #[tokio::test]
@@ -181,14 +188,14 @@ async fn activation_fails_after_five_wrong_codes_and_a_wrong_captcha_costs_nothi
 
     let (cid, _) = app.captcha().await;
     let (s, v) = app.post("/activate", json!({"registration_id": reg.id, "code": right, "captcha_id": cid, "captcha_answer": "00000x"}), None).await;
-    assert_eq!((s, code(&v)), (422, "CAPTCHA_WRONG"));
+    assert_eq!((s, code(&v)), (401, "CAPTCHA_WRONG"));
     let (cid, answer) = app.captcha().await;
     let (s, v) = app.post("/activate", json!({"registration_id": reg.id, "code": "12345", "captcha_id": cid, "captcha_answer": answer}), None).await;
     assert_eq!((s, code(&v)), (422, "ACTIVATION_CODE_FORMAT"));
 
     for left in (1..=4).rev() {
         let (s, v) = activate(&app, &reg, wrong).await;
-        assert_eq!((s, code(&v)), (422, "ACTIVATION_CODE_WRONG"));
+        assert_eq!((s, code(&v)), (401, "ACTIVATION_CODE_WRONG"));
         assert!(
             v["error"]["message"]
                 .as_str()
