@@ -124,3 +124,26 @@ async fn a_request_head_beyond_64_fields_or_32_kib_gets_431_with_a_code() {
     assert_eq!(with_fields(60).send().await.unwrap().status().as_u16(), 200);
     assert_eq!(big(16 * 1024).send().await.unwrap().status().as_u16(), 200);
 }
+
+#[tokio::test]
+async fn a_rejection_reason_over_500_characters_is_refused_and_the_registration_still_waits() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let phone = Phone::new();
+    let reg = start_registration(&app, app.adult(0), &phone, "alasan@contoh.id").await;
+    let qr = selfie(&app, &reg).await;
+    let officer = app.officer_token().await;
+    let decide = |reason: String| {
+        app.post(
+            "/officer/decision",
+            json!({"qr": qr, "approve": false, "reason": reason}),
+            Some(&officer),
+        )
+    };
+    let (s, v) = decide("é".repeat(501)).await;
+    assert_eq!((s, code(&v)), (422, "REQUEST_INVALID"), "{v}");
+    assert_eq!(status(&app, &reg).await["state"], "awaiting_officer");
+    // The control: 500 characters (1 000 bytes) are a reason.
+    let (s, v) = decide("é".repeat(500)).await;
+    assert_eq!(s, 204, "{v}");
+    assert_eq!(status(&app, &reg).await["state"], "rejected");
+}
