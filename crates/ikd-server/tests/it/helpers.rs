@@ -179,15 +179,35 @@ impl TestApp {
     }
 
     pub async fn put_selfie(&self, reg: &Registration, bytes: Vec<u8>) -> (u16, Value) {
-        let res = self
+        let path = format!("/registrations/{}/selfie", reg.id);
+        self.send_bytes(
+            reqwest::Method::PUT,
+            &path,
+            "image/jpeg",
+            bytes,
+            Some(&reg.secret),
+        )
+        .await
+    }
+
+    /// A body of raw bytes (a picture, JSON as it arrives on the wire).
+    pub async fn send_bytes(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        content_type: &str,
+        bytes: Vec<u8>,
+        bearer: Option<&str>,
+    ) -> (u16, Value) {
+        let mut req = self
             .http
-            .put(format!("{}/registrations/{}/selfie", self.base, reg.id))
-            .bearer_auth(&reg.secret)
-            .header("content-type", "image/jpeg")
-            .body(bytes)
-            .send()
-            .await
-            .unwrap();
+            .request(method, format!("{}{path}", self.base))
+            .header("content-type", content_type)
+            .body(bytes);
+        if let Some(t) = bearer {
+            req = req.bearer_auth(t);
+        }
+        let res = req.send().await.unwrap();
         let status = res.status().as_u16();
         (status, res.json().await.unwrap_or(Value::Null))
     }

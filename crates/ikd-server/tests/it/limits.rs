@@ -20,16 +20,8 @@ fn padded(body: &Value, len: usize) -> Vec<u8> {
 }
 
 async fn post_raw(app: &TestApp, path: &str, bytes: Vec<u8>) -> (u16, Value) {
-    let res = app
-        .http
-        .post(format!("{}{path}", app.base))
-        .header("content-type", "application/json")
-        .body(bytes)
-        .send()
+    app.send_bytes(reqwest::Method::POST, path, "application/json", bytes, None)
         .await
-        .unwrap();
-    let status = res.status().as_u16();
-    (status, res.json().await.unwrap_or(Value::Null))
 }
 
 #[tokio::test]
