@@ -51,8 +51,7 @@ SITI = "3171015503880004"  # has none
 PIN = "246810"  # not the schema's example (902417), so the examples phase cannot change it
 PHONE = "0812-3456-7890"
 REPO = Path(__file__).resolve().parents[2]
-DEFAULT_SELFIE = "/work/shared/data/faces/one-face-astronaut.jpg"
-FALLBACK_SELFIE = REPO / "crates/ikd-server/tests/fixtures/one-face-astronaut.jpg"
+SELFIE = REPO / "crates/ikd-server/tests/fixtures/one-face-astronaut.jpg"
 
 
 def b64u(data: bytes) -> str:
@@ -257,7 +256,7 @@ def main() -> int:
     ap.add_argument("--selfie", type=Path, default=None, help="a JPEG with one face")
     args = ap.parse_args()
 
-    selfie_path = args.selfie or (Path(DEFAULT_SELFIE) if Path(DEFAULT_SELFIE).is_file() else FALLBACK_SELFIE)
+    selfie_path = args.selfie or SELFIE
     image = selfie_path.read_bytes()
     media = "image/png" if selfie_path.suffix.lower() == ".png" else "image/jpeg"
     c = Client(args.base_url, args.data_dir)
