@@ -57,7 +57,10 @@ json_seed 6 '{"username":"petugas1","password":"a-long-password"}'
 json_seed 7 '{"qr":"IKDREG1:00112233445566778899aabbccddeeff.00112233445566778899aabbccddeeff"}'
 json_seed 8 '{"qr":"IKDREG1:00112233445566778899aabbccddeeff.00112233445566778899aabbccddeeff","approve":true,"reason":null,"physical_ktp_checked":false}'
 
-cargo fuzz build -O
+# FUZZ_CODEGEN_UNITS=16 builds several times faster and runs somewhat slower: the smoke run
+# in the test command uses it; long runs keep cargo-fuzz's default of 1.
+build=(-O --codegen-units "${FUZZ_CODEGEN_UNITS:-1}")
+cargo fuzz build "${build[@]}"
 summary=${FUZZ_SUMMARY:-fuzz/last-run.txt}
 : >"$summary"
 failed=0
@@ -68,7 +71,7 @@ for t in "${targets[@]}"; do
   max_len=$([ "$t" = selfie ] || [ "$t" = qr_picture ] && echo 200000 || echo 20000)
   runs=()
   if [ -n "${FUZZ_RUNS:-}" ]; then runs=(-runs="$FUZZ_RUNS"); fi
-  if cargo fuzz run -O "$t" "fuzz/corpus/$t" "$seeds/$t" -- "${runs[@]}" \
+  if cargo fuzz run "${build[@]}" "$t" "fuzz/corpus/$t" "$seeds/$t" -- "${runs[@]}" \
       -max_total_time="$SECONDS_EACH" -max_len="$max_len" -rss_limit_mb=4096 \
       -timeout=30 -print_final_stats=1 >"$log" 2>&1; then
     result=ok

@@ -46,6 +46,6 @@ cargo build -p ikd-server --features test-hooks --locked
 IKD_APIFUZZ_MAX_EXAMPLES=${IKD_APIFUZZ_MAX_EXAMPLES:-150} ./scripts/apifuzz/run.sh
 
 echo "== fuzz targets, 20 s each (the long runs: scripts/fuzz.sh 1200, README)"
-./scripts/fuzz.sh 20
+FUZZ_CODEGEN_UNITS=16 ./scripts/fuzz.sh 20
 
 echo "== all checks passed"
