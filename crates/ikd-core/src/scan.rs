@@ -77,34 +77,68 @@ impl UserError for ScanError {
 /// [`ScanError::TooLarge`], [`ScanError::TooManyPixels`] (a canvas over 4096 px a side or
 /// 64 MiB while decoding), [`ScanError::NotAnImage`], [`ScanError::NoQr`].
 pub fn decode_image(bytes: &[u8]) -> Result<String, ScanError> {
-    use image::ImageDecoder as _;
     if bytes.len() > MAX_SCAN_BYTES {
         return Err(ScanError::TooLarge);
     }
+    let picture = decode_upright(bytes, MAX_SIDE, MAX_ALLOC).map_err(|e| match e {
+        PictureError::TooManyPixels => ScanError::TooManyPixels,
+        PictureError::Undecodable => ScanError::NotAnImage,
+    })?;
+    decode_picture(&picture)
+}
+
+/// Why [`decode_upright`] gave no picture.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PictureError {
+    /// Not a JPEG or PNG, or broken.
+    Undecodable,
+    /// A canvas over the side limit, or more than the allocation limit to decode.
+    TooManyPixels,
+}
+
+/// Decodes a JPEG or PNG **the right way up**: the EXIF orientation a phone or scanner
+/// wrote is applied (a broken EXIF block counts as none, as viewers do). The canvas is
+/// refused before decoding beyond `max_side` px a side, and decoding stops at `max_alloc`
+/// bytes: a small file can claim a huge canvas. Every path that reads a picture (QR
+/// pictures here, the service's selfies and registry photos) comes through this.
+///
+/// # Errors
+/// [`PictureError`].
+pub fn decode_upright(
+    bytes: &[u8],
+    max_side: u32,
+    max_alloc: u64,
+) -> Result<image::DynamicImage, PictureError> {
+    use image::ImageDecoder as _;
     let mut reader = image::ImageReader::new(std::io::Cursor::new(bytes))
         .with_guessed_format()
-        .map_err(|_| ScanError::NotAnImage)?;
-    let mut limits = image::Limits::default();
-    limits.max_image_width = Some(MAX_SIDE);
-    limits.max_image_height = Some(MAX_SIDE);
-    limits.max_alloc = Some(MAX_ALLOC);
-    reader.limits(limits);
-    let pixels_or_not_an_image = |e: image::ImageError| match e {
-        image::ImageError::Limits(_) => ScanError::TooManyPixels,
-        _ => ScanError::NotAnImage,
-    };
-    let mut decoder = reader.into_decoder().map_err(pixels_or_not_an_image)?;
-    let (w, h) = decoder.dimensions();
-    if w > MAX_SIDE || h > MAX_SIDE {
-        return Err(ScanError::TooManyPixels);
+        .map_err(|_| PictureError::Undecodable)?;
+    if !matches!(
+        reader.format(),
+        Some(image::ImageFormat::Jpeg | image::ImageFormat::Png)
+    ) {
+        return Err(PictureError::Undecodable);
     }
-    // A broken EXIF block is read as "no orientation", as viewers do.
+    let mut limits = image::Limits::default();
+    limits.max_image_width = Some(max_side);
+    limits.max_image_height = Some(max_side);
+    limits.max_alloc = Some(max_alloc);
+    reader.limits(limits);
+    let limit_or_undecodable = |e: image::ImageError| match e {
+        image::ImageError::Limits(_) => PictureError::TooManyPixels,
+        _ => PictureError::Undecodable,
+    };
+    let mut decoder = reader.into_decoder().map_err(limit_or_undecodable)?;
+    let (w, h) = decoder.dimensions();
+    if w > max_side || h > max_side {
+        return Err(PictureError::TooManyPixels);
+    }
     let orientation = decoder
         .orientation()
         .unwrap_or(image::metadata::Orientation::NoTransforms);
-    let mut picture = image::DynamicImage::from_decoder(decoder).map_err(pixels_or_not_an_image)?;
+    let mut picture = image::DynamicImage::from_decoder(decoder).map_err(limit_or_undecodable)?;
     picture.apply_orientation(orientation);
-    decode_picture(&picture)
+    Ok(picture)
 }
 
 /// The text of the QR code in a decoded picture (a screenshot, a camera frame).

@@ -154,11 +154,12 @@ fn complete(doc: &mut serde_json::Value) {
     });
     schemas["ScanRegistration"]["properties"]["qr"] = reg_qr.clone();
     schemas["OfficerDecision"]["properties"]["qr"] = reg_qr;
-    schemas["OfficerDecision"]["properties"]["reason"]["maxLength"] = json!(500);
+    let max_reason = crate::routes::MAX_REASON;
+    schemas["OfficerDecision"]["properties"]["reason"]["maxLength"] = json!(max_reason);
     schemas["OfficerDecision"]["if"] = json!({ "properties": { "approve": { "const": false } } });
     schemas["OfficerDecision"]["then"] = json!({
         "required": ["reason"],
-        "properties": { "reason": { "type": "string", "pattern": "\\S", "maxLength": 500 } },
+        "properties": { "reason": { "type": "string", "pattern": "\\S", "maxLength": max_reason } },
     });
     // SEC1 uncompressed (0x04, then x and y: 65 bytes), base64url without padding.
     schemas["StartRegistration"]["properties"]["device_public_key"]["pattern"] =

@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 
 use ikd_core::Lang;
 use ikd_core::api::SelfieCheck;
-use image::{DynamicImage, GrayImage, ImageDecoder, ImageReader, Limits};
+use image::{DynamicImage, GrayImage};
 
 use crate::error::{Error, Result};
 
@@ -60,45 +60,16 @@ fn check(name: &str, passed: bool, lang: Lang, id: &str, en: &str) -> SelfieChec
     }
 }
 
-/// A picture's limit is its canvas, not its file: a 2 MB PNG can claim 65 535² pixels.
-fn pixels_or_undecodable(e: image::ImageError) -> Error {
-    match e {
-        image::ImageError::Limits(_) => Error::SelfieTooManyPixels,
-        _ => Error::SelfieUndecodable,
-    }
-}
-
-/// Decodes a JPEG or PNG **the right way up**: the EXIF orientation a phone or scanner
-/// wrote is applied, so a portrait stored as turned pixels plus `Orientation = 6` is
-/// checked as the person saw it. At most [`MAX_DECODE_SIDE`] px a side
-/// ([`Error::SelfieTooManyPixels`] beyond) and [`MAX_DECODE_ALLOC`] bytes while decoding.
+/// Decodes a JPEG or PNG **the right way up** ([`ikd_core::scan::decode_upright`]), so a
+/// portrait stored as turned pixels plus `Orientation = 6` is checked as the person saw it.
+/// At most [`MAX_DECODE_SIDE`] px a side ([`Error::SelfieTooManyPixels`] beyond) and
+/// [`MAX_DECODE_ALLOC`] bytes while decoding.
 pub fn decode(bytes: &[u8]) -> Result<DynamicImage> {
-    let mut reader = ImageReader::new(std::io::Cursor::new(bytes))
-        .with_guessed_format()
-        .map_err(|_| Error::SelfieUndecodable)?;
-    if !matches!(
-        reader.format(),
-        Some(image::ImageFormat::Jpeg | image::ImageFormat::Png)
-    ) {
-        return Err(Error::SelfieUndecodable);
-    }
-    let mut limits = Limits::default();
-    limits.max_image_width = Some(MAX_DECODE_SIDE);
-    limits.max_image_height = Some(MAX_DECODE_SIDE);
-    limits.max_alloc = Some(MAX_DECODE_ALLOC);
-    reader.limits(limits);
-    let mut decoder = reader.into_decoder().map_err(pixels_or_undecodable)?;
-    let (w, h) = decoder.dimensions();
-    if w > MAX_DECODE_SIDE || h > MAX_DECODE_SIDE {
-        return Err(Error::SelfieTooManyPixels);
-    }
-    // A broken EXIF block is read as "no orientation", as viewers do.
-    let orientation = decoder
-        .orientation()
-        .unwrap_or(image::metadata::Orientation::NoTransforms);
-    let mut img = DynamicImage::from_decoder(decoder).map_err(pixels_or_undecodable)?;
-    img.apply_orientation(orientation);
-    Ok(img)
+    use ikd_core::scan::{PictureError, decode_upright};
+    decode_upright(bytes, MAX_DECODE_SIDE, MAX_DECODE_ALLOC).map_err(|e| match e {
+        PictureError::TooManyPixels => Error::SelfieTooManyPixels,
+        PictureError::Undecodable => Error::SelfieUndecodable,
+    })
 }
 
 /// What the registry keeps of a checked photo: JPEG (quality 90), the right way up, at most
@@ -305,6 +276,8 @@ pub mod testing {
 
 #[cfg(test)]
 mod tests {
+    use image::ImageDecoder as _;
+
     use super::testing::as_phone_stores;
     use super::*;
 

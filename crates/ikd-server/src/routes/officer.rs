@@ -26,7 +26,7 @@ use crate::security::{hash_secret, new_token, token_hash, verify_secret};
 const SESSION_SECS: i64 = 8 * 3600;
 /// The emailed code is valid this long after approval.
 pub const CODE_TTL_SECS: i64 = 24 * 3600;
-const MAX_REASON: usize = 500;
+pub(crate) const MAX_REASON: usize = 500;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
