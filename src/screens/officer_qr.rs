@@ -93,6 +93,12 @@ pub fn OfficerQr() -> Element {
             }
             button { r#type: "button", class: "primary", onclick: move |_| restart(), {t(l, "Daftar ulang", "Register again")} }
         },
+        (Some(RegistrationState::Superseded), _) => rsx! {
+            section { class: "card rejected", id: "superseded", role: "alert",
+                p { {t(l, "Pendaftaran ini digantikan oleh pendaftaran yang lebih baru untuk NIK yang sama (mungkin dari ponsel lain). Lanjutkan di ponsel itu, atau daftar ulang di sini.", "A newer registration of the same NIK (perhaps from another phone) replaced this one. Continue on that phone, or register again here.")} }
+            }
+            button { r#type: "button", class: "primary", onclick: move |_| restart(), {t(l, "Daftar ulang", "Register again")} }
+        },
         (Some(RegistrationState::AwaitingSelfie), _) => rsx! {
             button { r#type: "button", class: "primary", onclick: move |_| { nav.push(Route::Selfie {}); }, "Ambil foto" }
         },

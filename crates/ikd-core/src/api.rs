@@ -48,6 +48,9 @@ pub enum RegistrationState {
     Activated,
     /// Abandoned or past its time limit.
     Expired,
+    /// A newer registration of the same NIK replaced this one before an officer approved
+    /// it: a NIK has at most one open registration.
+    Superseded,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -35,6 +35,12 @@ pub enum Error {
     RegistrationState,
     #[error("registration expired")]
     RegistrationExpired,
+    /// A newer registration of the same NIK replaced this one.
+    #[error("registration superseded by a newer one of the same NIK")]
+    RegistrationSuperseded,
+    /// The NIK has an approved registration whose activation code is still valid.
+    #[error("NIK has an approved registration awaiting activation")]
+    AwaitingActivation { until: i64 },
     #[error("selfie could not be read as an image")]
     SelfieUndecodable,
     #[error("selfie too large")]
@@ -104,7 +110,11 @@ impl Error {
             NotInRegistry | RegistrationNotFound | NoRegistryPhoto | NotFound => {
                 StatusCode::NOT_FOUND
             }
-            AlreadyActive | RegistrationState | ConsentOutdated => StatusCode::CONFLICT,
+            AlreadyActive
+            | RegistrationState
+            | ConsentOutdated
+            | RegistrationSuperseded
+            | AwaitingActivation { .. } => StatusCode::CONFLICT,
             RegistrationExpired | CodeExpired => StatusCode::GONE,
             PinWrong { .. }
             | DeviceSignature
@@ -120,13 +130,18 @@ impl Error {
     }
 }
 
+/// A wait in the unit a person reads: seconds, minutes, or from two hours on, hours
+/// (rounded up, so the wait is never shorter than said).
 fn fmt_wait(secs: i64, lang: Lang) -> String {
     let mins = (secs + 59) / 60;
+    let hours = (secs + 3599) / 3600;
     match lang {
         Lang::Id if secs < 60 => format!("{secs} detik"),
-        Lang::Id => format!("{mins} menit"),
+        Lang::Id if mins < 120 => format!("{mins} menit"),
+        Lang::Id => format!("{hours} jam"),
         Lang::En if secs < 60 => format!("{secs} seconds"),
-        Lang::En => format!("{mins} minutes"),
+        Lang::En if mins < 120 => format!("{mins} minutes"),
+        Lang::En => format!("{hours} hours"),
     }
 }
 
@@ -144,6 +159,8 @@ impl UserError for Error {
             RegistrationNotFound | RegistrationSecret => "REGISTRATION_NOT_FOUND",
             RegistrationState => "REGISTRATION_WRONG_STATE",
             RegistrationExpired => "REGISTRATION_EXPIRED",
+            RegistrationSuperseded => "REGISTRATION_SUPERSEDED",
+            AwaitingActivation { .. } => "REGISTRATION_AWAITING_ACTIVATION",
             SelfieUndecodable => "SELFIE_UNDECODABLE",
             SelfieTooLarge => "SELFIE_TOO_LARGE",
             SelfieTooManyPixels => "SELFIE_TOO_MANY_PIXELS",
@@ -187,6 +204,13 @@ impl UserError for Error {
                 "This step does not match your registration's status. Reload the registration status.".into()),
             RegistrationExpired => ("Pendaftaran sudah kedaluwarsa. Mulai pendaftaran lagi.".into(),
                 "The registration has expired. Start again.".into()),
+            RegistrationSuperseded => ("Pendaftaran ini digantikan oleh pendaftaran yang lebih baru untuk NIK yang sama. Lanjutkan di ponsel yang mendaftar terakhir, atau daftar ulang di ponsel ini.".into(),
+                "A newer registration of the same NIK replaced this one. Continue on the phone that registered last, or register again on this phone.".into()),
+            AwaitingActivation { until } => {
+                let wait = (until - now()).max(1);
+                (format!("Pendaftaran NIK ini sudah disetujui petugas dan menunggu aktivasi dengan kode yang dikirim ke email terdaftar. Aktifkan di ponsel yang mendaftar, atau daftar ulang setelah kode itu kedaluwarsa (dalam {}).", fmt_wait(wait, Lang::Id)),
+                    format!("This NIK's registration was approved by an officer and awaits activation with the code sent to the registered email. Activate it on the phone that registered, or register again once that code expires (in {}).", fmt_wait(wait, Lang::En)))
+            }
             SelfieUndecodable => ("Foto tidak dapat dibaca. Ambil ulang foto (JPEG atau PNG).".into(),
                 "The photo could not be read. Take it again (JPEG or PNG).".into()),
             SelfieTooLarge => ("Foto terlalu besar (maksimal 2 MB). Ambil ulang foto.".into(),

@@ -57,12 +57,14 @@ impl Mailer {
              Kode aktivasi: {code}\n\n\
              Masukkan kode ini di aplikasi IKD bersama captcha yang tampil, lalu tekan Aktifkan.\n\
              Kode berlaku 24 jam dan hanya sekali pakai. Jangan berikan kode ini kepada siapa pun,\n\
-             termasuk petugas. Jika Anda tidak mendaftar IKD, abaikan email ini.\n\n\
+             termasuk petugas. Bila Anda menerima lebih dari satu kode, hanya yang terbaru berlaku.\n\
+             Jika Anda tidak mendaftar IKD, abaikan email ini.\n\n\
              ---\n\n\
              Your Digital Population Identity (IKD) registration has been approved.\n\
              Activation code: {code}\n\
              Enter it in the IKD app with the captcha shown, then tap Aktifkan. The code is valid\n\
-             for 24 hours, once. Never share it, not even with an officer.\n",
+             for 24 hours, once. Never share it, not even with an officer. If you received more\n\
+             than one code, only the latest is valid.\n",
             code = code.expose()
         );
         let msg = Message::builder()

@@ -76,9 +76,10 @@ async fn solve_captcha(state: &AppState, id: &str, answer: &str) -> Result<bool>
 
 #[utoipa::path(post, path = "/activate", tag = "activation", request_body = Activate,
     responses(
-        (status = 200, description = "Activated: set the PIN with the setup token", body = Activated),
+        (status = 200, description = "Activated: set the PIN with the setup token. The same code again, before the PIN is set, gives a new setup token (an answer lost in transit)", body = Activated),
         (status = 401, description = "Wrong code or captcha; the message says how many tries are left", body = ApiError),
         (status = 410, description = "The code expired or was used up", body = ApiError),
+        (status = 409, description = "Not approved, or activated with the PIN already set (sign in)", body = ApiError),
         (status = 422, description = "The code is not six digits", body = ApiError),
     ))]
 async fn activate(
@@ -100,17 +101,24 @@ async fn activate(
     .await?
     .ok_or(Error::RegistrationNotFound)?;
     let nik: String = row.get(0);
-    if row.get::<String, _>(4) != "approved" {
-        return Err(Error::RegistrationState);
-    }
+    // An activation already done: its answer (the setup token) may have been lost to a
+    // dropped connection or a crash; the same code may ask again until the PIN is set.
+    let again = match row.get::<String, _>(4).as_str() {
+        "approved" => false,
+        "activated" => true,
+        _ => return Err(Error::RegistrationState),
+    };
     let attempts: i64 = row.get(6);
-    if row.get::<i64, _>(8) != 0 || row.get::<i64, _>(7) < now() || attempts >= MAX_CODE_ATTEMPTS {
+    let used = i64::from(again);
+    if row.get::<i64, _>(8) != used || row.get::<i64, _>(7) < now() || attempts >= MAX_CODE_ATTEMPTS
+    {
         return Err(Error::CodeExpired);
     }
     // Count the attempt first, atomically, so parallel guesses cannot exceed the limit.
-    let counted = sqlx::query("UPDATE activation_codes SET attempts = attempts + 1 WHERE registration_id = $1 AND attempts < $2 AND used = 0")
+    let counted = sqlx::query("UPDATE activation_codes SET attempts = attempts + 1 WHERE registration_id = $1 AND attempts < $2 AND used = $3")
         .bind(&id)
         .bind(MAX_CODE_ATTEMPTS)
+        .bind(used)
         .execute(&state.db.pool)
         .await?;
     if counted.rows_affected() != 1 {
@@ -131,8 +139,11 @@ async fn activate(
             }
         });
     }
-    // A quick refusal before the write; the write below decides (two approved
-    // registrations of one NIK can be activated at the same moment).
+    if again {
+        return setup_again(&state, &nik, row.get::<Vec<u8>, _>(3)).await;
+    }
+    // A quick refusal before the write; the write below decides (an account released
+    // meanwhile is taken over, one bound meanwhile is not).
     if super::registration::device_bound(&state, &nik).await? {
         return Err(Error::AlreadyActive);
     }
@@ -188,6 +199,35 @@ async fn activate(
     tx.commit().await?;
     tracing::info!(registration = %id, "account activated");
     state.metrics.activations.inc();
+    Ok(Json(Activated { setup_token: setup }))
+}
+
+/// A new setup token for an activation already done, if the account is still bound to
+/// that registration's device and has no PIN yet (the check and the act in one statement);
+/// an earlier setup token is revoked.
+async fn setup_again(state: &AppState, nik: &str, device_key: Vec<u8>) -> Result<Json<Activated>> {
+    let (setup, setup_hash) = new_token()?;
+    let mut tx = state.db.pool.begin().await?;
+    sqlx::query("DELETE FROM tokens WHERE subject = $1 AND kind = 'setup'")
+        .bind(nik)
+        .execute(&mut *tx)
+        .await?;
+    let issued = sqlx::query(
+        "INSERT INTO tokens (token_hash, kind, subject, expires_at)
+         SELECT $1, 'setup', $2, $3 WHERE EXISTS
+             (SELECT 1 FROM accounts WHERE nik = $2 AND device_key = $4 AND pin_hash IS NULL)",
+    )
+    .bind(setup_hash)
+    .bind(nik)
+    .bind(now() + SETUP_SECS)
+    .bind(device_key)
+    .execute(&mut *tx)
+    .await?;
+    if issued.rows_affected() != 1 {
+        // The PIN is set (sign in), or the device was released or replaced.
+        return Err(Error::RegistrationState);
+    }
+    tx.commit().await?;
     Ok(Json(Activated { setup_token: setup }))
 }
 

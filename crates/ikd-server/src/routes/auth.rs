@@ -78,6 +78,79 @@ async fn challenge(
     }))
 }
 
+/// Counts a PIN attempt on `nik` and sets the lock it would earn, before the PIN is
+/// checked: one conditional update, so parallel guesses each see the lock the ones before
+/// them earned (three at most before the first lock, not as many as arrive at once). A
+/// right PIN then clears it in the caller's transaction. Login and PIN change share the
+/// count: an old PIN is a PIN guess too.
+///
+/// # Errors
+/// [`Error::Locked`] or [`Error::LockedHard`] if the account is locked; database errors.
+async fn reserve_pin_attempt(state: &AppState, nik: &str, at: i64) -> Result<(i64, Lock)> {
+    let mut tx = state.db.pool.begin().await?;
+    let reserved = sqlx::query(
+        "UPDATE accounts SET failed_pins = failed_pins + 1 WHERE nik = $1 AND locked_hard = 0
+         AND (locked_until IS NULL OR locked_until <= $2) RETURNING failed_pins",
+    )
+    .bind(nik)
+    .bind(at)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(reserved) = reserved else {
+        drop(tx);
+        let row = sqlx::query("SELECT locked_until, locked_hard FROM accounts WHERE nik = $1")
+            .bind(nik)
+            .fetch_one(&state.db.pool)
+            .await?;
+        return Err(match row.get::<Option<i64>, _>(0) {
+            _ if row.get::<i64, _>(1) != 0 => Error::LockedHard,
+            Some(until) => Error::Locked { until },
+            None => Error::LockedHard,
+        });
+    };
+    let failed: i64 = reserved.get(0);
+    let lock = lock_after(failed, at);
+    match lock {
+        Lock::Hard => {
+            sqlx::query("UPDATE accounts SET locked_hard = 1 WHERE nik = $1")
+                .bind(nik)
+                .execute(&mut *tx)
+                .await?;
+        }
+        Lock::Until(until) => {
+            sqlx::query("UPDATE accounts SET locked_until = $1 WHERE nik = $2")
+                .bind(until)
+                .bind(nik)
+                .execute(&mut *tx)
+                .await?;
+        }
+        Lock::None { .. } => {}
+    }
+    tx.commit().await?;
+    Ok((failed, lock))
+}
+
+/// After a wrong PIN (counted by [`reserve_pin_attempt`], in the database, so the lockout
+/// survives restarts and spans instances): Riwayat gets it, and the answer says what is
+/// left.
+async fn wrong_pin(state: &AppState, nik: &str, failed: i64, lock: Lock) -> Result<Error> {
+    if !matches!(lock, Lock::None { .. }) {
+        state.metrics.lockouts.inc();
+    }
+    activity(&state.db.pool, nik, "login_failed", None).await?;
+    Ok(match lock {
+        Lock::Hard => Error::LockedHard,
+        Lock::Until(until) => Error::PinWrong {
+            attempts_left: (HARD_LOCK_AFTER - failed) as u32,
+            locked_until: Some(until),
+        },
+        Lock::None { attempts_left } => Error::PinWrong {
+            attempts_left,
+            locked_until: None,
+        },
+    })
+}
+
 #[utoipa::path(post, path = "/login", tag = "auth", request_body = Login,
     responses(
         (status = 200, description = "Signed in; a fresh credential is included", body = Session),
@@ -129,76 +202,15 @@ async fn login(
     if !key.verify(&signed, &sig) {
         return Err(Error::DeviceSignature);
     }
-    // The attempt is counted, and the lock it would earn set, before the PIN is checked:
-    // one conditional update, so parallel guesses each see the lock the ones before them
-    // earned (three at most before the first lock, not as many as arrive at once). A right
-    // PIN then clears it.
-    let mut tx = state.db.pool.begin().await?;
-    let reserved = sqlx::query(
-        "UPDATE accounts SET failed_pins = failed_pins + 1 WHERE nik = $1 AND locked_hard = 0
-         AND (locked_until IS NULL OR locked_until <= $2) RETURNING failed_pins",
-    )
-    .bind(&nik)
-    .bind(at)
-    .fetch_optional(&mut *tx)
-    .await?;
-    let Some(reserved) = reserved else {
-        drop(tx);
-        // Locked since it was read above.
-        let row = sqlx::query("SELECT locked_until, locked_hard FROM accounts WHERE nik = $1")
-            .bind(&nik)
-            .fetch_one(&state.db.pool)
-            .await?;
-        return Err(match row.get::<Option<i64>, _>(0) {
-            _ if row.get::<i64, _>(1) != 0 => Error::LockedHard,
-            Some(until) => Error::Locked { until },
-            None => Error::LockedHard,
-        });
-    };
-    let failed: i64 = reserved.get(0);
-    let lock = lock_after(failed, at);
-    match lock {
-        Lock::Hard => {
-            sqlx::query("UPDATE accounts SET locked_hard = 1 WHERE nik = $1")
-                .bind(&nik)
-                .execute(&mut *tx)
-                .await?;
-        }
-        Lock::Until(until) => {
-            sqlx::query("UPDATE accounts SET locked_until = $1 WHERE nik = $2")
-                .bind(until)
-                .bind(&nik)
-                .execute(&mut *tx)
-                .await?;
-        }
-        Lock::None { .. } => {}
-    }
-    tx.commit().await?;
+    let (failed, lock) = reserve_pin_attempt(&state, &nik, at).await?;
     let pin = req.pin.clone();
     let ok = tokio::task::spawn_blocking(move || verify_secret(pin.expose(), &pin_hash))
         .await
         .map_err(Error::internal)?;
-    let mut tx = state.db.pool.begin().await?;
     if !ok {
-        // Counted above, in the database, so the lockout survives restarts and spans
-        // instances.
-        if !matches!(lock, Lock::None { .. }) {
-            state.metrics.lockouts.inc();
-        }
-        activity(&mut *tx, &nik, "login_failed", None).await?;
-        tx.commit().await?;
-        return Err(match lock {
-            Lock::Hard => Error::LockedHard,
-            Lock::Until(until) => Error::PinWrong {
-                attempts_left: (HARD_LOCK_AFTER - failed) as u32,
-                locked_until: Some(until),
-            },
-            Lock::None { attempts_left } => Error::PinWrong {
-                attempts_left,
-                locked_until: None,
-            },
-        });
+        return Err(wrong_pin(&state, &nik, failed, lock).await?);
     }
+    let mut tx = state.db.pool.begin().await?;
     // The right PIN: the attempt reserved above (and any lock it set) is cleared.
     sqlx::query(
         "UPDATE accounts SET failed_pins = 0, locked_until = NULL, locked_hard = 0 WHERE nik = $1",
@@ -252,8 +264,9 @@ async fn logout(
 #[utoipa::path(post, path = "/me/pin", tag = "auth", security(("citizen" = [])), request_body = ChangePin,
     responses(
         (status = 204, description = "The PIN is changed"),
-        (status = 401, description = "No valid session, or the old PIN is wrong", body = ApiError),
+        (status = 401, description = "No valid session, or the old PIN is wrong (counted with the sign-in attempts: the same lockout)", body = ApiError),
         (status = 422, description = "The new PIN is too easy to guess", body = ApiError),
+        (status = 423, description = "Locked after too many wrong PINs", body = ApiError),
     ))]
 async fn change_pin(
     State(state): State<AppState>,
@@ -266,9 +279,10 @@ async fn change_pin(
         .await?
         .ok_or(Error::NotActivated)?;
     let hash: String = row.get::<Option<String>, _>(0).ok_or(Error::NotActivated)?;
-    let (old, new) = (req.old_pin.clone(), req.new_pin.clone());
+    let (failed, lock) = reserve_pin_attempt(&state, nik.as_str(), now()).await?;
+    let (old, new, checked) = (req.old_pin.clone(), req.new_pin.clone(), hash.clone());
     let new_hash = tokio::task::spawn_blocking(move || {
-        if verify_secret(old.expose(), &hash) {
+        if verify_secret(old.expose(), &checked) {
             hash_secret(new.expose()).map(Some)
         } else {
             Ok(None)
@@ -277,17 +291,25 @@ async fn change_pin(
     .await
     .map_err(Error::internal)??;
     let Some(new_hash) = new_hash else {
-        return Err(Error::PinWrong {
-            attempts_left: FIRST_LOCK_AFTER as u32,
-            locked_until: None,
-        });
+        return Err(wrong_pin(&state, nik.as_str(), failed, lock).await?);
     };
     let mut tx = state.db.pool.begin().await?;
-    sqlx::query("UPDATE accounts SET pin_hash = $1 WHERE nik = $2")
-        .bind(new_hash)
-        .bind(nik.as_str())
-        .execute(&mut *tx)
-        .await?;
+    // Only over the PIN that was checked: of two changes at once, one wins and the other
+    // is told its old PIN is no longer right.
+    let changed = sqlx::query(
+        "UPDATE accounts SET pin_hash = $1, failed_pins = 0, locked_until = NULL WHERE nik = $2 AND pin_hash = $3",
+    )
+    .bind(new_hash)
+    .bind(nik.as_str())
+    .bind(hash)
+    .execute(&mut *tx)
+    .await?;
+    if changed.rows_affected() != 1 {
+        return Err(Error::PinWrong {
+            attempts_left: (HARD_LOCK_AFTER - failed).max(0) as u32,
+            locked_until: None,
+        });
+    }
     activity(&mut *tx, nik.as_str(), "pin_changed", None).await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)

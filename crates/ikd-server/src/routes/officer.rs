@@ -153,8 +153,10 @@ async fn pending(state: &AppState, qr_text: &str) -> Result<Pending> {
     }) {
         return Err(Error::RegistrationNotFound);
     }
-    if row.get::<String, _>(7) != "awaiting_officer" {
-        return Err(Error::RegistrationState);
+    match row.get::<String, _>(7).as_str() {
+        "awaiting_officer" => {}
+        "superseded" => return Err(Error::RegistrationSuperseded),
+        _ => return Err(Error::RegistrationState),
     }
     if row.get::<i64, _>(8) < now() {
         return Err(Error::RegistrationExpired);

@@ -18,6 +18,7 @@ use utoipa_axum::routes;
 
 use super::ApiJson;
 use crate::app::AppState;
+use crate::db::{Db, Dialect};
 use crate::error::{Error, Result, now};
 use crate::security::{from_b64u, new_token, token_hash};
 use crate::{registry, selfie};
@@ -39,6 +40,7 @@ pub fn parse_state(s: &str) -> RegistrationState {
         "approved" => RegistrationState::Approved,
         "rejected" => RegistrationState::Rejected,
         "activated" => RegistrationState::Activated,
+        "superseded" => RegistrationState::Superseded,
         _ => RegistrationState::Expired,
     }
 }
@@ -59,7 +61,7 @@ pub async fn device_bound(state: &AppState, nik: &str) -> Result<bool> {
     request_body = StartRegistration,
     responses(
         (status = 201, description = "Started: send the selfie next", body = RegistrationStarted),
-        (status = 409, description = "The NIK already has an active device, or the consent was to outdated terms", body = ApiError),
+        (status = 409, description = "The NIK already has an active device (NIK_ACTIVE_ON_ANOTHER_DEVICE), an approved registration awaiting activation (REGISTRATION_AWAITING_ACTIVATION), or the consent was to outdated terms (CONSENT_OUTDATED). An unapproved registration of the NIK is superseded by this one", body = ApiError),
         (status = 404, description = "The NIK is not in the registry", body = ApiError),
         (status = 422, description = "A field is invalid; the code names which", body = ApiError),
         (status = 429, description = "Too many registrations from this address", body = ApiError),
@@ -88,20 +90,16 @@ async fn start(
         .to_string();
     let (secret, secret_hash) = new_token()?;
     let at = now();
-    sqlx::query(
-        "INSERT INTO registrations (id, nik, email, phone, consent_version, device_key, token_hash, state, created_at, expires_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, 'awaiting_selfie', $8, $9)",
+    open(
+        &state.db,
+        &NewRegistration {
+            id: &id,
+            req: &req,
+            device_key: key.sec1().to_vec(),
+            secret_hash,
+            at,
+        },
     )
-    .bind(&id)
-    .bind(req.nik.as_str())
-    .bind(req.email.as_str())
-    .bind(req.phone.as_str())
-    .bind(&req.consent_version)
-    .bind(key.sec1().to_vec())
-    .bind(secret_hash)
-    .bind(at)
-    .bind(at + TTL_SECS)
-    .execute(&state.db.pool)
     .await?;
     tracing::info!(registration = %id, "registration started");
     state.metrics.registrations.inc();
@@ -114,6 +112,94 @@ async fn start(
             expires_at: at + TTL_SECS,
         }),
     ))
+}
+
+/// What [`open`] stores.
+struct NewRegistration<'a> {
+    id: &'a str,
+    req: &'a StartRegistration,
+    device_key: Vec<u8>,
+    secret_hash: Vec<u8>,
+    at: i64,
+}
+
+/// The registration states that hold a NIK: at most one row per NIK is in one of them
+/// (partial unique index `registrations_one_open_per_nik`, migration 0005).
+const OPEN: &str = "('awaiting_selfie', 'awaiting_officer', 'approved')";
+
+/// Opens a registration as the NIK's only open one, in one transaction: open ones past
+/// their time (or whose code was guessed wrong too often) are closed as expired; an
+/// approved one with a live code refuses the start ([`Error::AwaitingActivation`]: an
+/// officer has matched that face, and a stranger who knows a NIK must not undo it); an
+/// unapproved one is superseded (so a stranger's start cannot block the citizen's, and a
+/// citizen who starts again on a new install continues with the new one).
+///
+/// # Errors
+/// [`Error::AwaitingActivation`]; [`Error::RegistrationSuperseded`] if the unique index
+/// still refuses (a start that lost a race it could not see); database errors.
+async fn open(db: &Db, new: &NewRegistration<'_>) -> Result<()> {
+    let nik = new.req.nik.as_str();
+    let mut tx = db.pool.begin().await?;
+    if db.dialect == Dialect::Postgres {
+        // Starts of one NIK queue here until the previous one commits, so the supersede
+        // below sees its row (READ COMMITTED does not see uncommitted rows). SQLite needs
+        // nothing: its writers take turns, and the first statement below is a write.
+        sqlx::query("SELECT 1 FROM residents WHERE nik = $1 FOR UPDATE")
+            .bind(nik)
+            .fetch_optional(&mut *tx)
+            .await?;
+    }
+    sqlx::query(&format!(
+        "UPDATE registrations SET state = 'expired', selfie = NULL
+         WHERE nik = $1 AND state IN {OPEN} AND (expires_at < $2
+             OR id IN (SELECT registration_id FROM activation_codes WHERE attempts >= $3))"
+    ))
+    .bind(nik)
+    .bind(new.at)
+    .bind(super::activation::MAX_CODE_ATTEMPTS)
+    .execute(&mut *tx)
+    .await?;
+    if let Some(until) = sqlx::query_scalar::<_, i64>(
+        "SELECT expires_at FROM registrations WHERE nik = $1 AND state = 'approved'",
+    )
+    .bind(nik)
+    .fetch_optional(&mut *tx)
+    .await?
+    {
+        return Err(Error::AwaitingActivation { until });
+    }
+    sqlx::query(
+        "UPDATE registrations SET state = 'superseded', selfie = NULL
+         WHERE nik = $1 AND state IN ('awaiting_selfie', 'awaiting_officer')",
+    )
+    .bind(nik)
+    .execute(&mut *tx)
+    .await?;
+    let inserted = sqlx::query(
+        "INSERT INTO registrations (id, nik, email, phone, consent_version, device_key, token_hash, state, created_at, expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 'awaiting_selfie', $8, $9)",
+    )
+    .bind(new.id)
+    .bind(nik)
+    .bind(new.req.email.as_str())
+    .bind(new.req.phone.as_str())
+    .bind(&new.req.consent_version)
+    .bind(new.device_key.clone())
+    .bind(new.secret_hash.clone())
+    .bind(new.at)
+    .bind(new.at + TTL_SECS)
+    .execute(&mut *tx)
+    .await;
+    match inserted {
+        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+            Err(Error::RegistrationSuperseded)
+        }
+        other => {
+            other?;
+            tx.commit().await?;
+            Ok(())
+        }
+    }
 }
 
 /// A registration row, after checking the citizen's bearer secret.
@@ -169,7 +255,7 @@ fn lang_of(headers: &HeaderMap) -> Lang {
         (status = 200, description = "The checks; the registration QR when accepted", body = SelfieResult),
         (status = 401, description = "No secret, or not this registration's (REGISTRATION_NOT_FOUND: an unknown id gets the same answer)", body = ApiError),
         (status = 404, description = "Not a registration id", body = ApiError),
-        (status = 409, description = "Not waiting for a selfie", body = ApiError),
+        (status = 409, description = "Not waiting for a selfie (REGISTRATION_WRONG_STATE), or replaced by a newer registration of the same NIK (REGISTRATION_SUPERSEDED)", body = ApiError),
         (status = 410, description = "The registration expired", body = ApiError),
         (status = 413, description = "The image is too large", body = ApiError),
     ))]
@@ -183,11 +269,10 @@ async fn upload_selfie(
     if reg.expires_at < now() {
         return Err(Error::RegistrationExpired);
     }
-    if !matches!(
-        reg.state,
-        RegistrationState::AwaitingSelfie | RegistrationState::AwaitingOfficer
-    ) {
-        return Err(Error::RegistrationState);
+    match reg.state {
+        RegistrationState::AwaitingSelfie | RegistrationState::AwaitingOfficer => {}
+        RegistrationState::Superseded => return Err(Error::RegistrationSuperseded),
+        _ => return Err(Error::RegistrationState),
     }
     let bytes = body.to_vec();
     let lang = lang_of(&headers);

@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used)] // test helpers: a failure is a test failure
 
 mod cli;
+mod crash;
 mod flow;
 mod helpers;
 mod limits;

@@ -485,3 +485,97 @@ async fn behind_a_trusted_proxy_each_forwarded_client_has_its_own_limit() {
         "another citizen behind the same load balancer is not held back"
     );
 }
+
+#[tokio::test]
+async fn wrong_old_pins_in_a_pin_change_count_toward_the_same_lockout_as_sign_ins() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let r = app.adult(3).clone();
+    let nik = r.ktp.nik.as_str().to_owned();
+    let phone = Phone::new();
+    let token = onboard(&app, &r, &phone, "ganti@contoh.id", "135790").await;
+    let change = |old: &'static str| {
+        app.post(
+            "/me/pin",
+            json!({"old_pin": old, "new_pin": "246813"}),
+            Some(&token),
+        )
+    };
+    for left in [2, 1] {
+        let (s, v) = change("975310").await;
+        assert_eq!((s, v["error"]["code"].as_str()), (401, Some("PIN_WRONG")));
+        assert!(
+            v["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains(&left.to_string()),
+            "{v}"
+        );
+    }
+    let (s, v) = change("975310").await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (401, Some("PIN_WRONG")),
+        "{v}"
+    );
+    // The third wrong PIN earned the first lock: even the right old PIN waits now, and so
+    // does signing in.
+    let (s, v) = change("135790").await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (423, Some("ACCOUNT_LOCKED")),
+        "{v}"
+    );
+    let (s, v) = login(&app, &phone, &nik, "135790").await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (423, Some("ACCOUNT_LOCKED")),
+        "{v}"
+    );
+}
+
+#[tokio::test]
+async fn an_activation_whose_answer_was_lost_can_be_asked_again_with_the_same_code_until_the_pin_is_set()
+ {
+    let app = spawn_app(Backend::Sqlite).await;
+    let r = app.adult(4).clone();
+    let email = "hilang@contoh.id";
+    let reg = start_registration(&app, &r, &Phone::new(), email).await;
+    let qr = selfie(&app, &reg).await;
+    approve(&app, &qr).await;
+    let code = app.code_from_outbox(email);
+    let (s, first) = activate(&app, &reg, &code).await;
+    assert_eq!(s, 200, "{first}");
+    // The answer is lost; the app sends the same code again.
+    let (s, again) = activate(&app, &reg, &code).await;
+    assert_eq!(s, 200, "{again}");
+    assert_ne!(first["setup_token"], again["setup_token"]);
+    let (s, v) = app
+        .post(
+            "/pin",
+            json!({"setup_token": first["setup_token"], "pin": "135790"}),
+            None,
+        )
+        .await;
+    assert_eq!(s, 401, "the first setup token is revoked: {v}");
+    let (s, v) = app
+        .post(
+            "/pin",
+            json!({"setup_token": again["setup_token"], "pin": "135790"}),
+            None,
+        )
+        .await;
+    assert_eq!(s, 204, "{v}");
+    // Once the PIN is set, the code gives nothing more.
+    let (s, v) = activate(&app, &reg, &code).await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (409, Some("REGISTRATION_WRONG_STATE")),
+        "{v}"
+    );
+    let (s, v) = activate(&app, &reg, "000001").await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (401, Some("ACTIVATION_CODE_WRONG")),
+        "{v}"
+    );
+}
