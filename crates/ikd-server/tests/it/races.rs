@@ -217,13 +217,13 @@ async fn one_verification_wins(app: &TestApp, bases: &[String], adult: usize) {
 #[tokio::test]
 async fn one_qr_verified_fifty_times_at_once_is_valid_once_on_sqlite() {
     let app = spawn_app(Backend::Sqlite).await;
-    one_verification_wins(&app, &[app.base.clone()], 3).await;
+    one_verification_wins(&app, std::slice::from_ref(&app.base), 3).await;
 }
 
 #[tokio::test]
 async fn one_qr_verified_fifty_times_at_once_is_valid_once_on_postgres() {
     let app = spawn_app(Backend::Postgres).await;
-    one_verification_wins(&app, &[app.base.clone()], 3).await;
+    one_verification_wins(&app, std::slice::from_ref(&app.base), 3).await;
 }
 
 #[tokio::test]
