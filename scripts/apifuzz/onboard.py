@@ -4,14 +4,15 @@ prints the credentials the API fuzz run needs as one JSON object.
 
 Against a service started with IKD_TEST_HOOKS=1 (the captcha answer is read from the test
 hook) and without --smtp-url (the activation code is read from DATA_DIR/outbox/*.eml), on a
-registry holding the sample residents (crates/ikd-demo/sample): Budi Santoso, who has a
+registry holding scripts/apifuzz/residents.csv (the sample residents and a second family): Budi Santoso, who has a
 registry photo, and Siti Aminah, who has none.
 
 What it leaves behind, in this order:
-  1. a registration of Budi waiting for its selfie (never approved): its id and secret are
+  1. a registration of Agus waiting for its selfie (never approved): its id and secret are
      for GET /registrations/{id} and PUT /registrations/{id}/selfie;
-  2. two registrations of Budi whose selfie was accepted, waiting for the officer: one QR
-     for POST /officer/scan, one for POST /officer/decision;
+  2. registrations of Dewi and of Rudi whose selfie was accepted, waiting for the officer:
+     one QR for POST /officer/scan, one for POST /officer/decision (a NIK has one open
+     registration at a time, so each has its own);
   3. Budi onboarded end to end (registration, selfie, officer scan and approval, emailed
      code, captcha, activation, first PIN, sign-in with the device key): the citizen token,
      plus a second session of his for POST /logout;
@@ -48,6 +49,11 @@ CONSENT_VERSION = "2026-01"
 # The sample residents (crates/ikd-demo/sample/residents.csv).
 BUDI = "3171011708850003"  # has a registry photo
 SITI = "3171015503880004"  # has none
+# The second family (scripts/apifuzz/residents.csv): a NIK has one open registration at a
+# time, so each registration left open for the fuzzer has a NIK of its own.
+AGUS = "3171012004900005"
+DEWI = "3171016107920006"
+RUDI = "3171010101950007"
 PIN = "246810"  # not the schema's example (902417), so the examples phase cannot change it
 PHONE = "0812-3456-7890"
 REPO = Path(__file__).resolve().parents[2]
@@ -262,15 +268,15 @@ def main() -> int:
     c = Client(args.base_url, args.data_dir)
 
     try:
-        # Registrations of Budi that stay pending: started now, while no device is bound to
-        # his NIK (a bound NIK cannot start one: 409).
-        pending = c.start(BUDI, "budi.tertunda@contoh.co.id", Phone())
+        # Registrations that stay pending, each of its own NIK (a NIK has one open
+        # registration: a new start supersedes the one before).
+        pending = c.start(AGUS, "agus.tertunda@contoh.co.id", Phone())
         # Two waiting for the officer: one QR for /officer/scan only (scanning does not
         # change it, so it keeps answering 200), one for /officer/decision (the first
         # decision on it ends it).
-        scan_reg = c.start(BUDI, "budi.loket@contoh.co.id", Phone())
+        scan_reg = c.start(DEWI, "dewi.loket@contoh.co.id", Phone())
         scan_qr = c.selfie(scan_reg, image, media)
-        decision_reg = c.start(BUDI, "budi.keputusan@contoh.co.id", Phone())
+        decision_reg = c.start(RUDI, "rudi.keputusan@contoh.co.id", Phone())
         decision_qr = c.selfie(decision_reg, image, media)
 
         officer = c.officer_login(args.officer, args.password)
