@@ -722,3 +722,18 @@ step('every page sends its security headers, nothing broke under the CSP, and an
   await shot(evil, 'framed-console-blocked');
   await evil.context().close();
 });
+
+step('a registration replaced by a newer one of the same NIK from another phone says so, with Daftar ulang', async () => {
+  assert.ok(residents.length >= 3, 'a third resident to register with');
+  const first = await (await browser.newContext({ ...devices['Pixel 7'] })).newPage();
+  await register(first, residents[2].nik, residents[2].email);
+  const second = await (await browser.newContext({ ...devices['Pixel 7'] })).newPage();
+  await register(second, residents[2].nik, residents[2].email);
+  // The first phone's wait for the officer learns it from the status it polls.
+  const card = await first.waitForSelector('#superseded', WAIT);
+  assert.match(await card.textContent(), /lebih baru/);
+  assert.ok(await first.isVisible('text=Daftar ulang'));
+  await shot(first, 'registration-superseded');
+  await first.context().close();
+  await second.context().close();
+});
