@@ -35,6 +35,9 @@ pub enum Error {
     RegistrationState,
     #[error("registration expired")]
     RegistrationExpired,
+    /// The officer's decision on this registration is made already.
+    #[error("registration already decided")]
+    RegistrationDecided,
     /// A newer registration of the same NIK replaced this one.
     #[error("registration superseded by a newer one of the same NIK")]
     RegistrationSuperseded,
@@ -114,6 +117,7 @@ impl Error {
             | RegistrationState
             | ConsentOutdated
             | RegistrationSuperseded
+            | RegistrationDecided
             | AwaitingActivation { .. } => StatusCode::CONFLICT,
             RegistrationExpired | CodeExpired => StatusCode::GONE,
             PinWrong { .. }
@@ -160,6 +164,7 @@ impl UserError for Error {
             RegistrationState => "REGISTRATION_WRONG_STATE",
             RegistrationExpired => "REGISTRATION_EXPIRED",
             RegistrationSuperseded => "REGISTRATION_SUPERSEDED",
+            RegistrationDecided => "REGISTRATION_ALREADY_DECIDED",
             AwaitingActivation { .. } => "REGISTRATION_AWAITING_ACTIVATION",
             SelfieUndecodable => "SELFIE_UNDECODABLE",
             SelfieTooLarge => "SELFIE_TOO_LARGE",
@@ -204,6 +209,8 @@ impl UserError for Error {
                 "This step does not match your registration's status. Reload the registration status.".into()),
             RegistrationExpired => ("Pendaftaran sudah kedaluwarsa. Mulai pendaftaran lagi.".into(),
                 "The registration has expired. Start again.".into()),
+            RegistrationDecided => ("Pendaftaran ini sudah diputuskan (disetujui atau ditolak). Tidak perlu memindai lagi: warga melihat hasilnya di aplikasinya.".into(),
+                "This registration is already decided (approved or rejected). No need to scan again: the citizen sees the outcome in the app.".into()),
             RegistrationSuperseded => ("Pendaftaran ini digantikan oleh pendaftaran yang lebih baru untuk NIK yang sama. Lanjutkan di ponsel yang mendaftar terakhir, atau daftar ulang di ponsel ini.".into(),
                 "A newer registration of the same NIK replaced this one. Continue on the phone that registered last, or register again on this phone.".into()),
             AwaitingActivation { until } => {

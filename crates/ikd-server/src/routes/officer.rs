@@ -156,6 +156,9 @@ async fn pending(state: &AppState, qr_text: &str) -> Result<Pending> {
     match row.get::<String, _>(7).as_str() {
         "awaiting_officer" => {}
         "superseded" => return Err(Error::RegistrationSuperseded),
+        // The QR's hash is kept after the decision, so an officer who scans again (say, the
+        // answer to the decision was lost) is told it is decided, not that it is unknown.
+        "approved" | "rejected" | "activated" => return Err(Error::RegistrationDecided),
         _ => return Err(Error::RegistrationState),
     }
     if row.get::<i64, _>(8) < now() {
@@ -180,7 +183,7 @@ async fn pending(state: &AppState, qr_text: &str) -> Result<Pending> {
         (status = 200, description = "Selfie, registry photo, checks and data", body = RegistrationReview),
         (status = 422, description = "Not an IKD registration QR", body = ApiError),
         (status = 404, description = "No such registration, or the QR does not match it", body = ApiError),
-        (status = 409, description = "The registration is not waiting for an officer", body = ApiError),
+        (status = 409, description = "The registration is not waiting for an officer: decided already (REGISTRATION_ALREADY_DECIDED), superseded, or no selfie yet", body = ApiError),
         (status = 401, description = "No valid session", body = ApiError),
     ))]
 async fn scan(
@@ -221,9 +224,9 @@ async fn scan(
     request_body = OfficerDecision,
     responses(
         (status = 204, description = "Approved (the activation code is emailed) or rejected"),
-        (status = 404, description = "No registration waits behind this QR (unknown, retaken or already decided)", body = ApiError),
+        (status = 404, description = "No registration behind this QR (unknown, or the selfie was retaken)", body = ApiError),
         (status = 422, description = "Rejecting needs a reason (at most 500 characters); `PHYSICAL_KTP_NOT_CHECKED`: the resident has no registry photo and `physical_ktp_checked` is not true", body = ApiError),
-        (status = 409, description = "Already decided", body = ApiError),
+        (status = 409, description = "Already decided (REGISTRATION_ALREADY_DECIDED), or superseded by a newer registration of the NIK", body = ApiError),
         (status = 401, description = "No valid session", body = ApiError),
     ))]
 async fn decide(
@@ -252,7 +255,7 @@ async fn decide(
         // Written first, so this transaction holds the write lock from its first statement
         // (a SQLite read first would make a later write fail when another one came between).
         // The selfie is deleted once the officer has decided.
-        let done = sqlx::query("UPDATE registrations SET state = 'approved', selfie = NULL, qr_token_hash = NULL, decided_by = $1, decided_at = $2, expires_at = $3 WHERE id = $4 AND state = 'awaiting_officer'")
+        let done = sqlx::query("UPDATE registrations SET state = 'approved', selfie = NULL, decided_by = $1, decided_at = $2, expires_at = $3 WHERE id = $4 AND state = 'awaiting_officer'")
             .bind(&officer.0)
             .bind(at)
             .bind(at + CODE_TTL_SECS)
@@ -296,7 +299,7 @@ async fn decide(
         tracing::info!(registration = %p.id, "registration approved, activation code sent");
     } else {
         let reason = reason.ok_or(Error::BadRequest)?;
-        sqlx::query("UPDATE registrations SET state = 'rejected', reason = $1, selfie = NULL, qr_token_hash = NULL, decided_by = $2, decided_at = $3 WHERE id = $4")
+        sqlx::query("UPDATE registrations SET state = 'rejected', reason = $1, selfie = NULL, decided_by = $2, decided_at = $3 WHERE id = $4")
             .bind(reason)
             .bind(&officer.0)
             .bind(at)

@@ -485,7 +485,9 @@ impl Harness<'_> {
                 c.next = Step::Activate;
             }
             // Approved by the killed request: the app sees it in the status.
-            (Step::Approve, 409, Some("REGISTRATION_WRONG_STATE")) => c.next = Step::Activate,
+            (Step::Approve, 409, Some("REGISTRATION_ALREADY_DECIDED")) => {
+                c.next = Step::Activate;
+            }
             (Step::Activate, 200, _) => {
                 self.answered
                     .bound

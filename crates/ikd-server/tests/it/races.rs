@@ -258,12 +258,15 @@ async fn one_approval_wins(backend: Backend) {
         "{statuses:?}"
     );
     for (s, v) in answers.iter().filter(|(s, _)| *s != 204) {
-        // Refused at the lookup (a decided registration's QR no longer matches) or at the
-        // conditional update (decided meanwhile).
+        // Refused at the lookup (decided already) or at the conditional update (decided
+        // meanwhile).
         assert!(
             matches!(
                 (*s, v["error"]["code"].as_str()),
-                (404, Some("REGISTRATION_NOT_FOUND")) | (409, Some("REGISTRATION_WRONG_STATE"))
+                (
+                    409,
+                    Some("REGISTRATION_ALREADY_DECIDED" | "REGISTRATION_WRONG_STATE")
+                )
             ),
             "{s} {v}"
         );

@@ -132,11 +132,11 @@ async fn a_rejected_registration_shows_the_officers_reason_and_a_reject_needs_on
         (st["state"].as_str(), st["reason"].as_str()),
         (Some("rejected"), Some(reason))
     );
-    // The QR cannot be used again.
+    // The QR cannot be used again: the officer is told it is decided.
     let (s, v) = app
         .post("/officer/scan", json!({"qr": qr}), Some(&officer))
         .await;
-    assert_eq!((s, code(&v)), (404, "REGISTRATION_NOT_FOUND"));
+    assert_eq!((s, code(&v)), (409, "REGISTRATION_ALREADY_DECIDED"));
 }
 
 #[tokio::test]
