@@ -4,6 +4,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Each phase prints the seconds the one before it took, so a slow CI run says where.
+phase_start=$SECONDS
+phase() {
+  echo "   (took $((SECONDS - phase_start)) s; $((SECONDS / 60)) min in all)"
+  phase_start=$SECONDS
+  echo "== $*"
+}
+
+phase "install what is missing"
 ./scripts/install-deps.sh
 # One build per run: incremental state would only cost time and disk (gigabytes here).
 export CARGO_INCREMENTAL=0
@@ -15,14 +24,14 @@ case "$IKD_TEST_POSTGRES_URL" in
 esac
 export IKD_TEST_POSTGRES_URL
 
-echo "== cargo fmt --check"
+phase "cargo fmt --check"
 cargo fmt --all --check
 
-echo "== cargo clippy --all-targets -D warnings"
+phase "cargo clippy --all-targets -D warnings"
 # The workspace pass lints the app with its browser renderer too (ikd-demo turns `web` on).
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
-echo "== the app's Android build type-checks (aarch64-linux-android, feature mobile)"
+phase "the app's Android build type-checks (aarch64-linux-android, feature mobile)"
 # No NDK can be had on these machines (see ../shared/PLATFORM.md): ring's C is compiled
 # with clang against glibc's arm64 headers, so this is a type-check, not a build.
 CC_aarch64_linux_android=clang AR_aarch64_linux_android=llvm-ar \
@@ -31,7 +40,7 @@ CC_aarch64_linux_android=clang AR_aarch64_linux_android=llvm-ar \
 
 # The UI suite (in ikd-demo's tests) and the desktop smoke test (in the app's) run with the
 # others: the suite drives Chromium, the smoke test a WebKitGTK window under Xvfb.
-echo "== tests"
+phase "tests"
 if cargo nextest --version >/dev/null 2>&1; then
   cargo nextest run --workspace --locked --no-fail-fast
   # nextest does not run doctests
@@ -40,12 +49,12 @@ else
   cargo test --workspace --locked --no-fail-fast
 fi
 
-echo "== API fuzzing: schemathesis with every check, as officer, citizen and registration"
+phase "API fuzzing: schemathesis with every check, as officer, citizen and registration"
 # The test build of the service (feature test-hooks: the captcha answer for onboard.py).
 cargo build -p ikd-server --features test-hooks --locked
 IKD_APIFUZZ_MAX_EXAMPLES=${IKD_APIFUZZ_MAX_EXAMPLES:-150} ./scripts/apifuzz/run.sh
 
-echo "== fuzz targets, 20 s each (the long runs: scripts/fuzz.sh 1200, README)"
+phase "fuzz targets, 20 s each (the long runs: scripts/fuzz.sh 1200, README)"
 FUZZ_CODEGEN_UNITS=16 ./scripts/fuzz.sh 20
 
-echo "== all checks passed"
+phase "all checks passed"
