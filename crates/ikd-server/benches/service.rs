@@ -22,26 +22,6 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
     sorted[i].as_secs_f64() * 1e3
 }
 
-/// Runs `op` on every core for `secs` and returns operations per second.
-fn raw_rate(secs: f64, op: impl Fn() + Sync) -> f64 {
-    let threads = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(2);
-    let deadline = Instant::now() + Duration::from_secs_f64(secs);
-    let count = std::sync::atomic::AtomicU64::new(0);
-    std::thread::scope(|s| {
-        for _ in 0..threads {
-            s.spawn(|| {
-                while Instant::now() < deadline {
-                    op();
-                    count.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                }
-            });
-        }
-    });
-    count.into_inner() as f64 / secs
-}
-
 async fn seed(db: &Db, residents: u64) {
     if registry::count(db).await.unwrap() > 0 {
         return;
@@ -228,15 +208,7 @@ async fn service_benches(only_verify: bool) {
     eprintln!("verify load: start"); // a marker for attaching a profiler to this phase only
     let (rate, lat) = load(&base, &officer, qrs).await;
     eprintln!("verify load: end");
-    let issuer = DeviceKey::generate().unwrap();
-    let (msg, sig) = (vec![1u8; 900], issuer.sign(&[1u8; 900]).unwrap());
-    let secret = x25519_dalek::StaticSecret::from([7u8; 32]);
-    let peer = x25519_dalek::PublicKey::from(&x25519_dalek::StaticSecret::from([3u8; 32]));
-    let raw = raw_rate(5.0, || {
-        assert!(issuer.public().verify(&msg, &sig));
-        assert!(issuer.public().verify(&msg, &sig));
-        std::hint::black_box(secret.diffie_hellman(&peer));
-    });
+    let raw = ikd_server::raw_limits::verify_crypto(5.0);
     println!(
         "verify over HTTP ({total} QRs, {CLIENTS} clients): {rate:.0}/s, p50 {:.2} ms, p99 {:.2} ms; raw crypto limit on all cores {raw:.0}/s; ratio {:.1} % (goal ≥ 40 %, p99 ≤ 10 ms)",
         percentile(&lat, 0.5),
@@ -266,11 +238,7 @@ async fn service_benches(only_verify: bool) {
     }
     let n = logins.len();
     let (rate, lat) = load(&base, &officer, logins).await;
-    let hash = argon2::password_hash::PasswordHash::new(&pin_hash).unwrap();
-    let raw = raw_rate(5.0, || {
-        use argon2::password_hash::PasswordVerifier;
-        assert!(security::argon2().verify_password(b"135790", &hash).is_ok());
-    });
+    let raw = ikd_server::raw_limits::argon2_pin(5.0);
     println!(
         "PIN login over HTTP ({n} logins, {CLIENTS} clients): {rate:.1}/s, p50 {:.1} ms, p99 {:.1} ms; raw Argon2id (19 MiB, t=2) on all cores {raw:.1}/s; ratio {:.1} % (goal ≥ 90 %)",
         percentile(&lat, 0.5),

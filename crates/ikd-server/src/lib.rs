@@ -15,6 +15,7 @@ pub mod mail;
 pub mod metrics;
 pub mod openapi;
 pub mod proxy;
+pub mod raw_limits;
 pub mod registry;
 pub mod routes;
 pub mod security;
