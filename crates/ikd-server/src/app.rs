@@ -25,6 +25,8 @@ pub struct AppState {
     pub metrics: Arc<crate::metrics::Metrics>,
     /// Trusted issuer keys and the decryption keys, for online verification.
     pub verifier: Arc<ikd_core::wire::Verifier>,
+    /// Permits for CPU-bound work, one per core ([`crate::cpu`]).
+    pub cpu: Arc<tokio::sync::Semaphore>,
     #[cfg(feature = "test-hooks")]
     pub test_hooks: Option<crate::routes::test_hooks::Hooks>,
 }
@@ -73,6 +75,7 @@ impl AppState {
             issuer: Arc::new(ring.issuer),
             published: Arc::new(published),
             verifier: Arc::new(verifier),
+            cpu: crate::cpu::permits(),
             #[cfg(feature = "test-hooks")]
             test_hooks: None,
         })

@@ -83,6 +83,10 @@ pub enum Error {
     NotFound,
     #[error("too many requests")]
     RateLimited,
+    /// Every permit for CPU-bound work stayed taken for `cpu::MAX_WAIT`, or no database
+    /// connection came free in time: nothing of the request was done.
+    #[error("the service is at capacity")]
+    Busy,
     #[error("database: {0}")]
     Db(#[from] sqlx::Error),
     #[error("internal: {0}")]
@@ -129,6 +133,7 @@ impl Error {
             | RegistrationSecret => StatusCode::UNAUTHORIZED,
             Locked { .. } | LockedHard => StatusCode::LOCKED,
             RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            Busy => StatusCode::SERVICE_UNAVAILABLE,
             Db(_) | Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -184,6 +189,7 @@ impl UserError for Error {
             NoRegistryPhoto => "REGISTRY_PHOTO_NOT_ON_RECORD",
             NotFound => "NOT_FOUND",
             RateLimited => "RATE_LIMITED",
+            Busy => "SERVICE_BUSY",
             Db(_) | Internal(_) => "INTERNAL",
         }
     }
@@ -256,6 +262,8 @@ impl UserError for Error {
             NotFound => ("Data tidak ditemukan.".into(), "Not found.".into()),
             RateLimited => ("Terlalu banyak permintaan. Tunggu sebentar lalu coba lagi.".into(),
                 "Too many requests. Wait a moment and try again.".into()),
+            Busy => ("Layanan sedang sibuk. Coba lagi dalam beberapa detik; data yang Anda kirim tidak tersimpan setengah.".into(),
+                "The service is busy. Try again in a few seconds; nothing you sent was half-saved.".into()),
             Db(_) | Internal(_) => ("Terjadi gangguan pada layanan. Coba lagi beberapa saat lagi.".into(),
                 "The service had a problem. Try again in a moment.".into()),
         };
@@ -279,11 +287,26 @@ impl UserError for Error {
 
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
-        if matches!(self, Error::Db(_) | Error::Internal(_)) {
+        // A pool with no free connection is load, not a fault: the client may retry.
+        let this = match self {
+            Error::Db(sqlx::Error::PoolTimedOut) => Error::Busy,
+            other => other,
+        };
+        if matches!(this, Error::Db(_) | Error::Internal(_)) {
             // The chain names the failing statement or component, never the request's data.
-            tracing::error!(error = %self, "request failed");
+            tracing::error!(error = %this, "request failed");
         }
-        (self.status(), Json(ApiError { error: self.body() })).into_response()
+        let body = Json(ApiError { error: this.body() });
+        if matches!(this, Error::Busy) {
+            let retry = crate::cpu::RETRY_AFTER_SECS.to_string();
+            return (
+                this.status(),
+                [(axum::http::header::RETRY_AFTER, retry)],
+                body,
+            )
+                .into_response();
+        }
+        (this.status(), body).into_response()
     }
 }
 

@@ -6,6 +6,7 @@
 pub mod app;
 pub mod captcha;
 pub mod config;
+pub mod cpu;
 pub mod db;
 pub mod error;
 pub mod import;

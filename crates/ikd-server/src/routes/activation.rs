@@ -81,6 +81,7 @@ async fn solve_captcha(state: &AppState, id: &str, answer: &str) -> Result<bool>
         (status = 410, description = "The code expired or was used up", body = ApiError),
         (status = 409, description = "Not approved, or activated with the PIN already set (sign in)", body = ApiError),
         (status = 422, description = "The code is not six digits", body = ApiError),
+        (status = 503, description = "Busy: no CPU permit came free in time (SERVICE_BUSY); nothing was done or counted, retry after Retry-After", body = ApiError),
     ))]
 async fn activate(
     State(state): State<AppState>,
@@ -114,6 +115,8 @@ async fn activate(
     {
         return Err(Error::CodeExpired);
     }
+    // The CPU permit before the attempt is counted: a busy service spends no attempt.
+    let permit = crate::cpu::permit(&state.cpu).await?;
     // Count the attempt first, atomically, so parallel guesses cannot exceed the limit.
     let counted = sqlx::query("UPDATE activation_codes SET attempts = attempts + 1 WHERE registration_id = $1 AND attempts < $2 AND used = $3")
         .bind(&id)
@@ -126,9 +129,10 @@ async fn activate(
     }
     let hash: String = row.get(5);
     let code = req.code.clone();
-    let ok = tokio::task::spawn_blocking(move || verify_secret(code.expose().as_bytes(), &hash))
-        .await
-        .map_err(Error::internal)?;
+    let ok = crate::cpu::run_with(permit, move || {
+        verify_secret(code.expose().as_bytes(), &hash)
+    })
+    .await?;
     if !ok {
         let left = (MAX_CODE_ATTEMPTS - attempts - 1).max(0) as u32;
         return Err(if left == 0 {
@@ -236,15 +240,14 @@ async fn setup_again(state: &AppState, nik: &str, device_key: Vec<u8>) -> Result
         (status = 204, description = "The PIN is set; sign in next"),
         (status = 401, description = "The setup token is invalid or expired", body = ApiError),
         (status = 422, description = "The PIN is too easy to guess", body = ApiError),
+        (status = 503, description = "Busy: no CPU permit came free in time (SERVICE_BUSY); nothing was done or counted, retry after Retry-After", body = ApiError),
     ))]
 async fn set_pin(
     State(state): State<AppState>,
     ApiJson(req): ApiJson<SetPin>,
 ) -> Result<StatusCode> {
     let pin = req.pin;
-    let hash = tokio::task::spawn_blocking(move || hash_secret(pin.expose()))
-        .await
-        .map_err(Error::internal)??;
+    let hash = crate::cpu::run(&state.cpu, move || hash_secret(pin.expose())).await??;
     let mut tx = state.db.pool.begin().await?;
     let row = sqlx::query("DELETE FROM tokens WHERE token_hash = $1 AND kind = 'setup' AND expires_at > $2 RETURNING subject")
         .bind(token_hash(&req.setup_token))

@@ -157,6 +157,7 @@ async fn wrong_pin(state: &AppState, nik: &str, failed: i64, lock: Lock) -> Resu
         (status = 401, description = "Wrong PIN (attempts left in the message), bad device signature or unknown challenge", body = ApiError),
         (status = 423, description = "Locked: for a while, or until an officer resets the PIN", body = ApiError),
         (status = 429, description = "Too many attempts; wait", body = ApiError),
+        (status = 503, description = "Busy: no CPU permit came free in time (SERVICE_BUSY); nothing was done or counted, retry after Retry-After", body = ApiError),
     ))]
 async fn login(
     State(state): State<AppState>,
@@ -202,11 +203,10 @@ async fn login(
     if !key.verify(&signed, &sig) {
         return Err(Error::DeviceSignature);
     }
+    let permit = crate::cpu::permit(&state.cpu).await?;
     let (failed, lock) = reserve_pin_attempt(&state, &nik, at).await?;
     let pin = req.pin.clone();
-    let ok = tokio::task::spawn_blocking(move || verify_secret(pin.expose(), &pin_hash))
-        .await
-        .map_err(Error::internal)?;
+    let ok = crate::cpu::run_with(permit, move || verify_secret(pin.expose(), &pin_hash)).await?;
     if !ok {
         return Err(wrong_pin(&state, &nik, failed, lock).await?);
     }
@@ -267,6 +267,7 @@ async fn logout(
         (status = 401, description = "No valid session, or the old PIN is wrong (counted with the sign-in attempts: the same lockout)", body = ApiError),
         (status = 422, description = "The new PIN is too easy to guess", body = ApiError),
         (status = 423, description = "Locked after too many wrong PINs", body = ApiError),
+        (status = 503, description = "Busy: no CPU permit came free in time (SERVICE_BUSY); nothing was done or counted, retry after Retry-After", body = ApiError),
     ))]
 async fn change_pin(
     State(state): State<AppState>,
@@ -279,17 +280,17 @@ async fn change_pin(
         .await?
         .ok_or(Error::NotActivated)?;
     let hash: String = row.get::<Option<String>, _>(0).ok_or(Error::NotActivated)?;
+    let permit = crate::cpu::permit(&state.cpu).await?;
     let (failed, lock) = reserve_pin_attempt(&state, nik.as_str(), now()).await?;
     let (old, new, checked) = (req.old_pin.clone(), req.new_pin.clone(), hash.clone());
-    let new_hash = tokio::task::spawn_blocking(move || {
+    let new_hash = crate::cpu::run_with(permit, move || {
         if verify_secret(old.expose(), &checked) {
             hash_secret(new.expose()).map(Some)
         } else {
             Ok(None)
         }
     })
-    .await
-    .map_err(Error::internal)??;
+    .await??;
     let Some(new_hash) = new_hash else {
         return Err(wrong_pin(&state, nik.as_str(), failed, lock).await?);
     };

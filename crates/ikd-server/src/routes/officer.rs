@@ -59,6 +59,7 @@ pub async fn add_officer(db: &crate::db::Db, username: &str, password: &str) -> 
         (status = 200, description = "Signed in", body = OfficerSession),
         (status = 401, description = "Wrong username or password, or the account is disabled", body = ApiError),
         (status = 429, description = "Too many attempts; wait", body = ApiError),
+        (status = 503, description = "Busy: no CPU permit came free in time (SERVICE_BUSY); nothing was done or counted, retry after Retry-After", body = ApiError),
     ))]
 async fn login(
     State(state): State<AppState>,
@@ -80,9 +81,10 @@ async fn login(
         None => (crate::security::UNKNOWN_USER_HASH.to_owned(), true),
     };
     let password = req.password;
-    let ok = tokio::task::spawn_blocking(move || verify_secret(password.as_bytes(), &hash))
-        .await
-        .map_err(Error::internal)?;
+    let ok = crate::cpu::run(&state.cpu, move || {
+        verify_secret(password.as_bytes(), &hash)
+    })
+    .await?;
     if !ok || disabled {
         return Err(Error::OfficerLogin);
     }

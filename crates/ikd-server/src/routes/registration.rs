@@ -258,6 +258,7 @@ fn lang_of(headers: &HeaderMap) -> Lang {
         (status = 409, description = "Not waiting for a selfie (REGISTRATION_WRONG_STATE), or replaced by a newer registration of the same NIK (REGISTRATION_SUPERSEDED)", body = ApiError),
         (status = 410, description = "The registration expired", body = ApiError),
         (status = 413, description = "The image is too large", body = ApiError),
+        (status = 503, description = "Busy: no CPU permit came free in time (SERVICE_BUSY); nothing was done or counted, retry after Retry-After", body = ApiError),
     ))]
 async fn upload_selfie(
     State(state): State<AppState>,
@@ -276,9 +277,8 @@ async fn upload_selfie(
     }
     let bytes = body.to_vec();
     let lang = lang_of(&headers);
-    let (outcome, kept) = tokio::task::spawn_blocking(move || selfie::check_and_keep(&bytes, lang))
-        .await
-        .map_err(Error::internal)??;
+    let (outcome, kept) =
+        crate::cpu::run(&state.cpu, move || selfie::check_and_keep(&bytes, lang)).await??;
     let Some(bytes) = kept.filter(|_| outcome.accepted) else {
         return Ok(Json(SelfieResult {
             accepted: false,
