@@ -34,15 +34,17 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT
 
-# Starts `serve` on a free port; prints its base URL once it answers /readyz.
+# Starts `serve` on a free port and waits until it answers /readyz; sets $base to its URL.
+# (Not run in $(...): the pid must reach this shell's cleanup.)
 start_instance() { # NAME DATA_DIR [DATABASE_URL]
   local name=$1 dir=$2 url=${3:-} port
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
   IKD_LOG=warn "$server" serve --data-dir "$dir" ${url:+--database-url "$url"} \
     --listen "127.0.0.1:$port" --trusted-proxies 127.0.0.1 >"$work/$name.log" 2>&1 &
   pids+=($!)
+  base="http://127.0.0.1:$port"
   for _ in $(seq 1 100); do
-    curl -sf "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && { echo "http://127.0.0.1:$port"; return; }
+    curl -sf "$base/readyz" >/dev/null 2>&1 && return
     sleep 0.1
   done
   echo "load.sh: $name did not become ready; its log:" >&2
@@ -73,20 +75,22 @@ for backend in $BACKENDS; do
   url=""
   if [ "$backend" = postgres ]; then
     admin=$(./scripts/start-postgres.sh)
-    psql "$admin" -qc "DROP DATABASE IF EXISTS ikd_load" -c "CREATE DATABASE ikd_load" >/dev/null
+    psql "$admin" -qc "DROP DATABASE IF EXISTS ikd_load WITH (FORCE)" -c "CREATE DATABASE ikd_load" >/dev/null
     url="${admin%/*}/ikd_load"
   fi
   "$server" seed --residents "$residents" --data-dir "$dir" ${url:+--database-url "$url"} >/dev/null
-  targets=$(start_instance "$backend-1" "$dir" "$url")
+  start_instance "$backend-1" "$dir" "$url"
+  targets=$base
   if [ "$backend" = postgres ]; then
-    targets="$targets,$(start_instance "$backend-2" "$dir" "$url")"
+    start_instance "$backend-2" "$dir" "$url"
+    targets="$targets,$base"
   fi
   run "$backend" "$targets" "$dir" "$url" registration "$REGS" \
     --users "$REGS" --increase-rate "$REGS" --iterations 1
   run "$backend" "$targets" "$dir" "$url" verify "$VERIFIES" \
-    --users "$USERS" --increase-rate "$USERS" --iterations "$(per_user "$VERIFIES")"
+    --users "$USERS" --increase-rate 1000 --iterations "$(per_user "$VERIFIES")"
   run "$backend" "$targets" "$dir" "$url" login "$LOGINS" \
-    --users "$USERS" --increase-rate "$USERS" --iterations "$(per_user "$LOGINS")"
+    --users "$USERS" --increase-rate 1000 --iterations "$(per_user "$LOGINS")"
   cleanup
   pids=()
 done
