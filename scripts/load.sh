@@ -9,6 +9,7 @@
 #
 #   scripts/load.sh [REGS] [VERIFIES] [LOGINS]      (default 1000 20000 1000)
 #   LOAD_BACKENDS="sqlite postgres" (default both)   LOAD_USERS=32 (verify, login)
+#   LOAD_TIMEOUT=600 (seconds per scenario; a scenario past it fails the script)
 #
 # Release builds of ikd-server and ikd-load; data in target/load-run/ (removed at start).
 set -euo pipefail
@@ -19,8 +20,8 @@ BACKENDS=${LOAD_BACKENDS:-sqlite postgres}
 export CARGO_INCREMENTAL=0
 
 cargo build --release --locked -p ikd-server
-# Its own workspace (load/Cargo.lock), built into the main target directory so the crates
-# both use at the same version and features are built once.
+# Its own workspace (load/Cargo.lock), built into the main target directory, where a crate
+# both workspaces use at the same version and features is reused.
 cargo build --release --locked --manifest-path load/Cargo.toml --target-dir target
 server=target/release/ikd-server
 loader=target/release/ikd-load
@@ -59,7 +60,7 @@ run() { # BACKEND TARGETS DATA_DIR DATABASE_URL SCENARIO COUNT goose-flags…
   echo "=== $backend · $scenario · $count · $(awk -F, '{print NF}' <<<"$targets") instance(s)"
   env ${url:+IKD_DATABASE_URL="$url"} IKD_LOAD_SCENARIO=$scenario IKD_LOAD_TARGETS=$targets \
     IKD_LOAD_COUNT=$count IKD_DATA_DIR=$dir IKD_LOAD_SELFIE=$selfie \
-    "$loader" --quiet --report-file "$work/$backend-$scenario.md" "$@" \
+    timeout "${LOAD_TIMEOUT:-600}" "$loader" --quiet --report-file "$work/$backend-$scenario.md" "$@" \
     | tee "$work/$backend-$scenario.txt" \
     | sed -n '/=== PER REQUEST METRICS ===/,$p'
 }
