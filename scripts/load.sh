@@ -32,7 +32,7 @@ work=target/load-run
 rm -rf "$work"
 mkdir -p "$work"
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+cleanup() { for p in "${pids[@]+"${pids[@]}"}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT
 
 # Starts `serve` on a free port and waits until it answers /readyz; sets $base to its URL.
@@ -58,8 +58,8 @@ run() { # BACKEND TARGETS DATA_DIR DATABASE_URL SCENARIO COUNT goose-flags…
   shift 6
   echo
   echo "=== $backend · $scenario · $count · $(awk -F, '{print NF}' <<<"$targets") instance(s)"
-  env ${url:+IKD_DATABASE_URL="$url"} IKD_LOAD_SCENARIO=$scenario IKD_LOAD_TARGETS=$targets \
-    IKD_LOAD_COUNT=$count IKD_DATA_DIR=$dir IKD_LOAD_SELFIE=$selfie \
+  env ${url:+IKD_DATABASE_URL="$url"} IKD_LOAD_SCENARIO="$scenario" IKD_LOAD_TARGETS="$targets" \
+    IKD_LOAD_COUNT="$count" IKD_DATA_DIR="$dir" IKD_LOAD_SELFIE="$selfie" \
     timeout "${LOAD_TIMEOUT:-600}" "$loader" --quiet --report-file "$work/$backend-$scenario.md" "$@" \
     | tee "$work/$backend-$scenario.txt" \
     | sed -n '/=== PER REQUEST METRICS ===/,$p'

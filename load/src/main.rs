@@ -79,6 +79,9 @@ struct Plan {
     refused_replays: AtomicUsize,
     logins_ok: AtomicUsize,
     wrong_refused: AtomicUsize,
+    /// One login at a time per account, as one phone signs in: attempts in flight count
+    /// toward the lockout (3), and the mix must not lock its own accounts.
+    signing_in: Vec<tokio::sync::Mutex<()>>,
 }
 
 static PLAN: OnceLock<Plan> = OnceLock::new();
@@ -121,6 +124,7 @@ async fn main() -> anyhow::Result<()> {
         "registration" => std::fs::read(env("IKD_LOAD_SELFIE")?)?,
         _ => Vec::new(),
     };
+    let n_devices = devices.len();
     let plan_ok = PLAN.set(Plan {
         targets: targets.clone(),
         officer_token,
@@ -132,6 +136,9 @@ async fn main() -> anyhow::Result<()> {
         refused_replays: AtomicUsize::new(0),
         logins_ok: AtomicUsize::new(0),
         wrong_refused: AtomicUsize::new(0),
+        signing_in: (0..n_devices)
+            .map(|_| tokio::sync::Mutex::new(()))
+            .collect(),
     });
     assert!(plan_ok.is_ok(), "one plan per run");
 
@@ -533,6 +540,7 @@ async fn login(user: &mut GooseUser) -> TransactionResult {
         return Ok(());
     };
     let a = &attempts[i];
+    let _one_at_a_time = p.signing_in[a.key].lock().await;
     let base = target(user);
     let from = format!("10.1.{}.{}", (i >> 8) & 255, i & 255);
     let rb = user
@@ -564,12 +572,18 @@ async fn login(user: &mut GooseUser) -> TransactionResult {
         ("login (wrong PIN)", 401)
     };
     let r = send(user, name, status, rb).await?;
-    if r.request.success {
-        if a.right_pin {
-            p.logins_ok.fetch_add(1, Ordering::Relaxed);
-        } else {
-            p.wrong_refused.fetch_add(1, Ordering::Relaxed);
-        }
+    let mut request = r.request.clone();
+    let Some(v) = json_of(user, r, "login").await? else {
+        return Ok(());
+    };
+    if a.right_pin {
+        p.logins_ok.fetch_add(1, Ordering::Relaxed);
+    } else if v["error"]["code"] == "PIN_WRONG" {
+        p.wrong_refused.fetch_add(1, Ordering::Relaxed);
+    } else {
+        // A 401 for another reason (an unknown challenge, a bad signature) checked no PIN.
+        let why = v["error"]["code"].as_str().unwrap_or("refused").to_owned();
+        user.set_failure(&why, &mut request, None, None)?;
     }
     Ok(())
 }

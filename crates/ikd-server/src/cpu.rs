@@ -6,7 +6,8 @@
 //! Argon2id verifications at once would hold 512 × 19 MiB. So at most
 //! [`AppState::cpu`](crate::AppState) permits (one per core) run at a time; a request
 //! waits up to [`MAX_WAIT`] for one, and is then answered `SERVICE_BUSY` (503 with
-//! `Retry-After`), which the app retries, before any of its work is done.
+//! `Retry-After`), which the app retries, before any of its work is done: the routes that
+//! consume something (a login challenge, a captcha, an attempt) take the permit first.
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -44,6 +44,9 @@ impl Db {
         let options = AnyConnectOptions::from_str(&url)?;
         let pool = AnyPoolOptions::new()
             .max_connections(if dialect == Dialect::Sqlite { 8 } else { 16 })
+            // Inside the 30 s request timeout, so a saturated pool is answered SERVICE_BUSY
+            // (503, retry) rather than 408 (sqlx's default wait is the same 30 s).
+            .acquire_timeout(std::time::Duration::from_secs(10))
             .after_connect(move |conn, _| {
                 Box::pin(async move {
                     if dialect == Dialect::Sqlite {

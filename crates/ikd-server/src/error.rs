@@ -262,8 +262,8 @@ impl UserError for Error {
             NotFound => ("Data tidak ditemukan.".into(), "Not found.".into()),
             RateLimited => ("Terlalu banyak permintaan. Tunggu sebentar lalu coba lagi.".into(),
                 "Too many requests. Wait a moment and try again.".into()),
-            Busy => ("Layanan sedang sibuk. Coba lagi dalam beberapa detik; data yang Anda kirim tidak tersimpan setengah.".into(),
-                "The service is busy. Try again in a few seconds; nothing you sent was half-saved.".into()),
+            Busy => ("Layanan sedang sibuk. Coba lagi dalam beberapa detik.".into(),
+                "The service is busy. Try again in a few seconds.".into()),
             Db(_) | Internal(_) => ("Terjadi gangguan pada layanan. Coba lagi beberapa saat lagi.".into(),
                 "The service had a problem. Try again in a moment.".into()),
         };

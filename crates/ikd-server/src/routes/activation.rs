@@ -81,12 +81,15 @@ async fn solve_captcha(state: &AppState, id: &str, answer: &str) -> Result<bool>
         (status = 410, description = "The code expired or was used up", body = ApiError),
         (status = 409, description = "Not approved, or activated with the PIN already set (sign in)", body = ApiError),
         (status = 422, description = "The code is not six digits", body = ApiError),
-        (status = 503, description = "Busy: no CPU permit came free in time (SERVICE_BUSY); nothing was done or counted, retry after Retry-After", body = ApiError),
+        (status = 503, description = "Busy (SERVICE_BUSY): no CPU permit came free in time, before anything was used or counted, or no database connection did; retry after Retry-After", body = ApiError),
     ))]
 async fn activate(
     State(state): State<AppState>,
     ApiJson(req): ApiJson<Activate>,
 ) -> Result<Json<Activated>> {
+    // The CPU permit first: a busy answer has used neither the captcha nor a code attempt,
+    // so the app can send the same request again.
+    let permit = crate::cpu::permit(&state.cpu).await?;
     if !solve_captcha(&state, &req.captcha_id, &req.captcha_answer).await? {
         return Err(Error::Captcha);
     }
@@ -115,8 +118,6 @@ async fn activate(
     {
         return Err(Error::CodeExpired);
     }
-    // The CPU permit before the attempt is counted: a busy service spends no attempt.
-    let permit = crate::cpu::permit(&state.cpu).await?;
     // Count the attempt first, atomically, so parallel guesses cannot exceed the limit.
     let counted = sqlx::query("UPDATE activation_codes SET attempts = attempts + 1 WHERE registration_id = $1 AND attempts < $2 AND used = $3")
         .bind(&id)
@@ -240,7 +241,7 @@ async fn setup_again(state: &AppState, nik: &str, device_key: Vec<u8>) -> Result
         (status = 204, description = "The PIN is set; sign in next"),
         (status = 401, description = "The setup token is invalid or expired", body = ApiError),
         (status = 422, description = "The PIN is too easy to guess", body = ApiError),
-        (status = 503, description = "Busy: no CPU permit came free in time (SERVICE_BUSY); nothing was done or counted, retry after Retry-After", body = ApiError),
+        (status = 503, description = "Busy (SERVICE_BUSY): no CPU permit came free in time, before anything was used or counted, or no database connection did; retry after Retry-After", body = ApiError),
     ))]
 async fn set_pin(
     State(state): State<AppState>,

@@ -157,12 +157,15 @@ async fn wrong_pin(state: &AppState, nik: &str, failed: i64, lock: Lock) -> Resu
         (status = 401, description = "Wrong PIN (attempts left in the message), bad device signature or unknown challenge", body = ApiError),
         (status = 423, description = "Locked: for a while, or until an officer resets the PIN", body = ApiError),
         (status = 429, description = "Too many attempts; wait", body = ApiError),
-        (status = 503, description = "Busy: no CPU permit came free in time (SERVICE_BUSY); nothing was done or counted, retry after Retry-After", body = ApiError),
+        (status = 503, description = "Busy (SERVICE_BUSY): no CPU permit came free in time, before anything was used or counted, or no database connection did; retry after Retry-After", body = ApiError),
     ))]
 async fn login(
     State(state): State<AppState>,
     ApiJson(req): ApiJson<Login>,
 ) -> Result<Json<Session>> {
+    // The CPU permit first: a busy answer has used neither the challenge, the per-NIK
+    // budget nor a PIN attempt, so the app can send the same request again.
+    let permit = crate::cpu::permit(&state.cpu).await?;
     crate::limits::hit(&state.db, crate::limits::LOGIN_PER_NIK, req.nik.as_str()).await?;
     let at = now();
     // The challenge is single use: taken out whether the login succeeds or not.
@@ -203,7 +206,6 @@ async fn login(
     if !key.verify(&signed, &sig) {
         return Err(Error::DeviceSignature);
     }
-    let permit = crate::cpu::permit(&state.cpu).await?;
     let (failed, lock) = reserve_pin_attempt(&state, &nik, at).await?;
     let pin = req.pin.clone();
     let ok = crate::cpu::run_with(permit, move || verify_secret(pin.expose(), &pin_hash)).await?;
@@ -267,7 +269,7 @@ async fn logout(
         (status = 401, description = "No valid session, or the old PIN is wrong (counted with the sign-in attempts: the same lockout)", body = ApiError),
         (status = 422, description = "The new PIN is too easy to guess", body = ApiError),
         (status = 423, description = "Locked after too many wrong PINs", body = ApiError),
-        (status = 503, description = "Busy: no CPU permit came free in time (SERVICE_BUSY); nothing was done or counted, retry after Retry-After", body = ApiError),
+        (status = 503, description = "Busy (SERVICE_BUSY): no CPU permit came free in time, before anything was used or counted, or no database connection did; retry after Retry-After", body = ApiError),
     ))]
 async fn change_pin(
     State(state): State<AppState>,

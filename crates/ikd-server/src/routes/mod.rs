@@ -5,6 +5,7 @@ mod auth;
 mod citizen;
 mod health;
 mod officer;
+pub use activation::MAX_CODE_ATTEMPTS;
 pub(crate) use officer::MAX_REASON;
 pub use officer::add_officer;
 pub use verify::issue as issue_credential;

@@ -307,11 +307,19 @@ async fn one_code_use_wins(backend: Backend) {
     }
     let answers = join_all(bodies.into_iter().map(|b| app.post("/activate", b, None))).await;
     let statuses: Vec<u16> = answers.iter().map(|(s, _)| *s).collect();
-    assert_eq!(
-        statuses.iter().filter(|s| **s == 200).count(),
-        1,
+    // One activation. A later answer of 200 is the same code before the PIN is set, giving
+    // a new setup token in place of the last (an answer lost in transit), within the code's
+    // attempts; which interleaving happens depends on the CPU permits (cpu.rs).
+    let answered = statuses.iter().filter(|s| **s == 200).count();
+    assert!(
+        (1..=ikd_server::routes::MAX_CODE_ATTEMPTS as usize).contains(&answered),
         "{statuses:?}"
     );
+    let activations: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM accounts")
+        .fetch_one(&app.running.state.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(activations, 1);
     for (s, v) in answers.iter().filter(|(s, _)| *s != 200) {
         let code = v["error"]["code"].as_str();
         assert!(
@@ -330,7 +338,10 @@ async fn one_code_use_wins(backend: Backend) {
         .fetch_one(&app.running.state.db.pool)
         .await
         .unwrap();
-    assert_eq!(setup_tokens, 1, "one code use, one PIN setup");
+    assert_eq!(
+        setup_tokens, 1,
+        "one setup token stands: each re-issue replaced the last"
+    );
 }
 
 #[tokio::test]
