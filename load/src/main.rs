@@ -364,7 +364,7 @@ fn take() -> Option<usize> {
 }
 
 /// Sends `rb` as the request `name`, succeeding on `status` only. An answer of 503
-/// (`SERVICE_BUSY`) or 429 is retried after its `Retry-After`, as the app does; goose
+/// (`SERVICE_BUSY`) or 429 is sent again after its `Retry-After`, as a citizen would; goose
 /// counts each such answer as a failure of its own status, so the report shows them apart.
 async fn send(
     user: &mut GooseUser,
