@@ -372,7 +372,8 @@ async fn send(
     status: u16,
     mut rb: reqwest::RequestBuilder,
 ) -> Result<GooseResponse, Box<TransactionError>> {
-    for _ in 0..MAX_RETRIES {
+    let mut retries = 0;
+    loop {
         let again = rb.try_clone();
         let req = GooseRequest::builder()
             .name(name)
@@ -380,25 +381,25 @@ async fn send(
             .set_request_builder(rb)
             .build();
         let r = user.request(req).await?;
-        let wait = match &r.response {
-            Ok(resp) if matches!(resp.status().as_u16(), 429 | 503) => resp
-                .headers()
-                .get("retry-after")
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.parse::<u64>().ok())
-                .unwrap_or(2),
-            _ => return Ok(r),
+        let busy = match &r.response {
+            Ok(resp) if matches!(resp.status().as_u16(), 429 | 503) => Some(
+                resp.headers()
+                    .get("retry-after")
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.parse::<u64>().ok())
+                    .unwrap_or(2),
+            ),
+            _ => None,
         };
-        let Some(next) = again else { return Ok(r) };
-        tokio::time::sleep(std::time::Duration::from_secs(wait)).await;
-        rb = next;
+        match (busy, again) {
+            (Some(wait), Some(next)) if retries < MAX_RETRIES => {
+                tokio::time::sleep(std::time::Duration::from_secs(wait)).await;
+                retries += 1;
+                rb = next;
+            }
+            _ => return Ok(r),
+        }
     }
-    let req = GooseRequest::builder()
-        .name(name)
-        .expect_status_code(status)
-        .set_request_builder(rb)
-        .build();
-    user.request(req).await
 }
 
 /// The response's JSON, or the request marked failed with `tag`.
