@@ -27,6 +27,9 @@ pub struct AppState {
     pub verifier: Arc<ikd_core::wire::Verifier>,
     /// Permits for CPU-bound work, one per core ([`crate::cpu`]).
     pub cpu: Arc<tokio::sync::Semaphore>,
+    /// This instance's writer of verifications' nonces and access-log entries
+    /// ([`crate::verifications`], group commit).
+    pub verifications: crate::verifications::Recorder,
     #[cfg(feature = "test-hooks")]
     pub test_hooks: Option<crate::routes::test_hooks::Hooks>,
 }
@@ -68,7 +71,7 @@ impl AppState {
         let published = ring.published();
         let verifier = ikd_core::wire::Verifier::new(ring.issuers, ring.decryption);
         Ok(AppState {
-            db,
+            db: db.clone(),
             mailer,
             config: Arc::new(config),
             metrics: crate::metrics::Metrics::new(),
@@ -76,6 +79,7 @@ impl AppState {
             published: Arc::new(published),
             verifier: Arc::new(verifier),
             cpu: crate::cpu::permits(),
+            verifications: crate::verifications::Recorder::spawn(db.clone()),
             #[cfg(feature = "test-hooks")]
             test_hooks: None,
         })

@@ -24,6 +24,7 @@ pub mod seed;
 pub mod selfie;
 pub mod sweep;
 pub mod tls;
+pub mod verifications;
 
 pub use app::{AppState, Running, serve, shutdown_signal, spawn};
 pub use config::Config;

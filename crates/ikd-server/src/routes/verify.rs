@@ -1,15 +1,17 @@
 //! Credentials and verification: the published keys, the citizen's credential (issued at
 //! login, re-issued on request), and online verification of an identity QR: every offline
-//! check of ikd-core, the replay cache in the database (shared by all instances), then the
-//! revocation checks only the service can make (device released, account locked). Each
-//! verification is written to the citizen's activity log.
+//! check of ikd-core, then the revocation checks only the service can make (credential on
+//! record, device released, account locked), then the replay cache in the database (shared
+//! by all instances). A valid verification's nonce and its entry in the citizen's activity
+//! log are committed together, in a batch with the other verifications of that moment
+//! ([`crate::verifications`]).
 
 use axum::Json;
 use axum::extract::State;
 use ikd_core::api::{ApiError, CredentialView, PortraitCheck, VerifyQr, VerifyResult};
 use ikd_core::crypto::sha256;
 use ikd_core::records::Photo;
-use ikd_core::wire::{AsyncReplayCache, Credential, Element, ElementValue, Nonce, claims_from_ktp};
+use ikd_core::wire::{Credential, Element, ElementValue, claims_from_ktp};
 use ikd_core::{ErrorBody, Nik, UserError};
 use sqlx::Row;
 use utoipa_axum::router::OpenApiRouter;
@@ -17,11 +19,11 @@ use utoipa_axum::routes;
 
 use super::{ApiJson, Citizen, Officer};
 use crate::app::AppState;
-use crate::db::Db;
 use crate::error::{Error, Result, now};
 use crate::keys::CREDENTIAL_SECS;
 use crate::registry::{self, RegistryPhoto};
 use crate::security::b64u;
+use crate::verifications::Entry;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -124,26 +126,6 @@ async fn credential(
     }))
 }
 
-/// The database as the replay cache: a nonce is new if its row could be inserted.
-struct DbReplay<'a>(&'a Db);
-
-impl AsyncReplayCache for DbReplay<'_> {
-    type Error = sqlx::Error;
-    async fn insert_if_new(
-        &self,
-        nonce: &Nonce,
-        _now: i64,
-        forget_after: i64,
-    ) -> Result<bool, sqlx::Error> {
-        let done = sqlx::query("INSERT INTO nonces (nonce, forget_after) VALUES ($1, $2) ON CONFLICT (nonce) DO NOTHING")
-            .bind(nonce.to_vec())
-            .bind(forget_after)
-            .execute(&self.0.pool)
-            .await?;
-        Ok(done.rows_affected() == 1)
-    }
-}
-
 fn refused(state: &AppState, body: ErrorBody, stage: &str) -> Json<VerifyResult> {
     state.metrics.verification(&body.code);
     Json(VerifyResult {
@@ -188,11 +170,10 @@ async fn verify(
             ));
         }
     };
-    let v = match fresh.check_replay_async(&DbReplay(&state.db), at).await {
-        Ok(v) => v,
-        Err(e) => return Ok(refused(&state, e.body(), "replay")),
-    };
-    let id: String = v.credential_id.iter().map(|b| format!("{b:02x}")).collect();
+    // The revocation checks come before the nonce is spent, so that the nonce and the
+    // access-log entry are written together (crate::verifications, group commit).
+    let (credential_id, profile) = fresh.credential();
+    let id: String = credential_id.iter().map(|b| format!("{b:02x}")).collect();
     let row = sqlx::query(
         "SELECT c.nik, c.device_key, a.device_key, a.locked_hard, a.locked_until, r.photo FROM credentials c
          LEFT JOIN accounts a ON a.nik = c.nik LEFT JOIN residents r ON r.nik = c.nik WHERE c.id = $1",
@@ -243,14 +224,20 @@ async fn verify(
         Some(p) => RegistryPhoto::OnRecord(p),
         None => state.registry_photo(&nik).await?,
     };
+    let entry = Entry {
+        nik: nik.as_str().to_owned(),
+        at,
+        actor: officer.0,
+        profile,
+    };
+    let v = match fresh
+        .check_replay_async(&state.verifications.replay_cache(entry), at)
+        .await
+    {
+        Ok(v) => v,
+        Err(e) => return Ok(refused(&state, e.body(), "replay")),
+    };
     let (portrait, photo) = portrait_check(v.disclosed.get(&Element::PortraitSha256), photo);
-    sqlx::query("INSERT INTO access_log (nik, at, kind, actor, profile) VALUES ($1, $2, 'verified', $3, $4)")
-        .bind(nik.as_str())
-        .bind(at)
-        .bind(&officer.0)
-        .bind(v.profile.id())
-        .execute(&state.db.pool)
-        .await?;
     tracing::info!(profile = v.profile.id(), "identity QR verified");
     state.metrics.verification("valid");
     Ok(Json(VerifyResult {
