@@ -4,10 +4,11 @@
 //! selfies sent at once ran side by side on 2 cores, every one took 30 s, and 985 were
 //! answered 408 while their checks went on burning the CPU (`scripts/load.sh`); 512
 //! Argon2id verifications at once would hold 512 × 19 MiB. So at most
-//! [`AppState::cpu`](crate::AppState) permits (one per core) run at a time; a request
-//! waits up to [`MAX_WAIT`] for one, and is then answered `SERVICE_BUSY` (503 with
-//! `Retry-After`), which the app retries, before any of its work is done: the routes that
-//! consume something (a login challenge, a captcha, an attempt) take the permit first.
+//! [`AppState::cpu`](crate::AppState) permits ([`permits`]: one per core, and one) run at
+//! a time; a request waits up to [`MAX_WAIT`] for one, and is then answered
+//! `SERVICE_BUSY` (503 with `Retry-After`), which the app retries, before any of its work
+//! is done: the routes that consume something (a login challenge, a captcha, an attempt)
+//! take the permit first.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -21,12 +22,14 @@ pub const MAX_WAIT: Duration = Duration::from_secs(10);
 /// Seconds the client is told to wait before it tries again (`Retry-After`).
 pub const RETRY_AFTER_SECS: u64 = 2;
 
-/// One permit per core this process may use.
+/// One permit per core this process may use, and one more: a login or an activation takes
+/// its permit before its database steps (see the module's doc), so with one per core a core
+/// would idle while its holder waits on the database.
 pub fn permits() -> Arc<Semaphore> {
     let cores = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(2);
-    Arc::new(Semaphore::new(cores))
+    Arc::new(Semaphore::new(cores + 1))
 }
 
 /// Waits up to [`MAX_WAIT`] for a permit. Take it before counting an attempt (a PIN, an
