@@ -10,6 +10,7 @@
 #   scripts/load.sh [REGS] [VERIFIES] [LOGINS]      (default 1000 20000 1000)
 #   LOAD_BACKENDS="sqlite postgres" (default both)   LOAD_USERS=32 (verify, login)
 #   LOAD_TIMEOUT=600 (seconds per scenario; a scenario past it fails the script)
+#   LOAD_SERVER=PATH (a service binary built elsewhere, e.g. from an older commit)
 #
 # Release builds of ikd-server and ikd-load; data in target/load-run/ (removed at start).
 set -euo pipefail
@@ -19,11 +20,13 @@ USERS=${LOAD_USERS:-32}
 BACKENDS=${LOAD_BACKENDS:-sqlite postgres}
 export CARGO_INCREMENTAL=0
 
-cargo build --release --locked -p ikd-server
+# LOAD_SERVER=PATH runs another build of the service (an older commit's, to compare side by
+# side on the same machine) instead of building this one.
+server=${LOAD_SERVER:-target/release/ikd-server}
+[ -n "${LOAD_SERVER:-}" ] || cargo build --release --locked -p ikd-server
 # Its own workspace (load/Cargo.lock), built into the main target directory, where a crate
 # both workspaces use at the same version and features is reused.
 cargo build --release --locked --manifest-path load/Cargo.toml --target-dir target
-server=target/release/ikd-server
 loader=target/release/ikd-load
 selfie=../shared/data/faces/one-face-astronaut.jpg
 [ -f "$selfie" ] || selfie=crates/ikd-server/tests/fixtures/one-face-astronaut.jpg
