@@ -81,8 +81,9 @@ pub enum Error {
     NoRegistryPhoto,
     #[error("not found")]
     NotFound,
+    /// The window's budget is spent until `until` (unix seconds), when the next window opens.
     #[error("too many requests")]
-    RateLimited,
+    RateLimited { until: i64 },
     /// Every permit for CPU-bound work stayed taken for `cpu::MAX_WAIT`, or no database
     /// connection came free in time: nothing of the request was done.
     #[error("the service is at capacity")]
@@ -132,7 +133,7 @@ impl Error {
             | NotActivated
             | RegistrationSecret => StatusCode::UNAUTHORIZED,
             Locked { .. } | LockedHard => StatusCode::LOCKED,
-            RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Busy => StatusCode::SERVICE_UNAVAILABLE,
             Db(_) | Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -148,7 +149,9 @@ fn fmt_wait(secs: i64, lang: Lang) -> String {
         Lang::Id if secs < 60 => format!("{secs} detik"),
         Lang::Id if mins < 120 => format!("{mins} menit"),
         Lang::Id => format!("{hours} jam"),
+        Lang::En if secs == 1 => "1 second".into(),
         Lang::En if secs < 60 => format!("{secs} seconds"),
+        Lang::En if mins == 1 => "1 minute".into(),
         Lang::En if mins < 120 => format!("{mins} minutes"),
         Lang::En => format!("{hours} hours"),
     }
@@ -188,7 +191,7 @@ impl UserError for Error {
             PhysicalKtpNotChecked => "PHYSICAL_KTP_NOT_CHECKED",
             NoRegistryPhoto => "REGISTRY_PHOTO_NOT_ON_RECORD",
             NotFound => "NOT_FOUND",
-            RateLimited => "RATE_LIMITED",
+            RateLimited { .. } => "RATE_LIMITED",
             Busy => "SERVICE_BUSY",
             Db(_) | Internal(_) => "INTERNAL",
         }
@@ -260,8 +263,11 @@ impl UserError for Error {
             NoRegistryPhoto => ("Foto registri tidak tersedia untuk NIK ini. Bawa KTP-el fisik bila diminta menunjukkan identitas berfoto.".into(),
                 "The registry holds no photo for this NIK. Carry the physical KTP-el when a photo ID is asked for.".into()),
             NotFound => ("Data tidak ditemukan.".into(), "Not found.".into()),
-            RateLimited => ("Terlalu banyak permintaan. Tunggu sebentar lalu coba lagi.".into(),
-                "Too many requests. Wait a moment and try again.".into()),
+            RateLimited { until } => {
+                let wait = (until - now()).max(1);
+                (format!("Terlalu banyak permintaan. Tunggu {} lalu coba lagi.", fmt_wait(wait, Lang::Id)),
+                    format!("Too many requests. Wait {} and try again.", fmt_wait(wait, Lang::En)))
+            }
             Busy => ("Layanan sedang sibuk. Coba lagi dalam beberapa detik.".into(),
                 "The service is busy. Try again in a few seconds.".into()),
             Db(_) | Internal(_) => ("Terjadi gangguan pada layanan. Coba lagi beberapa saat lagi.".into(),
@@ -297,8 +303,14 @@ impl IntoResponse for Error {
             tracing::error!(error = %this, "request failed");
         }
         let body = Json(ApiError { error: this.body() });
-        if matches!(this, Error::Busy) {
-            let retry = crate::cpu::RETRY_AFTER_SECS.to_string();
+        // RFC 9110 §10.2.3: delay-seconds, for a busy service and for a spent rate limit.
+        let retry = match this {
+            Error::Busy => Some(crate::cpu::RETRY_AFTER_SECS),
+            Error::RateLimited { until } => Some(u64::try_from(until - now()).unwrap_or(0).max(1)),
+            _ => None,
+        };
+        if let Some(retry) = retry {
+            let retry = retry.to_string();
             return (
                 this.status(),
                 [(axum::http::header::RETRY_AFTER, retry)],
@@ -312,4 +324,31 @@ impl IntoResponse for Error {
 
 pub fn now() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_wait_is_said_in_the_unit_a_person_reads_and_never_shorter() {
+        let said = |secs| (fmt_wait(secs, Lang::Id), fmt_wait(secs, Lang::En));
+        assert_eq!(said(1), ("1 detik".into(), "1 second".into()));
+        assert_eq!(said(59), ("59 detik".into(), "59 seconds".into()));
+        assert_eq!(said(60), ("1 menit".into(), "1 minute".into()));
+        assert_eq!(said(61), ("2 menit".into(), "2 minutes".into()));
+        assert_eq!(said(7200), ("2 jam".into(), "2 hours".into()));
+    }
+
+    #[test]
+    fn a_spent_rate_limit_says_when_to_come_back_in_its_header() {
+        let res = Error::RateLimited { until: now() + 90 }.into_response();
+        assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+        let retry: i64 = res.headers()["retry-after"]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!((89..=90).contains(&retry), "{retry}");
+    }
 }

@@ -59,7 +59,9 @@ pub async fn hit(db: &Db, limit: Limit, subject: &str) -> Result<()> {
     .fetch_one(&db.pool)
     .await?;
     if count > limit.max {
-        Err(Error::RateLimited)
+        Err(Error::RateLimited {
+            until: window + limit.window_secs,
+        })
     } else {
         Ok(())
     }

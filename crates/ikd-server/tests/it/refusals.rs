@@ -458,9 +458,33 @@ async fn a_client_asking_for_too_many_captchas_is_rate_limited_with_a_code() {
         let (s, _) = app.post("/captcha", json!({}), None).await;
         assert_eq!(s, 200);
     }
-    let (s, v) = app.post("/captcha", json!({}), None).await;
-    assert_eq!((s, code(&v)), (429, "RATE_LIMITED"));
-    assert!(v["error"]["message"].as_str().unwrap().contains("Tunggu"));
+    let res = app
+        .http
+        .post(format!("{}/captcha", app.base))
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 429);
+    // Until the window ends: at most its length, at least a second.
+    let retry: i64 = res.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let window = ikd_server::limits::CAPTCHA_PER_IP.window_secs;
+    assert!((1..=window).contains(&retry), "Retry-After {retry}");
+    let v: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(code(&v), "RATE_LIMITED");
+    // The message names the same wait, in the unit a person reads.
+    let (id, en) = if retry < 60 {
+        (format!("Tunggu {retry} detik"), "second")
+    } else {
+        (format!("Tunggu {} menit", (retry + 59) / 60), "minute")
+    };
+    let message = v["error"]["message"].as_str().unwrap();
+    assert!(message.contains(&id), "{message} / Retry-After {retry}");
+    assert!(v["error"]["message_en"].as_str().unwrap().contains(en));
 }
 
 #[tokio::test]
