@@ -249,7 +249,11 @@ mod tests {
         // a batch (the duplicate check inside a batch) and some do not (the primary key).
         let jobs = (0..100).map(|i| {
             let recorder = recorder.clone();
-            let nonce: Nonce = if i % 2 == 0 { [7; 16] } else { [100 + i as u8; 16] };
+            let nonce: Nonce = if i % 2 == 0 {
+                [7; 16]
+            } else {
+                [100 + i as u8; 16]
+            };
             async move { recorder.record(&nonce, 2_000_000_000, entry(i)).await }
         });
         let answers = futures_util::future::join_all(jobs).await;
