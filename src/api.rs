@@ -82,7 +82,12 @@ impl ClientError {
     pub fn retryable(&self) -> bool {
         match self {
             ClientError::Network(_) => true,
-            ClientError::Refused(b) => b.code == "INTERNAL" || b.code == "RATE_LIMITED",
+            ClientError::Refused(b) => {
+                matches!(
+                    b.code.as_str(),
+                    "INTERNAL" | "RATE_LIMITED" | "SERVICE_BUSY"
+                )
+            }
             ClientError::Protocol | ClientError::Insecure(_) | ClientError::PinMismatch => false,
         }
     }
@@ -108,6 +113,24 @@ impl PartialEq for ApiClient {
 
 /// Each call is bounded: a citizen never waits on an endless spinner.
 const TIMEOUT: Duration = Duration::from_secs(20);
+/// A busy service's answer is sent again this many times before the citizen is told.
+const BUSY_RETRIES: u32 = 2;
+/// The longest `Retry-After` the app waits out on its own; a longer one is shown.
+const MAX_BUSY_WAIT: Duration = Duration::from_secs(5);
+
+/// The `Retry-After` of an answer in delay-seconds (RFC 9110 §10.2.3), if the app should
+/// wait it out by itself ([`MAX_BUSY_WAIT`] at most).
+fn retry_after(res: &reqwest::Response) -> Option<Duration> {
+    let secs: u64 = res
+        .headers()
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()?;
+    Some(Duration::from_secs(secs)).filter(|w| *w <= MAX_BUSY_WAIT)
+}
 
 impl ApiClient {
     /// A client of the service at `base` with this build's pins ([`NetworkPolicy::from_build`]).
@@ -174,19 +197,33 @@ impl ApiClient {
             Lang::Id => "id",
             Lang::En => "en",
         };
-        let res = req
-            .header("accept-language", tag)
-            .send()
-            .await
-            .map_err(network)?;
-        let status = res.status();
-        let bytes = res.bytes().await.map_err(network)?;
-        if status.is_success() {
-            return Ok(bytes.to_vec());
-        }
-        match serde_json::from_slice::<ApiError>(&bytes) {
-            Ok(e) => Err(ClientError::Refused(e.error)),
-            Err(_) => Err(ClientError::Protocol),
+        let mut req = req.header("accept-language", tag);
+        let mut busy_retries = 0;
+        loop {
+            let again = (busy_retries < BUSY_RETRIES)
+                .then(|| req.try_clone())
+                .flatten();
+            let res = req.send().await.map_err(network)?;
+            let status = res.status();
+            let wait = retry_after(&res);
+            let bytes = res.bytes().await.map_err(network)?;
+            if status.is_success() {
+                return Ok(bytes.to_vec());
+            }
+            let refusal = serde_json::from_slice::<ApiError>(&bytes)
+                .map_err(|_| ClientError::Protocol)?
+                .error;
+            // SERVICE_BUSY is answered before the service did or counted anything, so the
+            // same request may go again, after the wait the service asked for, while the
+            // screen keeps showing its progress.
+            match (again, wait) {
+                (Some(next), Some(wait)) if refusal.code == "SERVICE_BUSY" => {
+                    tokio::time::sleep(wait).await;
+                    req = next;
+                    busy_retries += 1;
+                }
+                _ => return Err(ClientError::Refused(refusal)),
+            }
         }
     }
 

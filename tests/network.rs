@@ -1,7 +1,8 @@
 //! The app and the network (MASVS-NETWORK-1/2): the app's `ApiClient` against the real
 //! service serving TLS with certificates from test CAs made here: it connects when the
 //! chain has a pinned key, refuses another CA's certificate even when the device trusts
-//! that CA, and sends nothing over plain HTTP to a host that is not this device.
+//! that CA, and sends nothing over plain HTTP to a host that is not this device. A busy
+//! service's answer is sent again after the wait it asks for.
 #![allow(clippy::unwrap_used)] // a failure is a test failure
 
 use ikd::api::{ApiClient, ClientError};
@@ -91,4 +92,48 @@ async fn plain_http_to_a_host_that_is_not_this_device_is_refused_before_anything
         .await
         .unwrap_err();
     assert_eq!(err, ClientError::Insecure(AddressRefusal::NoPins));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_busy_service_is_asked_again_after_its_retry_after_without_the_citizen_tapping() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = ikd_server::AppState::new(ikd_server::Config::local(dir.path().to_path_buf()))
+        .await
+        .unwrap();
+    let running = ikd_server::spawn(state, std::future::pending())
+        .await
+        .unwrap();
+    // Every CPU permit taken for 11 s: the first sign-in waits the service's 10 s and is
+    // answered SERVICE_BUSY with Retry-After 2; the one sent 2 s later gets a permit.
+    let cpu = running.state.cpu.clone();
+    let held = cpu
+        .clone()
+        .acquire_many_owned(u32::try_from(cpu.available_permits()).unwrap())
+        .await
+        .unwrap();
+    tokio::spawn(async move {
+        tokio::time::sleep(std::time::Duration::from_secs(11)).await;
+        drop(held);
+    });
+    let api = ApiClient::new(&format!("http://{}", running.addr));
+    let started = std::time::Instant::now();
+    let login = ikd::api::LoginBody {
+        nik: "3171011708850003",
+        pin: "135790",
+        challenge_id: "no-such-challenge",
+        device_signature: "AAAA",
+    };
+    let err = api.login(&login).await.unwrap_err();
+    // The answer of the request sent again: past the permit, refused for its challenge.
+    assert_eq!(err.code(), "LOGIN_CHALLENGE_INVALID", "{err:?}");
+    let took = started.elapsed().as_secs_f64();
+    assert!(took >= 12.0, "answered after {took:.1} s: not sent again");
+    // Still busy after every resend (three times 10 s here), the citizen is told, with a
+    // retry button.
+    let busy = ClientError::Refused(ikd_core::ErrorBody {
+        code: "SERVICE_BUSY".into(),
+        message: "Layanan sedang sibuk. Coba lagi dalam beberapa detik.".into(),
+        message_en: "The service is busy. Try again in a few seconds.".into(),
+    });
+    assert!(busy.retryable());
 }
