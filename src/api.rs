@@ -213,9 +213,10 @@ impl ApiClient {
             let refusal = serde_json::from_slice::<ApiError>(&bytes)
                 .map_err(|_| ClientError::Protocol)?
                 .error;
-            // SERVICE_BUSY is answered before the service did or counted anything, so the
-            // same request may go again, after the wait the service asked for, while the
-            // screen keeps showing its progress.
+            // SERVICE_BUSY with Retry-After is answered before the service did or counted
+            // anything, so the same request may go again after that wait, while the screen
+            // keeps showing its progress. Without it (no database connection came free,
+            // perhaps after part of the work), the citizen is told and chooses.
             match (again, wait) {
                 (Some(next), Some(wait)) if refusal.code == "SERVICE_BUSY" => {
                     tokio::time::sleep(wait).await;

@@ -107,18 +107,8 @@ async fn load(
                 let Some((path, body)) = queue.lock().unwrap().pop() else {
                     break;
                 };
-                let t = Instant::now();
-                let res = http
-                    .post(format!("{base}{path}"))
-                    .bearer_auth(&token)
-                    .json(&body)
-                    .send()
-                    .await
-                    .unwrap();
-                assert!(res.status().is_success(), "{}", res.status());
-                let answer = res.bytes().await.unwrap();
-                lat.push(t.elapsed());
-                assert_valid(&path, &answer);
+                let sent = Instant::now();
+                lat.push(send_checked(&http, &base, &token, &path, &body, sent).await);
             }
             lat
         }));
@@ -127,17 +117,41 @@ async fn load(
     for t in tasks {
         lat.extend(t.await.unwrap());
     }
+    rate_and_sorted(started, lat)
+}
+
+/// Posts one body, and answers the time from `since` to the whole answer; then checks the
+/// answer. A verification refused is answered 200 too: only what was verified counts.
+async fn send_checked(
+    http: &reqwest::Client,
+    base: &str,
+    token: &str,
+    path: &str,
+    body: &serde_json::Value,
+    since: Instant,
+) -> Duration {
+    let res = http
+        .post(format!("{base}{path}"))
+        .bearer_auth(token)
+        .json(body)
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success(), "{}", res.status());
+    let answer = res.bytes().await.unwrap();
+    let took = since.elapsed();
+    if path == "/verify" {
+        let v: serde_json::Value = serde_json::from_slice(&answer).unwrap();
+        assert_eq!(v["valid"], true, "{}", v["error"]);
+    }
+    took
+}
+
+/// (answers per second since `started`, the latencies sorted).
+fn rate_and_sorted(started: Instant, mut lat: Vec<Duration>) -> (f64, Vec<Duration>) {
     let secs = started.elapsed().as_secs_f64();
     lat.sort();
     (lat.len() as f64 / secs, lat)
-}
-
-/// A verification refused is answered 200 too: count only what was verified.
-fn assert_valid(path: &str, answer: &[u8]) {
-    if path == "/verify" {
-        let v: serde_json::Value = serde_json::from_slice(answer).unwrap();
-        assert_eq!(v["valid"], true, "{}", v["error"]);
-    }
 }
 
 /// Sends `bodies` open-loop at `rate` per second, each at its own scheduled moment whether
@@ -155,29 +169,16 @@ async fn paced(
     for (i, (path, body)) in bodies.into_iter().enumerate() {
         let due = started + Duration::from_secs_f64(i as f64 / rate);
         tokio::time::sleep_until(due.into()).await;
-        let (http, url, token) = (http.clone(), format!("{base}{path}"), token.to_owned());
+        let (http, base, token) = (http.clone(), base.to_owned(), token.to_owned());
         tasks.push(tokio::spawn(async move {
-            let res = http
-                .post(url)
-                .bearer_auth(&token)
-                .json(&body)
-                .send()
-                .await
-                .unwrap();
-            assert!(res.status().is_success(), "{}", res.status());
-            let answer = res.bytes().await.unwrap();
-            let took = due.elapsed();
-            assert_valid(&path, &answer);
-            took
+            send_checked(&http, &base, &token, &path, &body, due).await
         }));
     }
     let mut lat = Vec::new();
     for t in tasks {
         lat.push(t.await.unwrap());
     }
-    let secs = started.elapsed().as_secs_f64();
-    lat.sort();
-    (lat.len() as f64 / secs, lat)
+    rate_and_sorted(started, lat)
 }
 
 /// One setup request's JSON answer (not timed; the load phases use `load`).

@@ -81,11 +81,12 @@ pub enum Error {
     NoRegistryPhoto,
     #[error("not found")]
     NotFound,
-    /// The window's budget is spent until `until` (unix seconds), when the next window opens.
+    /// The window's budget is spent for `wait_secs` more, until the next window opens.
     #[error("too many requests")]
-    RateLimited { until: i64 },
-    /// Every permit for CPU-bound work stayed taken for `cpu::MAX_WAIT`, or no database
-    /// connection came free in time: nothing of the request was done.
+    RateLimited { wait_secs: i64 },
+    /// Every permit for CPU-bound work stayed taken for `cpu::MAX_WAIT`: nothing of the
+    /// request was done (answered with Retry-After). A pool timeout is answered with this
+    /// code too, without Retry-After: part of the request may have been done.
     #[error("the service is at capacity")]
     Busy,
     #[error("database: {0}")]
@@ -263,8 +264,8 @@ impl UserError for Error {
             NoRegistryPhoto => ("Foto registri tidak tersedia untuk NIK ini. Bawa KTP-el fisik bila diminta menunjukkan identitas berfoto.".into(),
                 "The registry holds no photo for this NIK. Carry the physical KTP-el when a photo ID is asked for.".into()),
             NotFound => ("Data tidak ditemukan.".into(), "Not found.".into()),
-            RateLimited { until } => {
-                let wait = (until - now()).max(1);
+            RateLimited { wait_secs } => {
+                let wait = (*wait_secs).max(1);
                 (format!("Terlalu banyak permintaan. Tunggu {} lalu coba lagi.", fmt_wait(wait, Lang::Id)),
                     format!("Too many requests. Wait {} and try again.", fmt_wait(wait, Lang::En)))
             }
@@ -293,10 +294,12 @@ impl UserError for Error {
 
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
-        // A pool with no free connection is load, not a fault: the client may retry.
-        let this = match self {
-            Error::Db(sqlx::Error::PoolTimedOut) => Error::Busy,
-            other => other,
+        // A pool with no free connection is load, not a fault: answered busy, but without
+        // Retry-After, which promises that nothing was done (the CPU permit's wait comes
+        // before any work; a connection may be wanted after some of it committed).
+        let (this, work_done) = match self {
+            Error::Db(sqlx::Error::PoolTimedOut) => (Error::Busy, true),
+            other => (other, false),
         };
         if matches!(this, Error::Db(_) | Error::Internal(_)) {
             // The chain names the failing statement or component, never the request's data.
@@ -305,8 +308,8 @@ impl IntoResponse for Error {
         let body = Json(ApiError { error: this.body() });
         // RFC 9110 §10.2.3: delay-seconds, for a busy service and for a spent rate limit.
         let retry = match this {
-            Error::Busy => Some(crate::cpu::RETRY_AFTER_SECS),
-            Error::RateLimited { until } => Some(u64::try_from(until - now()).unwrap_or(0).max(1)),
+            Error::Busy if !work_done => Some(crate::cpu::RETRY_AFTER_SECS),
+            Error::RateLimited { wait_secs } => Some(u64::try_from(wait_secs.max(1)).unwrap_or(1)),
             _ => None,
         };
         if let Some(retry) = retry {
@@ -342,13 +345,19 @@ mod tests {
 
     #[test]
     fn a_spent_rate_limit_says_when_to_come_back_in_its_header() {
-        let res = Error::RateLimited { until: now() + 90 }.into_response();
+        let res = Error::RateLimited { wait_secs: 90 }.into_response();
         assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
-        let retry: i64 = res.headers()["retry-after"]
-            .to_str()
-            .unwrap()
-            .parse()
-            .unwrap();
-        assert!((89..=90).contains(&retry), "{retry}");
+        assert_eq!(res.headers()["retry-after"], "90");
+    }
+
+    #[test]
+    fn only_a_busy_answer_before_any_work_says_retry_after() {
+        let permit = Error::Busy.into_response();
+        assert_eq!(permit.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(permit.headers()["retry-after"], "2");
+        // No connection came free: maybe after part of the request committed.
+        let pool = Error::Db(sqlx::Error::PoolTimedOut).into_response();
+        assert_eq!(pool.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert!(pool.headers().get("retry-after").is_none());
     }
 }

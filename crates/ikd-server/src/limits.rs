@@ -60,7 +60,7 @@ pub async fn hit(db: &Db, limit: Limit, subject: &str) -> Result<()> {
     .await?;
     if count > limit.max {
         Err(Error::RateLimited {
-            until: window + limit.window_secs,
+            wait_secs: window + limit.window_secs - at,
         })
     } else {
         Ok(())

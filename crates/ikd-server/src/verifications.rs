@@ -31,6 +31,11 @@ use crate::db::Db;
 pub const MAX_BATCH: usize = 256;
 /// Verifications queued for the writer before a request waits for room.
 const QUEUE: usize = 4 * MAX_BATCH;
+/// Longest a batch may take to commit: one stuck transaction (a lost PostgreSQL
+/// connection, a lock behind another instance) must not hold every verification of this
+/// instance up to the 30 s request timeout. Rolled back, every request in it is told to
+/// try again.
+pub const COMMIT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// The access-log entry of one valid verification (`access_log`, kind `verified`).
 #[derive(Debug, Clone)]
@@ -44,18 +49,23 @@ pub struct Entry {
 }
 
 /// Why a verification could not be recorded; nothing of it was written.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum RecordError {
     #[error("database: {0}")]
     Db(String),
     #[error("the verification writer has stopped")]
     Stopped,
+    /// The batch did not commit within [`COMMIT_TIMEOUT`]; it was rolled back.
+    #[error("the verification batch timed out")]
+    TimedOut,
 }
 
 struct Job {
     nonce: Nonce,
     forget_after: i64,
-    entry: Entry,
+    /// `None`: a QR refused after the offline checks (revoked), whose nonce is spent all
+    /// the same, so it cannot be shown again once the refusal is lifted (a lock ends).
+    entry: Option<Entry>,
     done: oneshot::Sender<Result<bool, RecordError>>,
 }
 
@@ -76,12 +86,12 @@ impl Recorder {
 
     /// Records `nonce` until `forget_after` (unix seconds) and, if it was new, `entry`,
     /// both committed before this returns. `Ok(false)`: the nonce was recorded already
-    /// (a replay) and nothing was written.
+    /// (a replay) and nothing was written. `entry` `None` spends the nonce alone.
     pub async fn record(
         &self,
         nonce: &Nonce,
         forget_after: i64,
-        entry: Entry,
+        entry: Option<Entry>,
     ) -> Result<bool, RecordError> {
         let (done, answer) = oneshot::channel();
         let job = Job {
@@ -90,10 +100,11 @@ impl Recorder {
             entry,
             done,
         };
-        self.queue
-            .send(job)
-            .await
-            .map_err(|_| RecordError::Stopped)?;
+        if self.queue.send(job).await.is_err() {
+            tracing::error!("the verification writer has stopped: verifications are refused");
+            return Err(RecordError::Stopped);
+        }
+        // A dropped answer: the batch's task panicked (logged by the writer).
         answer.await.map_err(|_| RecordError::Stopped)?
     }
 
@@ -123,7 +134,7 @@ impl AsyncReplayCache for RecordOnce<'_> {
         forget_after: i64,
     ) -> Result<bool, RecordError> {
         self.recorder
-            .record(nonce, forget_after, self.entry.clone())
+            .record(nonce, forget_after, Some(self.entry.clone()))
             .await
     }
 }
@@ -131,18 +142,44 @@ impl AsyncReplayCache for RecordOnce<'_> {
 async fn write_batches(db: Db, mut jobs: mpsc::Receiver<Job>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while jobs.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        let answers = commit(&db, &batch).await;
-        match answers {
-            Ok(new) => {
-                for (job, new) in batch.drain(..).zip(new) {
-                    let _ = job.done.send(Ok(new));
-                }
+        // A request already gone (timed out, client left) is not written: its officer was
+        // never told "valid", so neither its nonce nor its log entry may be recorded.
+        batch.retain(|j: &Job| !j.done.is_closed());
+        if batch.is_empty() {
+            continue;
+        }
+        // Each batch in its own task: a panic there drops its jobs' answers (each request
+        // is refused with "try again") and the writer goes on with the next batch.
+        let (db, jobs_now) = (db.clone(), std::mem::take(&mut batch));
+        if let Err(e) = tokio::spawn(write_batch(db, jobs_now)).await {
+            tracing::error!(error = %e, "verification batch task failed");
+        }
+    }
+}
+
+/// Commits `batch` within [`COMMIT_TIMEOUT`] and answers each of its requests.
+async fn write_batch(db: Db, batch: Vec<Job>) {
+    let answers = match tokio::time::timeout(COMMIT_TIMEOUT, commit(&db, &batch)).await {
+        Ok(Ok(new)) => Ok(new),
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, size = batch.len(), "verification batch not written");
+            Err(RecordError::Db(e.to_string()))
+        }
+        // The dropped transaction rolls back.
+        Err(_) => {
+            tracing::warn!(size = batch.len(), "verification batch timed out");
+            Err(RecordError::TimedOut)
+        }
+    };
+    match answers {
+        Ok(new) => {
+            for (job, new) in batch.into_iter().zip(new) {
+                let _ = job.done.send(Ok(new));
             }
-            Err(e) => {
-                tracing::warn!(error = %e, size = batch.len(), "verification batch not written");
-                for job in batch.drain(..) {
-                    let _ = job.done.send(Err(RecordError::Db(e.to_string())));
-                }
+        }
+        Err(e) => {
+            for job in batch {
+                let _ = job.done.send(Err(e.clone()));
             }
         }
     }
@@ -162,7 +199,9 @@ async fn commit(db: &Db, batch: &[Job]) -> Result<Vec<bool>, sqlx::Error> {
         "INSERT INTO nonces (nonce, forget_after) VALUES {} ON CONFLICT (nonce) DO NOTHING RETURNING nonce",
         placeholders(contenders.len(), 2, "")
     );
-    let mut insert = sqlx::query(&sql);
+    // Not prepared for reuse: each batch size is its own text, which would churn every
+    // connection's statement cache.
+    let mut insert = sqlx::query(&sql).persistent(false);
     for j in &contenders {
         insert = insert.bind(j.nonce.to_vec()).bind(j.forget_after);
     }
@@ -170,8 +209,8 @@ async fn commit(db: &Db, batch: &[Job]) -> Result<Vec<bool>, sqlx::Error> {
         .fetch_all(&mut *tx)
         .await?
         .iter()
-        .map(|r| r.get(0))
-        .collect();
+        .map(|r| r.try_get(0))
+        .collect::<Result<_, _>>()?;
 
     let mut claimed = HashSet::with_capacity(inserted.len());
     let new: Vec<bool> = batch
@@ -182,14 +221,14 @@ async fn commit(db: &Db, batch: &[Job]) -> Result<Vec<bool>, sqlx::Error> {
         .iter()
         .zip(&new)
         .filter(|(_, n)| **n)
-        .map(|(j, _)| &j.entry)
+        .filter_map(|(j, _)| j.entry.as_ref())
         .collect();
     if !logged.is_empty() {
         let sql = format!(
             "INSERT INTO access_log (nik, at, actor, profile, kind) VALUES {}",
             placeholders(logged.len(), 4, ", 'verified'")
         );
-        let mut insert = sqlx::query(&sql);
+        let mut insert = sqlx::query(&sql).persistent(false);
         for e in logged {
             insert = insert
                 .bind(e.nik.as_str())
@@ -254,7 +293,7 @@ mod tests {
             } else {
                 [100 + i as u8; 16]
             };
-            async move { recorder.record(&nonce, 2_000_000_000, entry(i)).await }
+            async move { recorder.record(&nonce, 2_000_000_000, Some(entry(i))).await }
         });
         let answers = futures_util::future::join_all(jobs).await;
         let new = answers.iter().filter(|a| *a.as_ref().unwrap()).count();
@@ -271,7 +310,7 @@ mod tests {
         // Recorded before: refused, nothing more written.
         assert!(
             !recorder
-                .record(&[7; 16], 2_000_000_000, entry(0))
+                .record(&[7; 16], 2_000_000_000, Some(entry(0)))
                 .await
                 .unwrap()
         );
@@ -292,12 +331,32 @@ mod tests {
             let recorder = recorder.clone();
             async move {
                 recorder
-                    .record(&[i as u8; 16], 2_000_000_000, entry(i))
+                    .record(&[i as u8; 16], 2_000_000_000, Some(entry(i)))
                     .await
             }
         });
         let answers = futures_util::future::join_all(jobs).await;
         assert!(answers.iter().all(|a| matches!(a, Err(RecordError::Db(_)))));
         assert_eq!(count(&db, "SELECT COUNT(*) FROM nonces").await, 0);
+    }
+
+    #[tokio::test]
+    async fn a_nonce_spent_without_an_entry_is_refused_later_and_logs_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::connect(None, dir.path()).await.unwrap();
+        let recorder = Recorder::spawn(db.clone());
+        assert!(
+            recorder
+                .record(&[9; 16], 2_000_000_000, None)
+                .await
+                .unwrap()
+        );
+        assert!(
+            !recorder
+                .record(&[9; 16], 2_000_000_000, Some(entry(1)))
+                .await
+                .unwrap()
+        );
+        assert_eq!(count(&db, "SELECT COUNT(*) FROM access_log").await, 0);
     }
 }

@@ -81,7 +81,7 @@ async fn solve_captcha(state: &AppState, id: &str, answer: &str) -> Result<bool>
         (status = 410, description = "The code expired or was used up", body = ApiError),
         (status = 409, description = "Not approved, or activated with the PIN already set (sign in)", body = ApiError),
         (status = 422, description = "The code is not six digits", body = ApiError),
-        (status = 503, description = "Busy (SERVICE_BUSY): no CPU permit came free in time, before anything was used or counted, or no database connection did; retry after Retry-After", body = ApiError),
+        (status = 503, description = "Busy (SERVICE_BUSY). With Retry-After: no CPU permit came free in time, before anything was used or counted; send the same request again after it. Without: no database connection came free, perhaps after part of the request was done", body = ApiError),
     ))]
 async fn activate(
     State(state): State<AppState>,
@@ -241,7 +241,7 @@ async fn setup_again(state: &AppState, nik: &str, device_key: Vec<u8>) -> Result
         (status = 204, description = "The PIN is set; sign in next"),
         (status = 401, description = "The setup token is invalid or expired", body = ApiError),
         (status = 422, description = "The PIN is too easy to guess", body = ApiError),
-        (status = 503, description = "Busy (SERVICE_BUSY): no CPU permit came free in time, before anything was used or counted, or no database connection did; retry after Retry-After", body = ApiError),
+        (status = 503, description = "Busy (SERVICE_BUSY). With Retry-After: no CPU permit came free in time, before anything was used or counted; send the same request again after it. Without: no database connection came free, perhaps after part of the request was done", body = ApiError),
     ))]
 async fn set_pin(
     State(state): State<AppState>,

@@ -157,7 +157,7 @@ async fn wrong_pin(state: &AppState, nik: &str, failed: i64, lock: Lock) -> Resu
         (status = 401, description = "Wrong PIN (attempts left in the message), bad device signature or unknown challenge", body = ApiError),
         (status = 423, description = "Locked: for a while, or until an officer resets the PIN", body = ApiError),
         (status = 429, description = "Too many attempts; wait", body = ApiError),
-        (status = 503, description = "Busy (SERVICE_BUSY): no CPU permit came free in time, before anything was used or counted, or no database connection did; retry after Retry-After", body = ApiError),
+        (status = 503, description = "Busy (SERVICE_BUSY). With Retry-After: no CPU permit came free in time, before anything was used or counted; send the same request again after it. Without: no database connection came free, perhaps after part of the request was done", body = ApiError),
     ))]
 async fn login(
     State(state): State<AppState>,
@@ -269,7 +269,7 @@ async fn logout(
         (status = 401, description = "No valid session, or the old PIN is wrong (counted with the sign-in attempts: the same lockout)", body = ApiError),
         (status = 422, description = "The new PIN is too easy to guess", body = ApiError),
         (status = 423, description = "Locked after too many wrong PINs", body = ApiError),
-        (status = 503, description = "Busy (SERVICE_BUSY): no CPU permit came free in time, before anything was used or counted, or no database connection did; retry after Retry-After", body = ApiError),
+        (status = 503, description = "Busy (SERVICE_BUSY). With Retry-After: no CPU permit came free in time, before anything was used or counted; send the same request again after it. Without: no database connection came free, perhaps after part of the request was done", body = ApiError),
     ))]
 async fn change_pin(
     State(state): State<AppState>,

@@ -59,7 +59,7 @@ pub async fn add_officer(db: &crate::db::Db, username: &str, password: &str) -> 
         (status = 200, description = "Signed in", body = OfficerSession),
         (status = 401, description = "Wrong username or password, or the account is disabled", body = ApiError),
         (status = 429, description = "Too many attempts; wait", body = ApiError),
-        (status = 503, description = "Busy (SERVICE_BUSY): no CPU permit came free in time, before anything was used or counted, or no database connection did; retry after Retry-After", body = ApiError),
+        (status = 503, description = "Busy (SERVICE_BUSY). With Retry-After: no CPU permit came free in time, before anything was used or counted; send the same request again after it. Without: no database connection came free, perhaps after part of the request was done", body = ApiError),
     ))]
 async fn login(
     State(state): State<AppState>,

@@ -258,7 +258,7 @@ fn lang_of(headers: &HeaderMap) -> Lang {
         (status = 409, description = "Not waiting for a selfie (REGISTRATION_WRONG_STATE), or replaced by a newer registration of the same NIK (REGISTRATION_SUPERSEDED)", body = ApiError),
         (status = 410, description = "The registration expired", body = ApiError),
         (status = 413, description = "The image is too large", body = ApiError),
-        (status = 503, description = "Busy (SERVICE_BUSY): no CPU permit came free in time, before anything was used or counted, or no database connection did; retry after Retry-After", body = ApiError),
+        (status = 503, description = "Busy (SERVICE_BUSY). With Retry-After: no CPU permit came free in time, before anything was used or counted; send the same request again after it. Without: no database connection came free, perhaps after part of the request was done", body = ApiError),
     ))]
 async fn upload_selfie(
     State(state): State<AppState>,

@@ -11,7 +11,7 @@ use axum::extract::State;
 use ikd_core::api::{ApiError, CredentialView, PortraitCheck, VerifyQr, VerifyResult};
 use ikd_core::crypto::sha256;
 use ikd_core::records::Photo;
-use ikd_core::wire::{Credential, Element, ElementValue, claims_from_ktp};
+use ikd_core::wire::{Credential, Element, ElementValue, Fresh, claims_from_ktp};
 use ikd_core::{ErrorBody, Nik, UserError};
 use sqlx::Row;
 use utoipa_axum::router::OpenApiRouter;
@@ -139,6 +139,18 @@ fn refused(state: &AppState, body: ErrorBody, stage: &str) -> Json<VerifyResult>
     })
 }
 
+/// A QR refused by a revocation check: its nonce is spent all the same (without an
+/// access-log entry), so a QR refused while the account is locked cannot be accepted once
+/// the lock ends.
+async fn refused_revoked(state: &AppState, fresh: &Fresh, body: ErrorBody) -> Json<VerifyResult> {
+    let (nonce, forget_after) = fresh.nonce();
+    if let Err(e) = state.verifications.record(nonce, forget_after, None).await {
+        // The refusal stands; only the spending failed, and the QR expires within 100 s.
+        tracing::warn!(error = %e, "a refused QR's nonce was not recorded");
+    }
+    refused(state, body, "revocation")
+}
+
 fn revoked(code: &str, id: &str, en: &str) -> ErrorBody {
     ErrorBody {
         code: code.to_owned(),
@@ -182,41 +194,44 @@ async fn verify(
     .fetch_optional(&state.db.pool)
     .await?;
     let Some(row) = row else {
-        return Ok(refused(
+        return Ok(refused_revoked(
             &state,
+            &fresh,
             revoked(
                 "QR_UNKNOWN_CREDENTIAL",
                 "KTP digital ini tidak tercatat di layanan Dukcapil.",
                 "This digital KTP is not on record at the Dukcapil service.",
             ),
-            "revocation",
-        ));
+        )
+        .await);
     };
     let nik: String = row.get(0);
     let bound: Option<Vec<u8>> = row.get(2);
     if bound.as_deref() != Some(row.get::<Vec<u8>, _>(1).as_slice()) {
-        return Ok(refused(
+        return Ok(refused_revoked(
             &state,
+            &fresh,
             revoked(
                 "QR_DEVICE_RELEASED",
                 "Perangkat ini sudah dilepas dari akun IKD pemiliknya. Jangan terima identitas ini.",
                 "This device has been released from the holder's IKD account. Do not accept this identity.",
             ),
-            "revocation",
-        ));
+        )
+        .await);
     }
     if row.get::<Option<i64>, _>(3).unwrap_or(0) != 0
         || row.get::<Option<i64>, _>(4).is_some_and(|u| u > at)
     {
-        return Ok(refused(
+        return Ok(refused_revoked(
             &state,
+            &fresh,
             revoked(
                 "QR_ACCOUNT_LOCKED",
                 "Akun IKD pemilik sedang terkunci. Minta pemilik membuka kuncinya lebih dulu.",
                 "The holder's IKD account is locked. Ask them to unlock it first.",
             ),
-            "revocation",
-        ));
+        )
+        .await);
     }
     let nik = Nik::parse(&nik).map_err(Error::internal)?;
     // Read with the credential; only a synthetic resident's portrait may still be undrawn.

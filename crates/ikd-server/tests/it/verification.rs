@@ -171,6 +171,40 @@ async fn a_released_devices_qr_is_refused_online() {
 }
 
 #[tokio::test]
+async fn a_qr_refused_while_the_account_is_locked_stays_spent_when_the_lock_ends() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let r = app.adult(3).clone();
+    let nik = r.ktp.nik.as_str();
+    let phone = Phone::new();
+    onboard(&app, &r, &phone, "k@contoh.id", "135790").await;
+    let (qr, _) = show_qr(&app, &phone, nik, "135790", Profile::Minimal).await;
+    let lock = |until: Option<i64>| {
+        sqlx::query("UPDATE accounts SET locked_until = $1 WHERE nik = $2")
+            .bind(until)
+            .bind(nik)
+            .execute(&app.running.state.db.pool)
+    };
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    lock(Some(now + 30)).await.unwrap();
+    let v = verify_at(&app, &app.base, &qr).await;
+    assert_eq!(
+        (v["error"]["code"].as_str(), v["failed_stage"].as_str()),
+        (Some("QR_ACCOUNT_LOCKED"), Some("revocation"))
+    );
+    // The lock ends within the QR's 100 s; the QR shown at that counter is still refused.
+    lock(None).await.unwrap();
+    let v = verify_at(&app, &app.base, &qr).await;
+    assert_eq!(v["error"]["code"].as_str(), Some("QR_REPLAYED"), "{v}");
+    let logged: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM access_log WHERE nik = $1 AND kind = 'verified'")
+            .bind(nik)
+            .fetch_one(&app.running.state.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(logged, 0, "a refused QR is not a verification in Riwayat");
+}
+
+#[tokio::test]
 async fn tampered_and_foreign_qrs_are_refused_with_the_stage_that_caught_them() {
     let app = spawn_app(Backend::Sqlite).await;
     let v = verify_at(&app, &app.base, "HC1:NOT-IKD").await;
