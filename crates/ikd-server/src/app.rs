@@ -25,7 +25,7 @@ pub struct AppState {
     pub metrics: Arc<crate::metrics::Metrics>,
     /// Trusted issuer keys and the decryption keys, for online verification.
     pub verifier: Arc<ikd_core::wire::Verifier>,
-    /// Permits for CPU-bound work, one per core ([`crate::cpu`]).
+    /// Permits for CPU-bound work, one per core and one more ([`crate::cpu::permits`]).
     pub cpu: Arc<tokio::sync::Semaphore>,
     /// This instance's writer of verifications' nonces and access-log entries
     /// ([`crate::verifications`], group commit).
