@@ -193,7 +193,9 @@ async fn activate(
         .execute(&mut *tx)
         .await?;
     sqlx::query(
-        "INSERT INTO tokens (token_hash, kind, subject, expires_at) VALUES ($1, 'setup', $2, $3)",
+        "INSERT INTO tokens (token_hash, kind, subject, expires_at) VALUES ($1, 'setup', $2, $3)
+         ON CONFLICT (subject) WHERE kind = 'setup'
+         DO UPDATE SET token_hash = excluded.token_hash, expires_at = excluded.expires_at",
     )
     .bind(setup_hash)
     .bind(&nik)
@@ -208,31 +210,28 @@ async fn activate(
 }
 
 /// A new setup token for an activation already done, if the account is still bound to
-/// that registration's device and has no PIN yet (the check and the act in one statement);
-/// an earlier setup token is revoked.
+/// that registration's device and has no PIN yet; it replaces the earlier one. The check
+/// and the act are one statement, an upsert on the one-setup-token-per-account index
+/// (migration 0006), so re-issues at once leave exactly one.
 async fn setup_again(state: &AppState, nik: &str, device_key: Vec<u8>) -> Result<Json<Activated>> {
     let (setup, setup_hash) = new_token()?;
-    let mut tx = state.db.pool.begin().await?;
-    sqlx::query("DELETE FROM tokens WHERE subject = $1 AND kind = 'setup'")
-        .bind(nik)
-        .execute(&mut *tx)
-        .await?;
     let issued = sqlx::query(
         "INSERT INTO tokens (token_hash, kind, subject, expires_at)
          SELECT $1, 'setup', $2, $3 WHERE EXISTS
-             (SELECT 1 FROM accounts WHERE nik = $2 AND device_key = $4 AND pin_hash IS NULL)",
+             (SELECT 1 FROM accounts WHERE nik = $2 AND device_key = $4 AND pin_hash IS NULL)
+         ON CONFLICT (subject) WHERE kind = 'setup'
+         DO UPDATE SET token_hash = excluded.token_hash, expires_at = excluded.expires_at",
     )
     .bind(setup_hash)
     .bind(nik)
     .bind(now() + SETUP_SECS)
     .bind(device_key)
-    .execute(&mut *tx)
+    .execute(&state.db.pool)
     .await?;
     if issued.rows_affected() != 1 {
         // The PIN is set (sign in), or the device was released or replaced.
         return Err(Error::RegistrationState);
     }
-    tx.commit().await?;
     Ok(Json(Activated { setup_token: setup }))
 }
 
