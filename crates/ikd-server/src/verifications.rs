@@ -189,7 +189,12 @@ async fn write_batch(db: Db, batch: Vec<Job>) {
 async fn commit(db: &Db, batch: &[Job]) -> Result<Vec<bool>, sqlx::Error> {
     // The first job of each nonce competes for it; a later one in the same batch is a replay.
     let mut seen = HashSet::with_capacity(batch.len());
-    let mut contenders: Vec<&Job> = batch.iter().filter(|j| seen.insert(j.nonce)).collect();
+    let first: Vec<bool> = batch.iter().map(|j| seen.insert(j.nonce)).collect();
+    let mut contenders: Vec<&Job> = batch
+        .iter()
+        .zip(&first)
+        .filter_map(|(j, f)| f.then_some(j))
+        .collect();
     // One order for every instance's inserts, so two PostgreSQL transactions that share
     // nonces wait for each other instead of deadlocking.
     contenders.sort_unstable_by_key(|j| j.nonce);
@@ -212,10 +217,10 @@ async fn commit(db: &Db, batch: &[Job]) -> Result<Vec<bool>, sqlx::Error> {
         .map(|r| r.try_get(0))
         .collect::<Result<_, _>>()?;
 
-    let mut claimed = HashSet::with_capacity(inserted.len());
     let new: Vec<bool> = batch
         .iter()
-        .map(|j| inserted.contains(j.nonce.as_slice()) && claimed.insert(j.nonce))
+        .zip(&first)
+        .map(|(j, f)| *f && inserted.contains(j.nonce.as_slice()))
         .collect();
     let logged: Vec<&Entry> = batch
         .iter()
@@ -275,15 +280,21 @@ mod tests {
         }
     }
 
+    /// A fresh SQLite database with its writer (keep the directory alive).
+    async fn writer() -> (tempfile::TempDir, Db, Recorder) {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::connect(None, dir.path()).await.unwrap();
+        let recorder = Recorder::spawn(db.clone());
+        (dir, db, recorder)
+    }
+
     async fn count(db: &Db, sql: &str) -> i64 {
         sqlx::query_scalar(sql).fetch_one(&db.pool).await.unwrap()
     }
 
     #[tokio::test]
     async fn a_nonce_sent_fifty_times_at_once_is_new_once_and_logged_once() {
-        let dir = tempfile::tempdir().unwrap();
-        let db = Db::connect(None, dir.path()).await.unwrap();
-        let recorder = Recorder::spawn(db.clone());
+        let (_dir, db, recorder) = writer().await;
         // 50 copies of one nonce among 50 distinct ones, all queued at once, so most share
         // a batch (the duplicate check inside a batch) and some do not (the primary key).
         let jobs = (0..100).map(|i| {
@@ -319,14 +330,12 @@ mod tests {
 
     #[tokio::test]
     async fn a_batch_that_fails_writes_nothing_and_answers_every_request_with_the_error() {
-        let dir = tempfile::tempdir().unwrap();
-        let db = Db::connect(None, dir.path()).await.unwrap();
+        let (_dir, db, recorder) = writer().await;
         // The entries cannot be written: the nonces inserted before them must not stay.
         sqlx::query("DROP TABLE access_log")
             .execute(&db.pool)
             .await
             .unwrap();
-        let recorder = Recorder::spawn(db.clone());
         let jobs = (0..20usize).map(|i| {
             let recorder = recorder.clone();
             async move {
@@ -342,9 +351,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_nonce_spent_without_an_entry_is_refused_later_and_logs_nothing() {
-        let dir = tempfile::tempdir().unwrap();
-        let db = Db::connect(None, dir.path()).await.unwrap();
-        let recorder = Recorder::spawn(db.clone());
+        let (_dir, db, recorder) = writer().await;
         assert!(
             recorder
                 .record(&[9; 16], 2_000_000_000, None)

@@ -139,24 +139,27 @@ fn refused(state: &AppState, body: ErrorBody, stage: &str) -> Json<VerifyResult>
     })
 }
 
-/// A QR refused by a revocation check: its nonce is spent all the same (without an
-/// access-log entry), so a QR refused while the account is locked cannot be accepted once
-/// the lock ends.
-async fn refused_revoked(state: &AppState, fresh: &Fresh, body: ErrorBody) -> Json<VerifyResult> {
+/// A QR refused by a revocation check, with its stable `code` and the message in Bahasa
+/// Indonesia and English: its nonce is spent all the same (without an access-log entry),
+/// so a QR refused while the account is locked cannot be accepted once the lock ends.
+async fn refused_revoked(
+    state: &AppState,
+    fresh: &Fresh,
+    code: &str,
+    id: &str,
+    en: &str,
+) -> Json<VerifyResult> {
     let (nonce, forget_after) = fresh.nonce();
     if let Err(e) = state.verifications.record(nonce, forget_after, None).await {
         // The refusal stands; only the spending failed, and the QR expires within 100 s.
         tracing::warn!(error = %e, "a refused QR's nonce was not recorded");
     }
-    refused(state, body, "revocation")
-}
-
-fn revoked(code: &str, id: &str, en: &str) -> ErrorBody {
-    ErrorBody {
+    let body = ErrorBody {
         code: code.to_owned(),
         message: id.to_owned(),
         message_en: en.to_owned(),
-    }
+    };
+    refused(state, body, "revocation")
 }
 
 #[utoipa::path(post, path = "/verify", tag = "verification", security(("officer" = [])),
@@ -197,11 +200,9 @@ async fn verify(
         return Ok(refused_revoked(
             &state,
             &fresh,
-            revoked(
-                "QR_UNKNOWN_CREDENTIAL",
-                "KTP digital ini tidak tercatat di layanan Dukcapil.",
-                "This digital KTP is not on record at the Dukcapil service.",
-            ),
+            "QR_UNKNOWN_CREDENTIAL",
+            "KTP digital ini tidak tercatat di layanan Dukcapil.",
+            "This digital KTP is not on record at the Dukcapil service.",
         )
         .await);
     };
@@ -211,11 +212,9 @@ async fn verify(
         return Ok(refused_revoked(
             &state,
             &fresh,
-            revoked(
-                "QR_DEVICE_RELEASED",
-                "Perangkat ini sudah dilepas dari akun IKD pemiliknya. Jangan terima identitas ini.",
-                "This device has been released from the holder's IKD account. Do not accept this identity.",
-            ),
+            "QR_DEVICE_RELEASED",
+            "Perangkat ini sudah dilepas dari akun IKD pemiliknya. Jangan terima identitas ini.",
+            "This device has been released from the holder's IKD account. Do not accept this identity.",
         )
         .await);
     }
@@ -225,11 +224,9 @@ async fn verify(
         return Ok(refused_revoked(
             &state,
             &fresh,
-            revoked(
-                "QR_ACCOUNT_LOCKED",
-                "Akun IKD pemilik sedang terkunci. Minta pemilik membuka kuncinya lebih dulu.",
-                "The holder's IKD account is locked. Ask them to unlock it first.",
-            ),
+            "QR_ACCOUNT_LOCKED",
+            "Akun IKD pemilik sedang terkunci. Minta pemilik membuka kuncinya lebih dulu.",
+            "The holder's IKD account is locked. Ask them to unlock it first.",
         )
         .await);
     }
