@@ -216,12 +216,30 @@ async function scanWithCamera(scanner, effect) {
   return Date.now() - started;
 }
 
-function newestCode() {
+/** The code in the newest mail that has `label` (security notices share the outbox). */
+function newestCode(label = 'Kode aktivasi') {
   const box = path.join(dataDir, 'outbox');
   const mails = fs.readdirSync(box).map((f) => path.join(box, f))
     .sort((a, b) => fs.statSync(b).mtimeMs - fs.statSync(a).mtimeMs);
-  const text = fs.readFileSync(mails[0], 'utf8');
-  return text.match(/Kode aktivasi: (\d{6})/)[1];
+  for (const m of mails) {
+    const found = fs.readFileSync(m, 'utf8').match(new RegExp(`${label}: (\\d{6})`));
+    if (found) return found[1];
+  }
+  assert.fail(`no mail with "${label}" in the outbox`);
+}
+
+/** The newest mail with `text`, decoded from quoted-printable (RFC 2045 §6.7) as a reader sees it. */
+function newestMail(text) {
+  const box = path.join(dataDir, 'outbox');
+  const mails = fs.readdirSync(box).map((f) => path.join(box, f))
+    .sort((a, b) => fs.statSync(b).mtimeMs - fs.statSync(a).mtimeMs);
+  for (const m of mails) {
+    const raw = fs.readFileSync(m, 'utf8');
+    const body = !/quoted-printable/i.test(raw) ? raw : Buffer.from(raw.replace(/=\r?\n/g, '')
+      .replace(/=([0-9A-F]{2})/g, (_, h) => String.fromCharCode(parseInt(h, 16))), 'latin1').toString('utf8');
+    if (body.includes(text)) return body;
+  }
+  assert.fail(`no mail with "${text}" in the outbox`);
 }
 
 async function captchaAnswer(page) {
@@ -526,7 +544,48 @@ step('the PIN is set, wrong PINs lock the account, the officer lifts the lock, M
   await clickUntil(officer, '#reset-pin', '#akun-done, #accounts .progress');
   await officer.waitForSelector('#akun-done', WAIT);
   await shot(officer, 'officer-pin-unlocked');
+  // Lifted: a wrong PIN is counted again instead of answered "locked".
+  await enterPin(citizen, '905513');
+  await citizen.waitForSelector('.error-box[data-code="PIN_WRONG"]', WAIT);
+});
+
+step('Lupa PIN from the lockout: the phone signs, the emailed code and a captcha set a new PIN', async () => {
+  await enterPin(citizen, '905513');
+  await enterPin(citizen, '905513');
   await enterPin(citizen, '902417');
+  await citizen.waitForSelector('.error-box[data-code="ACCOUNT_LOCKED"]', WAIT);
+  await clickUntil(citizen, '#lupa-pin-terkunci', '#kirim-kode');
+  await shot(citizen, 'lupa-pin');
+  await clickUntil(citizen, '#kirim-kode', '#kode-terkirim, .progress');
+  await citizen.waitForSelector('#kode-terkirim', WAIT);
+  assert.match(await citizen.textContent('#kode-terkirim'), /•••@/);
+  await citizen.waitForSelector('#captcha-image', WAIT);
+  const code = newestCode('Kode reset PIN');
+  const wrong = code === '111111' ? '222222' : '111111';
+  await typeInto(citizen, '#code', wrong);
+  await typeInto(citizen, '#pin', '913580');
+  await typeInto(citizen, '#pin-again', '913580');
+  const firstCaptcha = await citizen.getAttribute('#captcha-image', 'data-captcha-id');
+  await typeInto(citizen, '#captcha', await captchaAnswer(citizen), '#simpan-pin-baru:not([disabled])');
+  await shot(citizen, 'lupa-pin-filled');
+  await clickUntil(citizen, '#simpan-pin-baru', '.error-box[data-code="PIN_RESET_CODE_WRONG"], .progress');
+  await citizen.waitForSelector('.error-box[data-code="PIN_RESET_CODE_WRONG"]', WAIT);
+  assert.match(await citizen.textContent('.error-box'), /4/);
+  await shot(citizen, 'lupa-pin-wrong-code');
+  // Each try gets a new captcha.
+  await until(citizen, (old) => {
+    const id = document.querySelector('#captcha-image')?.dataset.captchaId;
+    return id && id !== old;
+  }, firstCaptcha);
+  await typeInto(citizen, '#code', code);
+  await typeInto(citizen, '#captcha', await captchaAnswer(citizen), '#simpan-pin-baru:not([disabled])');
+  await clickUntil(citizen, '#simpan-pin-baru', '#pin-baru-selesai, .progress');
+  await citizen.waitForSelector('#pin-baru-selesai', WAIT);
+  await shot(citizen, 'lupa-pin-done');
+  await clickUntil(citizen, '#ke-masuk', '.pinpad');
+  await enterPin(citizen, '902417');
+  await citizen.waitForSelector('.error-box[data-code="PIN_WRONG"]', WAIT);
+  await enterPin(citizen, '913580');
   await citizen.waitForSelector('#tampilkan-qr', WAIT);
   await shot(citizen, 'home-ktp-digital');
 });
@@ -736,4 +795,50 @@ step('a registration replaced by a newer one of the same NIK from another phone 
   await shot(first, 'registration-superseded');
   await first.context().close();
   await second.context().close();
+});
+
+step('after a hard lock, Lupa PIN makes the new PIN wait a day, and the owner cancels it from the emailed link', async () => {
+  // Locked as 10 wrong PINs leave an account (through the test hook: the waits between
+  // those PINs take half an hour; the service's tests go through them on a moved clock).
+  const nik = residents[0].nik;
+  const locked = await fetch(`${base}/api/v1/test-hooks/accounts/${nik}/hard-lock`, { method: 'POST' });
+  assert.equal(locked.status, 200);
+  await citizen.goto(base + '/masuk');
+  await clickUntil(citizen, '#lang-id', '#lang-id.active');
+  await citizen.waitForSelector('.pinpad', WAIT);
+  await enterPin(citizen, '913580');
+  await citizen.waitForSelector('.error-box[data-code="ACCOUNT_LOCKED_OFFICER_RESET"]', WAIT);
+  assert.match(await citizen.textContent('.error-box'), /Lupa PIN/);
+  await shot(citizen, 'login-locked-hard');
+  await clickUntil(citizen, '#lupa-pin-terkunci', '#kirim-kode');
+  await clickUntil(citizen, '#kirim-kode', '#kode-terkirim, .progress');
+  await citizen.waitForSelector('#captcha-image', WAIT);
+  await typeInto(citizen, '#code', newestCode('Kode reset PIN'));
+  await typeInto(citizen, '#pin', '924681');
+  await typeInto(citizen, '#pin-again', '924681');
+  await typeInto(citizen, '#captcha', await captchaAnswer(citizen), '#simpan-pin-baru:not([disabled])');
+  await clickUntil(citizen, '#simpan-pin-baru', '#pin-baru-selesai, .progress');
+  await citizen.waitForSelector('#pin-baru-menunggu', WAIT);
+  assert.match(await citizen.textContent('#pin-baru-menunggu'), /\d{2}\.\d{2} WI(B|TA|T)/);
+  await shot(citizen, 'lupa-pin-waiting');
+  await clickUntil(citizen, '#ke-masuk', '.pinpad');
+  await enterPin(citizen, '924681');
+  await citizen.waitForSelector('.error-box[data-code="PIN_RESET_WAITING"]', WAIT);
+  await shot(citizen, 'login-pin-waiting');
+
+  // The owner reads the email elsewhere and follows its link: a page with one button.
+  const mail = newestMail('masa tunggu');
+  assert.doesNotMatch(mail, new RegExp(nik), 'the notice does not name the NIK');
+  const link = mail.match(/(http\S+\/pin\/batal\/\S+)/)[1];
+  const owner = await (await browser.newContext({ viewport: { width: 900, height: 700 } })).newPage();
+  await owner.goto(link);
+  await owner.waitForSelector('form button', WAIT);
+  await shot(owner, 'pin-reset-cancel-page');
+  await owner.click('form button');
+  await owner.waitForSelector('text=Reset PIN dibatalkan', WAIT);
+  await shot(owner, 'pin-reset-cancelled');
+  await owner.context().close();
+  // The PIN from before the reset is back, with the hard lock.
+  await enterPin(citizen, '913580');
+  await citizen.waitForSelector('.error-box[data-code="ACCOUNT_LOCKED_OFFICER_RESET"]', WAIT);
 });

@@ -5,9 +5,9 @@ use std::time::Duration;
 
 use ikd_core::api::{
     Activate, Activated, ActivityLog, ApiError, Captcha, CredentialView, Documents, KkView,
-    KtpView, LoginChallenge, OfficerDecision, OfficerLogin, OfficerSession, RegistrationReview,
-    RegistrationStarted, RegistrationStatus, ScanRegistration, SelfieResult, Session,
-    StartRegistration, VerifyQr, VerifyResult,
+    KtpView, LoginChallenge, OfficerDecision, OfficerLogin, OfficerSession, PinResetDone,
+    PinResetStart, PinResetStarted, RegistrationReview, RegistrationStarted, RegistrationStatus,
+    ScanRegistration, SelfieResult, Session, StartRegistration, VerifyQr, VerifyResult,
 };
 use ikd_core::crypto::KeySet;
 use ikd_core::{ErrorBody, Lang};
@@ -310,6 +310,16 @@ impl ApiClient {
         self.post("/login", req, None).await
     }
 
+    /// Lupa PIN, step 1: the device's signature over a challenge; the code goes by email.
+    pub async fn pin_reset_start(&self, req: &PinResetStart) -> ApiResult<PinResetStarted> {
+        self.post("/pin/reset/start", req, None).await
+    }
+
+    /// Lupa PIN, step 2: the emailed code, a captcha and the new PIN.
+    pub async fn pin_reset_finish(&self, req: &PinResetFinishBody<'_>) -> ApiResult<PinResetDone> {
+        self.post("/pin/reset/finish", req, None).await
+    }
+
     pub async fn logout(&self, token: &str) -> ApiResult<()> {
         self.post("/logout", &serde_json::json!({}), Some(token))
             .await
@@ -397,6 +407,16 @@ pub struct LoginBody<'a> {
     pub pin: &'a str,
     pub challenge_id: &'a str,
     pub device_signature: &'a str,
+}
+
+/// The Lupa PIN finish body as sent (the PIN is sent from here, as in [`LoginBody`]).
+#[derive(Debug, Serialize)]
+pub struct PinResetFinishBody<'a> {
+    pub reset_token: &'a str,
+    pub code: &'a str,
+    pub captcha_id: &'a str,
+    pub captcha_answer: &'a str,
+    pub new_pin: &'a str,
 }
 
 #[derive(Debug, Serialize)]

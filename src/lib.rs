@@ -49,6 +49,8 @@ pub enum Route {
     SetPin {},
     #[route("/masuk")]
     Login {},
+    #[route("/masuk/lupa-pin")]
+    LupaPin {},
     #[layout(HomeLayout)]
         #[route("/beranda")]
         KtpDigital {},

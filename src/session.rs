@@ -231,6 +231,12 @@ impl Session {
         save(&self.config.peek().store, PIN_VERIFIER, Some(&v))
     }
 
+    /// Forgets the offline PIN verifier: after a Lupa PIN whose new PIN still waits, neither
+    /// the old PIN nor the new one opens the phone offline.
+    pub fn forget_pin(&self) -> Result<(), StoreError> {
+        save::<PinVerifier>(&self.config.peek().store, PIN_VERIFIER, None)
+    }
+
     /// Unlocks the phone with `pin` when the service cannot be reached; counts wrong PINs
     /// and, after [`OFFLINE_TRIES`], forgets the verifier so only the service can unlock.
     pub fn unlock_offline(&mut self, pin: &str) -> OfflineUnlock {

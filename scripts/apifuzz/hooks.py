@@ -27,6 +27,8 @@ Hypothesis stays deterministic while it shrinks)
   POST /login              → the citizen's NIK and PIN, and just before the call a fresh
                              challenge signed with the citizen's device key (200 until the
                              per-NIK limit, 20 in 10 minutes, answers 429)
+  POST /pin/reset/start    → the citizen's NIK and a fresh challenge signed for Lupa PIN
+                             (200 and a mailed code, until 5 a day answer 429)
 
 Everything comes from environment variables set by run.sh from onboard.py's output
 (`IKD_FUZZ_` + the upper-cased JSON key), plus IKD_FUZZ_BASE_URL.
@@ -68,6 +70,7 @@ DECISION_QR = _env("decision_qr")
 DEVICE_KEY = _env("device_private_key")
 
 LOGIN_SIGNING_CONTEXT = b"IKD login v1\x00"
+PIN_RESET_SIGNING_CONTEXT = b"IKD pin reset v1\x00"
 # Stands in a login body's challenge_id until before_call fetches and signs a real one.
 SIGN_LATER = "ikd-apifuzz:sign-before-call"
 
@@ -179,6 +182,8 @@ def map_case(ctx, case):
         body["new_pin"] = PIN
     elif label == "POST /api/v1/login" and PIN and _device is not None and BASE_URL and _pick(body):
         body.update(nik=NIK, pin=PIN, challenge_id=SIGN_LATER, device_signature="")
+    elif label == "POST /api/v1/pin/reset/start" and _device is not None and BASE_URL and _pick(body):
+        body.update(nik=NIK, challenge_id=SIGN_LATER, device_signature="")
     return case
 
 
@@ -192,7 +197,8 @@ def before_call(ctx, case, kwargs):
             body["challenge_id"] = "ikd-apifuzz:no-challenge"
             return
         ch = res.json()
-        der = _device.sign(LOGIN_SIGNING_CONTEXT + _from_b64u(ch["challenge"]), ec.ECDSA(hashes.SHA256()))
+        context = PIN_RESET_SIGNING_CONTEXT if case.operation.path.endswith("/pin/reset/start") else LOGIN_SIGNING_CONTEXT
+        der = _device.sign(context + _from_b64u(ch["challenge"]), ec.ECDSA(hashes.SHA256()))
         r, s = decode_dss_signature(der)
         body["challenge_id"] = ch["challenge_id"]
         body["device_signature"] = _b64u(r.to_bytes(32, "big") + s.to_bytes(32, "big"))

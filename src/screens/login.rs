@@ -1,5 +1,6 @@
 //! Masuk: the PIN on a keypad, signed in with the device key. Wrong PINs say how many tries
-//! are left, and a lock says for how long (the service's words, in the citizen's language).
+//! are left, and a lock says for how long (the service's words, in the citizen's language);
+//! Lupa PIN is one tap away, under the pad and beside a lockout.
 
 use dioxus::prelude::*;
 use ikd_core::api::LOGIN_SIGNING_CONTEXT;
@@ -132,7 +133,13 @@ pub fn Login() -> Element {
                 }
             }
             if let Some(e) = error() {
-                ErrorNote { error: e }
+                ErrorNote { error: e.clone() }
+                // A lockout (or a wrong PIN) leads straight to Lupa PIN.
+                if matches!(e.code(), "ACCOUNT_LOCKED" | "ACCOUNT_LOCKED_OFFICER_RESET" | "PIN_WRONG") {
+                    button { r#type: "button", id: "lupa-pin-terkunci", class: "secondary",
+                        onclick: move |_| { nav.push(Route::LupaPin {}); },
+                        {t(l, "Lupa PIN? Buat PIN baru", "Forgot the PIN? Set a new one")} }
+                }
             }
             if busy() {
                 Progress { label: t(l, "Memeriksa PIN…", "Checking the PIN…") }
@@ -147,6 +154,8 @@ pub fn Login() -> Element {
                 button { r#type: "button", class: "key muted", id: "pin-back", aria_label: t(l, "Hapus", "Delete"), disabled: busy(),
                     onclick: move |_| { pin.write().pop(); }, "⌫" }
             }
+            button { r#type: "button", id: "lupa-pin", class: "secondary small", disabled: busy(),
+                onclick: move |_| { nav.push(Route::LupaPin {}); }, {t(l, "Lupa PIN?", "Forgot PIN?")} }
             LangSwitch {}
         }
     }

@@ -3,6 +3,7 @@
 mod activation;
 mod consent;
 mod data_entry;
+mod forgot_pin;
 pub mod home;
 mod login;
 mod notice;
@@ -14,6 +15,7 @@ mod welcome;
 pub use activation::Activation;
 pub use consent::Consent;
 pub use data_entry::DataEntry;
+pub use forgot_pin::LupaPin;
 pub use home::{Dokumen, HomeLayout, KkDigital, KtpCard, KtpDigital, Pengaturan, Riwayat};
 pub use login::Login;
 pub use notice::Notice;

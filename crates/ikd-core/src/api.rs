@@ -227,6 +227,10 @@ pub enum ActivityKind {
     Login,
     LoginFailed,
     PinChanged,
+    /// A new PIN set through Lupa PIN (device signature and emailed code).
+    PinReset,
+    /// A Lupa PIN that waited after a hard lock was cancelled from the email's link.
+    PinResetCancelled,
     DeviceReleased,
     Activated,
     Verified,
@@ -350,6 +354,65 @@ pub enum PortraitCheck {
 
 /// Context prefix of what the device key signs at login (domain separation).
 pub const LOGIN_SIGNING_CONTEXT: &[u8] = b"IKD login v1\0";
+
+/// Context prefix of what the device key signs to start Lupa PIN: a login signature cannot
+/// be replayed to start a reset, nor the other way round.
+pub const PIN_RESET_SIGNING_CONTEXT: &[u8] = b"IKD pin reset v1\0";
+
+/// Lupa PIN, step 1: the phone that holds the device key signs a challenge from
+/// `POST /login/challenge` (prefixed with [`PIN_RESET_SIGNING_CONTEXT`]); a 6-digit code
+/// then goes to the registered email.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PinResetStart {
+    pub nik: Nik,
+    pub challenge_id: String,
+    /// ES256 signature (raw r||s, base64url) by the device key.
+    pub device_signature: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PinResetStarted {
+    /// Names this reset in step 2; only the phone that signed holds it.
+    pub reset_token: String,
+    /// Where the code went: `b•••@contoh.co.id`.
+    pub email_masked: String,
+    /// Unix seconds; the code is valid until then (15 minutes).
+    pub expires_at: i64,
+}
+
+/// Lupa PIN, step 2: the emailed code with a captcha, and the new PIN (the same rules as
+/// the first PIN).
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PinResetFinish {
+    pub reset_token: String,
+    pub code: ActivationCode,
+    pub captcha_id: String,
+    pub captcha_answer: String,
+    pub new_pin: Pin,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PinResetDone {
+    /// Unix seconds from which the new PIN signs in: now, or after the waiting period
+    /// when the account was locked after 10 wrong PINs.
+    pub usable_from: i64,
+    /// True when the new PIN waits (the hard-lock case); the email says how to cancel.
+    pub waiting: bool,
+}
+
+/// Cancels a Lupa PIN that is waiting, with the token from the email's link.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PinResetCancel {
+    pub cancel_token: String,
+}
 
 #[cfg(test)]
 mod tests {

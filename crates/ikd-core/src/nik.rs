@@ -160,6 +160,11 @@ impl Nik {
         self.0[..6].parse().unwrap_or_default()
     }
 
+    /// The time zone of the NIK's province, for times told to the resident.
+    pub fn time_zone(&self) -> crate::region::TimeZone {
+        crate::region::TimeZone::of_province(self.district_code() / 10_000)
+    }
+
     /// Province, regency and district with names (checked at parse, so always present).
     pub fn region(&self) -> Option<District> {
         region::district(self.district_code())

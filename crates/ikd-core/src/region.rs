@@ -65,6 +65,70 @@ pub fn district(code: u32) -> Option<District> {
     })
 }
 
+/// Indonesia's three time zones (Keppres 41/1987): what a notice to a resident says a time
+/// in, by the province of the resident's NIK.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum TimeZone {
+    /// UTC+7: Sumatra, Java, West and Central Kalimantan.
+    Wib,
+    /// UTC+8: Bali, Nusa Tenggara, South, East and North Kalimantan, Sulawesi.
+    Wita,
+    /// UTC+9: Maluku and Papua.
+    Wit,
+}
+
+impl TimeZone {
+    /// The zone of a two-digit province code (`31`, `73`…); WIB for a code not known.
+    pub fn of_province(code: u32) -> Self {
+        match code {
+            51..=53 | 63..=65 | 71..=76 => TimeZone::Wita,
+            81 | 82 | 91..=99 => TimeZone::Wit,
+            _ => TimeZone::Wib,
+        }
+    }
+
+    /// Hours ahead of UTC.
+    pub fn utc_offset_hours(self) -> i8 {
+        match self {
+            TimeZone::Wib => 7,
+            TimeZone::Wita => 8,
+            TimeZone::Wit => 9,
+        }
+    }
+
+    /// `WIB`, `WITA` or `WIT`, as written after a time.
+    pub fn abbreviation(self) -> &'static str {
+        match self {
+            TimeZone::Wib => "WIB",
+            TimeZone::Wita => "WITA",
+            TimeZone::Wit => "WIT",
+        }
+    }
+
+    /// `2 Des 2026 14.05 WITA`: unix seconds as a resident reads them (Indonesian month
+    /// abbreviations, a dot between hours and minutes, as PUEBI writes times).
+    pub fn format(self, unix: i64) -> String {
+        const MONTHS: [&str; 12] = [
+            "Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des",
+        ];
+        let at = time::OffsetDateTime::from_unix_timestamp(unix)
+            .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
+            .to_offset(
+                time::UtcOffset::from_hms(self.utc_offset_hours(), 0, 0)
+                    .unwrap_or(time::UtcOffset::UTC),
+            );
+        format!(
+            "{} {} {} {:02}.{:02} {}",
+            at.day(),
+            MONTHS[usize::from(u8::from(at.month())) - 1],
+            at.year(),
+            at.hour(),
+            at.minute(),
+            self.abbreviation()
+        )
+    }
+}
+
 /// Every district code in the lists, current or historical; used by generators.
 pub fn all_district_codes() -> impl Iterator<Item = u32> {
     DISTRICTS.iter().map(|r| r.code)
@@ -83,6 +147,20 @@ pub fn first_seen(code: u32) -> Option<u16> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_time_is_said_in_the_zone_of_the_residents_province() {
+        assert_eq!(TimeZone::of_province(31), TimeZone::Wib); // DKI Jakarta
+        assert_eq!(TimeZone::of_province(61), TimeZone::Wib); // Kalimantan Barat
+        assert_eq!(TimeZone::of_province(51), TimeZone::Wita); // Bali
+        assert_eq!(TimeZone::of_province(64), TimeZone::Wita); // Kalimantan Timur
+        assert_eq!(TimeZone::of_province(73), TimeZone::Wita); // Sulawesi Selatan
+        assert_eq!(TimeZone::of_province(81), TimeZone::Wit); // Maluku
+        assert_eq!(TimeZone::of_province(96), TimeZone::Wit); // Papua Barat Daya
+        // 2026-12-02 07:05 UTC.
+        assert_eq!(TimeZone::Wib.format(1_796_195_100), "2 Des 2026 14.05 WIB");
+        assert_eq!(TimeZone::Wit.format(1_796_195_100), "2 Des 2026 16.05 WIT");
+    }
 
     #[test]
     fn a_current_jakarta_district_resolves_with_names() {

@@ -59,6 +59,18 @@ async fn run(args: Args) -> anyhow::Result<()> {
     config
         .check_transport()
         .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    let addr = listener.local_addr()?;
+    // The app's screens call the service over HTTP like a phone would, on loopback.
+    let loopback = if addr.ip().is_unspecified() {
+        SocketAddr::from(([127, 0, 0, 1], addr.port()))
+    } else {
+        addr
+    };
+    // Links in emails (a Lupa PIN's cancel link) lead to where the demo really listens.
+    config.public_url = Some(format!("http://{loopback}"));
     let mut state = AppState::new(config)
         .await
         .context("starting the service (is the data directory writable?)")?;
@@ -84,16 +96,6 @@ async fn run(args: Args) -> anyhow::Result<()> {
     let password = officer_password(&args.data_dir)?;
     ikd_server::routes::add_officer(&state.db, OFFICER, &password).await?;
 
-    let listener = tokio::net::TcpListener::bind(args.listen)
-        .await
-        .with_context(|| format!("cannot listen on {}", args.listen))?;
-    let addr = listener.local_addr()?;
-    // The app's screens call the service over HTTP like a phone would, on loopback.
-    let loopback = if addr.ip().is_unspecified() {
-        SocketAddr::from(([127, 0, 0, 1], addr.port()))
-    } else {
-        addr
-    };
     let web = ikd::web::router(ikd::web::WebConfig {
         api: format!("http://{loopback}"),
         data_dir: args.data_dir.join("web"),

@@ -30,6 +30,8 @@ pub struct AppState {
     /// This instance's writer of verifications' nonces and access-log entries
     /// ([`crate::verifications`], group commit).
     pub verifications: crate::verifications::Recorder,
+    /// Unix seconds for the request paths ([`crate::clock`]): a test moves it forward.
+    pub clock: crate::clock::Clock,
     #[cfg(feature = "test-hooks")]
     pub test_hooks: Option<crate::routes::test_hooks::Hooks>,
 }
@@ -80,6 +82,7 @@ impl AppState {
             verifier: Arc::new(verifier),
             cpu: crate::cpu::permits(),
             verifications: crate::verifications::Recorder::spawn(db.clone()),
+            clock: crate::clock::Clock::default(),
             #[cfg(feature = "test-hooks")]
             test_hooks: None,
         })
@@ -87,6 +90,11 @@ impl AppState {
 }
 
 impl AppState {
+    /// Unix seconds now, by this instance's [`crate::clock::Clock`].
+    pub fn now(&self) -> i64 {
+        self.clock.now()
+    }
+
     /// The registry photo of `nik` ([`Error::NotFound`] for no such resident). Only a
     /// resident made by `seed` gets a drawn portrait, from the seeding side's generator.
     pub async fn registry_photo(&self, nik: &ikd_core::Nik) -> Result<RegistryPhoto> {

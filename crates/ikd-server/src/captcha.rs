@@ -131,6 +131,26 @@ pub fn answer_hash(id: &str, answer: &str) -> Vec<u8> {
     sha256(format!("{id}:{normalised}").as_bytes()).to_vec()
 }
 
+/// Consumes a captcha (single use, right or wrong) and tells whether it was solved.
+pub async fn solve(state: &crate::app::AppState, id: &str, answer: &str) -> Result<bool> {
+    if id.len() > 64 || answer.len() > 32 {
+        return Ok(false);
+    }
+    let row = sqlx::query("DELETE FROM captchas WHERE id = $1 RETURNING answer_hash, expires_at")
+        .bind(id)
+        .fetch_optional(&state.db.pool)
+        .await?;
+    Ok(row.is_some_and(|r| {
+        use sqlx::Row as _;
+        let stored: Vec<u8> = r.get(0);
+        r.get::<i64, _>(1) >= state.now()
+            && bool::from(subtle::ConstantTimeEq::ct_eq(
+                stored.as_slice(),
+                answer_hash(id, answer).as_slice(),
+            ))
+    }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

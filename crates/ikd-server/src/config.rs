@@ -18,6 +18,10 @@ pub struct Config {
     /// emails are written as .eml files to DATA_DIR/outbox.
     #[arg(long, env = "IKD_SMTP_URL")]
     pub smtp_url: Option<String>,
+    /// The address citizens reach the service at (`https://ikd.example.go.id`), for links
+    /// in emails (the cancel link of a Lupa PIN that waits). Without it: `http://LISTEN`.
+    #[arg(long, env = "IKD_PUBLIC_URL")]
+    pub public_url: Option<String>,
     /// Version of the terms and privacy policy the app must have shown.
     #[arg(long, env = "IKD_CONSENT_VERSION", default_value = "2026-01")]
     pub consent_version: String,
@@ -44,10 +48,20 @@ impl Config {
             data_dir,
             database_url: None,
             smtp_url: None,
+            public_url: None,
             consent_version: "2026-01".into(),
             trusted_proxies: Vec::new(),
             tls_cert: None,
             tls_key: None,
+        }
+    }
+
+    /// Where links in emails point: `--public-url` without a trailing slash, or
+    /// `http://LISTEN`.
+    pub fn public_url(&self) -> String {
+        match &self.public_url {
+            Some(url) => url.trim_end_matches('/').to_owned(),
+            None => format!("http://{}", self.listen),
         }
     }
 

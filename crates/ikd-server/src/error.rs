@@ -65,6 +65,18 @@ pub enum Error {
     Locked { until: i64 },
     #[error("account locked until an officer resets it")]
     LockedHard,
+    /// A PIN set through Lupa PIN after a hard lock, not yet usable.
+    #[error("new PIN waits until its waiting period ends")]
+    PinWaiting {
+        until: i64,
+        zone: ikd_core::region::TimeZone,
+    },
+    #[error("PIN reset unknown, expired or used up")]
+    PinResetExpired,
+    #[error("PIN reset code wrong")]
+    PinResetCodeWrong { attempts_left: u32 },
+    #[error("PIN reset cancel link no longer valid")]
+    PinResetCancelInvalid,
     #[error("device signature invalid")]
     DeviceSignature,
     #[error("login challenge unknown or expired")]
@@ -106,26 +118,30 @@ impl Error {
         Error::Internal(e.to_string())
     }
 
-    fn status(&self) -> StatusCode {
+    /// The HTTP status this error is answered with.
+    pub fn status(&self) -> StatusCode {
         use Error::*;
         match self {
             Invalid(_) | BadRequest | SelfieUndecodable | PhysicalKtpNotChecked => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
             // The code and the captcha are what authenticates an activation.
-            Captcha | CodeWrong { .. } => StatusCode::UNAUTHORIZED,
+            Captcha | CodeWrong { .. } | PinResetCodeWrong { .. } => StatusCode::UNAUTHORIZED,
             TooLarge | SelfieTooLarge | SelfieTooManyPixels => StatusCode::PAYLOAD_TOO_LARGE,
             HeadersTooLarge => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
-            NotInRegistry | RegistrationNotFound | NoRegistryPhoto | NotFound => {
-                StatusCode::NOT_FOUND
-            }
+            // A cancel link that names no waiting reset: used, over, or never issued.
+            NotInRegistry
+            | RegistrationNotFound
+            | NoRegistryPhoto
+            | NotFound
+            | PinResetCancelInvalid => StatusCode::NOT_FOUND,
             AlreadyActive
             | RegistrationState
             | ConsentOutdated
             | RegistrationSuperseded
             | RegistrationDecided
             | AwaitingActivation { .. } => StatusCode::CONFLICT,
-            RegistrationExpired | CodeExpired => StatusCode::GONE,
+            RegistrationExpired | CodeExpired | PinResetExpired => StatusCode::GONE,
             PinWrong { .. }
             | DeviceSignature
             | Challenge
@@ -133,7 +149,7 @@ impl Error {
             | OfficerLogin
             | NotActivated
             | RegistrationSecret => StatusCode::UNAUTHORIZED,
-            Locked { .. } | LockedHard => StatusCode::LOCKED,
+            Locked { .. } | LockedHard | PinWaiting { .. } => StatusCode::LOCKED,
             RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Busy => StatusCode::SERVICE_UNAVAILABLE,
             Db(_) | Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -184,6 +200,10 @@ impl UserError for Error {
             PinWrong { .. } => "PIN_WRONG",
             Locked { .. } => "ACCOUNT_LOCKED",
             LockedHard => "ACCOUNT_LOCKED_OFFICER_RESET",
+            PinWaiting { .. } => "PIN_RESET_WAITING",
+            PinResetExpired => "PIN_RESET_EXPIRED",
+            PinResetCodeWrong { .. } => "PIN_RESET_CODE_WRONG",
+            PinResetCancelInvalid => "PIN_RESET_CANCEL_INVALID",
             DeviceSignature => "DEVICE_SIGNATURE_INVALID",
             Challenge => "LOGIN_CHALLENGE_INVALID",
             Unauthorized => "UNAUTHORIZED",
@@ -249,8 +269,16 @@ impl UserError for Error {
                 (format!("Terlalu banyak PIN salah. Coba lagi dalam {}.", fmt_wait(wait.max(1), Lang::Id)),
                     format!("Too many wrong PINs. Try again in {}.", fmt_wait(wait.max(1), Lang::En)))
             }
-            LockedHard => ("Akun dikunci karena 10 kali PIN salah. Datang ke kantor Dukcapil dengan KTP-el agar petugas membukanya.".into(),
-                "The account is locked after 10 wrong PINs. Visit a Dukcapil office with your KTP-el to have an officer unlock it.".into()),
+            LockedHard => (format!("Akun dikunci karena 10 kali PIN salah. Buat PIN baru dengan Lupa PIN di ponsel terdaftar (berlaku setelah {} jam), atau datang ke kantor Dukcapil dengan KTP-el agar petugas membukanya.", crate::pin_reset::WAIT_AFTER_HARD_LOCK_SECS / 3600),
+                format!("The account is locked after 10 wrong PINs. Set a new PIN with Lupa PIN on the registered phone (it works after {} hours), or visit a Dukcapil office with your KTP-el to have an officer unlock it.", crate::pin_reset::WAIT_AFTER_HARD_LOCK_SECS / 3600)),
+            PinWaiting { until, zone } => (format!("PIN baru Anda berlaku mulai {}. Masa tunggu ini melindungi akun yang dikunci karena 10 kali PIN salah; email ke alamat terdaftar berisi tautan untuk membatalkannya bila bukan Anda.", zone.format(*until)),
+                format!("Your new PIN works from {}. This wait protects an account locked by 10 wrong PINs; the email to the registered address has a link to cancel it if this was not you.", zone.format(*until))),
+            PinResetExpired => ("Kode reset PIN kedaluwarsa, sudah dipakai, atau terlalu sering salah. Mulai Lupa PIN lagi untuk mendapat kode baru.".into(),
+                "The PIN reset code expired, was used, or was entered wrongly too often. Start Lupa PIN again for a new code.".into()),
+            PinResetCodeWrong { attempts_left } => (format!("Kode reset PIN salah. Periksa email terbaru dari IKD. Sisa percobaan: {attempts_left}."),
+                format!("Wrong PIN reset code. Check the latest email from IKD. Attempts left: {attempts_left}.")),
+            PinResetCancelInvalid => ("Tautan pembatalan tidak berlaku lagi: PIN baru sudah berlaku, atau reset sudah dibatalkan. Bila bukan Anda yang mengganti PIN, datang ke kantor Dukcapil dengan KTP-el.".into(),
+                "This cancel link no longer works: the new PIN is already in force, or the reset was cancelled. If you did not change the PIN, visit a Dukcapil office with your KTP-el.".into()),
             DeviceSignature => ("Perangkat ini tidak dikenali untuk akun tersebut. Gunakan perangkat yang didaftarkan, atau daftar ulang.".into(),
                 "This device is not recognised for that account. Use the registered device, or register again.".into()),
             Challenge => ("Sesi masuk kedaluwarsa. Coba masuk lagi.".into(), "The sign-in session expired. Try again.".into()),

@@ -5,6 +5,7 @@
 
 pub mod app;
 pub mod captcha;
+pub mod clock;
 pub mod config;
 pub mod cpu;
 pub mod db;
@@ -15,6 +16,7 @@ pub mod limits;
 pub mod mail;
 pub mod metrics;
 pub mod openapi;
+pub mod pin_reset;
 pub mod proxy;
 pub mod raw_limits;
 pub mod registry;

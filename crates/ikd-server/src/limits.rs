@@ -5,8 +5,7 @@
 
 use std::net::IpAddr;
 
-use crate::db::Db;
-use crate::error::{Error, Result, now};
+use crate::error::{Error, Result};
 
 #[derive(Debug, Clone, Copy)]
 pub struct Limit {
@@ -42,9 +41,23 @@ pub const LOGIN_PER_NIK: Limit = Limit {
     window_secs: 600,
 };
 
+/// Lupa PIN codes mailed per account a day: with 5 tries per code, at most 25 guesses a day
+/// at a 6-digit code, and no mailbox flooded.
+pub const PIN_RESET_PER_NIK: Limit = Limit {
+    name: "pin-reset-nik",
+    max: 5,
+    window_secs: 86_400,
+};
+/// The same per device key, so one phone cannot run resets for NIK after NIK.
+pub const PIN_RESET_PER_DEVICE: Limit = Limit {
+    name: "pin-reset-device",
+    max: 5,
+    window_secs: 86_400,
+};
+
 /// Counts one hit of `limit` for `subject`; refuses once the window's budget is spent.
-pub async fn hit(db: &Db, limit: Limit, subject: &str) -> Result<()> {
-    let at = now();
+pub async fn hit(state: &crate::app::AppState, limit: Limit, subject: &str) -> Result<()> {
+    let at = state.now();
     let window = at - at.rem_euclid(limit.window_secs);
     let key = format!("{}:{subject}", limit.name);
     let count: i64 = sqlx::query_scalar(
@@ -56,7 +69,7 @@ pub async fn hit(db: &Db, limit: Limit, subject: &str) -> Result<()> {
     )
     .bind(key)
     .bind(window)
-    .fetch_one(&db.pool)
+    .fetch_one(&state.db.pool)
     .await?;
     if count > limit.max {
         Err(Error::RateLimited {

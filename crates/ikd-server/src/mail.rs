@@ -47,10 +47,6 @@ impl Mailer {
 
     /// The activation email: the code, how long it is valid, and what to do if unexpected.
     pub async fn send_activation_code(&self, to: &Email, code: &ActivationCode) -> Result<()> {
-        let to: Mailbox = to
-            .as_str()
-            .parse()
-            .map_err(|_| Error::internal("recipient address"))?;
         let body = format!(
             "Yth. Bapak/Ibu,\n\n\
              Pendaftaran Identitas Kependudukan Digital (IKD) Anda telah disetujui petugas Dukcapil.\n\n\
@@ -67,13 +63,57 @@ impl Mailer {
              than one code, only the latest is valid.\n",
             code = code.expose()
         );
+        self.deliver(to, "Kode aktivasi IKD / IKD activation code", body)
+            .await
+    }
+
+    /// The Lupa PIN email: the 6-digit code for setting a new PIN from the phone.
+    pub async fn send_pin_reset_code(&self, to: &Email, code: &ActivationCode) -> Result<()> {
+        let body = format!(
+            "Yth. Bapak/Ibu,\n\n\
+             Ada permintaan Lupa PIN untuk akun IKD Anda dari ponsel yang terdaftar.\n\n\
+             Kode reset PIN: {code}\n\n\
+             Masukkan kode ini di aplikasi IKD bersama captcha, lalu buat PIN baru.\n\
+             Kode berlaku 15 menit dan hanya sekali pakai. Jangan berikan kode ini kepada siapa pun,\n\
+             termasuk petugas. Jika Anda tidak meminta reset PIN, abaikan email ini: PIN Anda tidak\n\
+             berubah tanpa kode ini.\n\n\
+             ---\n\n\
+             Someone asked to reset the PIN of your IKD account from your registered phone.\n\
+             PIN reset code: {code}\n\
+             Enter it in the IKD app with the captcha, then choose a new PIN. The code is valid for\n\
+             15 minutes, once. Never share it, not even with an officer. If you did not ask for this,\n\
+             ignore this email: your PIN does not change without this code.\n",
+            code = code.expose()
+        );
+        self.deliver(to, "Kode reset PIN IKD / IKD PIN reset code", body)
+            .await
+    }
+
+    /// A security notice ([`Notice`]): what happened, when in the resident's time zone, and
+    /// what to do if it was not them. It names no NIK and no data beyond the masked address.
+    pub async fn send_notice(
+        &self,
+        to: &Email,
+        notice: &Notice,
+        at: i64,
+        zone: ikd_core::region::TimeZone,
+    ) -> Result<()> {
+        let (subject, body) = notice.render(&to.masked(), at, zone);
+        self.deliver(to, &subject, body).await
+    }
+
+    async fn deliver(&self, to: &Email, subject: &str, body: String) -> Result<()> {
+        let to: Mailbox = to
+            .as_str()
+            .parse()
+            .map_err(|_| Error::internal("recipient address"))?;
         let msg = Message::builder()
             .from(
                 FROM.parse()
                     .map_err(|_| Error::internal("sender address"))?,
             )
             .to(to)
-            .subject("Kode aktivasi IKD / IKD activation code")
+            .subject(subject)
             .header(ContentType::TEXT_PLAIN)
             .body(body)
             .map_err(|e| Error::internal(format!("building mail: {e}")))?;
@@ -89,5 +129,169 @@ impl Mailer {
                 .map(|_| ())
                 .map_err(|e| Error::internal(format!("outbox: {e}"))),
         }
+    }
+
+    /// Sends `notice` in the background, after the change it reports has committed: a
+    /// notice that cannot be sent is logged (without the address) and does not undo or fail
+    /// the change, which the citizen also sees in Riwayat.
+    pub fn notify(&self, to: Email, notice: Notice, at: i64, zone: ikd_core::region::TimeZone) {
+        let mailer = self.clone();
+        tokio::spawn(async move {
+            if let Err(e) = mailer.send_notice(&to, &notice, at, zone).await {
+                tracing::warn!(error = %e, kind = notice.kind(), "security notice not sent");
+            }
+        });
+    }
+}
+
+/// What a security notice reports (issue 17, item 4).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Notice {
+    /// A phone was activated for the account.
+    DeviceActivated,
+    /// The PIN was changed with the old PIN.
+    PinChanged,
+    /// A new PIN was set through Lupa PIN. `waiting_until` when it signs in only later
+    /// (after a hard lock), with the link that cancels it until then.
+    PinReset {
+        waiting_until: Option<i64>,
+        cancel_link: Option<String>,
+    },
+    /// A waiting Lupa PIN was cancelled from the email's link.
+    PinResetCancelled,
+    /// The phone was released (by the citizen, or by an officer at the counter).
+    DeviceReleased,
+    /// The account was locked after too many wrong PINs.
+    AccountLocked,
+}
+
+impl Notice {
+    /// A stable name for logs.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Notice::DeviceActivated => "device_activated",
+            Notice::PinChanged => "pin_changed",
+            Notice::PinReset { .. } => "pin_reset",
+            Notice::PinResetCancelled => "pin_reset_cancelled",
+            Notice::DeviceReleased => "device_released",
+            Notice::AccountLocked => "account_locked",
+        }
+    }
+
+    /// Subject and body: Bahasa Indonesia, then English.
+    pub fn render(
+        &self,
+        masked_to: &str,
+        at: i64,
+        zone: ikd_core::region::TimeZone,
+    ) -> (String, String) {
+        const NOT_YOU_ID: &str = "Jika bukan Anda, segera datang ke kantor Dukcapil dengan KTP-el: petugas dapat \
+            melepas perangkat dan mengunci akun.";
+        const NOT_YOU_EN: &str = "If this was not you, visit a Dukcapil office with your KTP-el soon: an officer \
+            can release the device and lock the account.";
+        let when = zone.format(at);
+        let (subject, id, en): (&str, String, String) = match self {
+            Notice::DeviceActivated => (
+                "Perangkat baru diaktifkan / A device was activated",
+                format!("Akun IKD Anda diaktifkan pada sebuah ponsel pada {when}. {NOT_YOU_ID}"),
+                format!("Your IKD account was activated on a phone at {when}. {NOT_YOU_EN}"),
+            ),
+            Notice::PinChanged => (
+                "PIN IKD diubah / Your IKD PIN was changed",
+                format!("PIN akun IKD Anda diubah pada {when}. {NOT_YOU_ID}"),
+                format!("The PIN of your IKD account was changed at {when}. {NOT_YOU_EN}"),
+            ),
+            Notice::PinReset {
+                waiting_until: None,
+                ..
+            } => (
+                "PIN IKD direset / Your IKD PIN was reset",
+                format!(
+                    "PIN baru dibuat lewat Lupa PIN dari ponsel terdaftar pada {when}; semua sesi lain diakhiri. {NOT_YOU_ID}"
+                ),
+                format!(
+                    "A new PIN was set through Lupa PIN from the registered phone at {when}; every other session was ended. {NOT_YOU_EN}"
+                ),
+            ),
+            Notice::PinReset {
+                waiting_until: Some(until),
+                cancel_link,
+            } => {
+                let from = zone.format(*until);
+                let link = cancel_link.as_deref().unwrap_or("");
+                (
+                    "PIN IKD direset, berlaku setelah masa tunggu / Your IKD PIN was reset, with a wait",
+                    format!(
+                        "PIN baru dibuat lewat Lupa PIN dari ponsel terdaftar pada {when}, setelah akun dikunci karena 10 kali PIN salah. \
+                         Demi keamanan, PIN baru baru bisa dipakai mulai {from}.\n\n\
+                         Jika bukan Anda, batalkan sebelum itu lewat tautan ini (akun tetap terkunci dan PIN lama kembali):\n{link}\n\n\
+                         Lalu datang ke kantor Dukcapil dengan KTP-el."
+                    ),
+                    format!(
+                        "A new PIN was set through Lupa PIN from the registered phone at {when}, after the account was locked by 10 wrong PINs. \
+                         For your safety it signs in only from {from}.\n\n\
+                         If this was not you, cancel before then with this link (the account stays locked and the old PIN returns):\n{link}\n\n\
+                         Then visit a Dukcapil office with your KTP-el."
+                    ),
+                )
+            }
+            Notice::PinResetCancelled => (
+                "Reset PIN IKD dibatalkan / Your IKD PIN reset was cancelled",
+                format!(
+                    "Reset PIN akun IKD Anda dibatalkan pada {when}. Akun tetap terkunci; datang ke kantor Dukcapil dengan KTP-el agar petugas membukanya."
+                ),
+                format!(
+                    "The PIN reset of your IKD account was cancelled at {when}. The account stays locked; visit a Dukcapil office with your KTP-el to have an officer unlock it."
+                ),
+            ),
+            Notice::DeviceReleased => (
+                "Perangkat IKD dilepas / Your IKD device was released",
+                format!(
+                    "Ponsel akun IKD Anda dilepas pada {when}; semua sesi diakhiri. Untuk memakai IKD lagi, daftar di ponsel Anda. {NOT_YOU_ID}"
+                ),
+                format!(
+                    "The phone of your IKD account was released at {when}; every session was ended. To use IKD again, register on your phone. {NOT_YOU_EN}"
+                ),
+            ),
+            Notice::AccountLocked => (
+                "Akun IKD dikunci / Your IKD account was locked",
+                format!(
+                    "Akun IKD Anda dikunci pada {when} karena 10 kali PIN salah. Buka kuncinya dengan Lupa PIN di ponsel terdaftar, atau di kantor Dukcapil dengan KTP-el. {NOT_YOU_ID}"
+                ),
+                format!(
+                    "Your IKD account was locked at {when} after 10 wrong PINs. Unlock it with Lupa PIN on the registered phone, or at a Dukcapil office with your KTP-el. {NOT_YOU_EN}"
+                ),
+            ),
+        };
+        let body = format!(
+            "Yth. Bapak/Ibu ({masked_to}),\n\n{id}\n\n\
+             Email ini dikirim otomatis untuk keamanan akun Anda; jangan dibalas.\n\n---\n\n\
+             Dear resident ({masked_to}),\n\n{en}\n\n\
+             This email is sent automatically for your account's safety; do not reply.\n"
+        );
+        (subject.to_owned(), body)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_notice_says_what_and_when_in_both_languages_and_only_the_masked_address() {
+        let (subject, body) = Notice::PinReset {
+            waiting_until: Some(1_796_281_500),
+            cancel_link: Some("https://ikd.example/pin/batal/abc".into()),
+        }
+        .render(
+            "b•••@contoh.id",
+            1_796_195_100,
+            ikd_core::region::TimeZone::Wita,
+        );
+        assert!(subject.contains(" / "), "{subject}");
+        assert!(body.contains("2 Des 2026 15.05 WITA"), "{body}");
+        assert!(body.contains("3 Des 2026 15.05 WITA"), "{body}");
+        assert!(body.contains("https://ikd.example/pin/batal/abc"));
+        assert!(body.contains("Dear resident (b•••@contoh.id)"));
     }
 }

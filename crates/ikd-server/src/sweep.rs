@@ -12,8 +12,8 @@ use crate::error::{Result, now};
 pub const INTERVAL: Duration = Duration::from_secs(300);
 /// Credentials are kept this long past expiry (clock skew of offline verifiers).
 const CREDENTIAL_GRACE: i64 = 3600;
-/// Rate-limit windows are at most this long.
-const LONGEST_WINDOW: i64 = 3600;
+/// Rate-limit windows are at most this long (the daily Lupa PIN limits).
+const LONGEST_WINDOW: i64 = 86_400;
 /// An expired, never-activated registration is kept this long for the citizen's questions
 /// at the counter, then deleted with its selfie and contact details.
 pub const REGISTRATION_GRACE: i64 = 7 * 24 * 3600;
@@ -27,6 +27,7 @@ pub struct Swept {
     pub nonces: u64,
     pub credentials: u64,
     pub rate_limits: u64,
+    pub pin_resets: u64,
     pub registrations: u64,
 }
 
@@ -56,6 +57,7 @@ pub async fn sweep(db: &Db, at: i64) -> Result<Swept> {
             at - LONGEST_WINDOW,
         )
         .await?,
+        pin_resets: delete("DELETE FROM pin_resets WHERE expires_at < $1", at).await?,
         registrations: 0,
     };
     // The code row references the registration: both go in one transaction.

@@ -13,6 +13,8 @@ fn kind_label(k: &ActivityKind, l: Lang) -> &'static str {
         ActivityKind::Login => t(l, "Masuk", "Signed in"),
         ActivityKind::LoginFailed => t(l, "PIN salah", "Wrong PIN"),
         ActivityKind::PinChanged => t(l, "PIN diubah", "PIN changed"),
+        ActivityKind::PinReset => t(l, "PIN baru lewat Lupa PIN", "New PIN through Lupa PIN"),
+        ActivityKind::PinResetCancelled => t(l, "Reset PIN dibatalkan", "PIN reset cancelled"),
         ActivityKind::DeviceReleased => t(l, "Perangkat dilepas", "Device released"),
         ActivityKind::Activated => t(l, "Aktivasi", "Activated"),
         ActivityKind::Verified => t(l, "KTP Digital diperiksa", "Digital KTP checked"),

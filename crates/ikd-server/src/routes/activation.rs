@@ -14,7 +14,7 @@ use utoipa_axum::routes;
 use super::{ApiJson, activity};
 use crate::app::AppState;
 use crate::captcha;
-use crate::error::{Error, Result, now};
+use crate::error::{Error, Result};
 use crate::security::{hash_secret, new_id, new_token, token_hash, verify_secret};
 
 pub const MAX_CODE_ATTEMPTS: i64 = 5;
@@ -37,7 +37,7 @@ async fn new_captcha(State(state): State<AppState>, ip: super::ClientIp) -> Resu
     ip.limit(&state, crate::limits::CAPTCHA_PER_IP).await?;
     let (answer, png) = captcha::generate()?;
     let id = new_id()?;
-    let expires_at = now() + captcha::TTL_SECS;
+    let expires_at = state.now() + captcha::TTL_SECS;
     sqlx::query("INSERT INTO captchas (id, answer_hash, expires_at) VALUES ($1, $2, $3)")
         .bind(&id)
         .bind(captcha::answer_hash(&id, &answer))
@@ -52,25 +52,6 @@ async fn new_captcha(State(state): State<AppState>, ip: super::ClientIp) -> Resu
         captcha_id: id,
         image_png: base64::engine::general_purpose::STANDARD.encode(png),
         expires_at,
-    }))
-}
-
-/// Consumes a captcha (single use, right or wrong) and tells whether it was solved.
-async fn solve_captcha(state: &AppState, id: &str, answer: &str) -> Result<bool> {
-    if id.len() > 64 || answer.len() > 32 {
-        return Ok(false);
-    }
-    let row = sqlx::query("DELETE FROM captchas WHERE id = $1 RETURNING answer_hash, expires_at")
-        .bind(id)
-        .fetch_optional(&state.db.pool)
-        .await?;
-    Ok(row.is_some_and(|r| {
-        let stored: Vec<u8> = r.get(0);
-        r.get::<i64, _>(1) >= now()
-            && bool::from(subtle::ConstantTimeEq::ct_eq(
-                stored.as_slice(),
-                captcha::answer_hash(id, answer).as_slice(),
-            ))
     }))
 }
 
@@ -90,7 +71,7 @@ async fn activate(
     // The CPU permit first: a busy answer has used neither the captcha nor a code attempt,
     // so the app can send the same request again.
     let permit = crate::cpu::permit(&state.cpu).await?;
-    if !solve_captcha(&state, &req.captcha_id, &req.captcha_answer).await? {
+    if !captcha::solve(&state, &req.captcha_id, &req.captcha_answer).await? {
         return Err(Error::Captcha);
     }
     let id = RegistrationId::parse(&req.registration_id)
@@ -114,7 +95,9 @@ async fn activate(
     };
     let attempts: i64 = row.get(6);
     let used = i64::from(again);
-    if row.get::<i64, _>(8) != used || row.get::<i64, _>(7) < now() || attempts >= MAX_CODE_ATTEMPTS
+    if row.get::<i64, _>(8) != used
+        || row.get::<i64, _>(7) < state.now()
+        || attempts >= MAX_CODE_ATTEMPTS
     {
         return Err(Error::CodeExpired);
     }
@@ -153,7 +136,7 @@ async fn activate(
         return Err(Error::AlreadyActive);
     }
     let (setup, setup_hash) = new_token()?;
-    let at = now();
+    let at = state.now();
     let mut tx = state.db.pool.begin().await?;
     let used =
         sqlx::query("UPDATE activation_codes SET used = 1 WHERE registration_id = $1 AND used = 0")
@@ -204,6 +187,7 @@ async fn activate(
     .await?;
     activity(&mut *tx, &nik, "activated", None).await?;
     tx.commit().await?;
+    super::notify_owner(&state, &nik, crate::mail::Notice::DeviceActivated).await;
     tracing::info!(registration = %id, "account activated");
     state.metrics.activations.inc();
     Ok(Json(Activated { setup_token: setup }))
@@ -224,7 +208,7 @@ async fn setup_again(state: &AppState, nik: &str, device_key: Vec<u8>) -> Result
     )
     .bind(setup_hash)
     .bind(nik)
-    .bind(now() + SETUP_SECS)
+    .bind(state.now() + SETUP_SECS)
     .bind(device_key)
     .execute(&state.db.pool)
     .await?;
@@ -251,7 +235,7 @@ async fn set_pin(
     let mut tx = state.db.pool.begin().await?;
     let row = sqlx::query("DELETE FROM tokens WHERE token_hash = $1 AND kind = 'setup' AND expires_at > $2 RETURNING subject")
         .bind(token_hash(&req.setup_token))
-        .bind(now())
+        .bind(state.now())
         .fetch_optional(&mut *tx)
         .await?
         .ok_or(Error::Unauthorized)?;

@@ -1,6 +1,7 @@
 //! Citizen sign-in: a server challenge signed by the device key plus the PIN; escalating
 //! lockout kept in the database (3 wrong → 30 s, doubling with each further miss; 10 →
-//! locked until an officer resets it); change PIN; release the device; sign out.
+//! locked until an officer resets it, or a Lupa PIN's wait ends: [`crate::pin_reset`]);
+//! change PIN; release the device; sign out.
 
 use axum::Json;
 use axum::extract::State;
@@ -11,9 +12,10 @@ use sqlx::Row;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{ApiJson, Citizen, activity, bearer, unbind_device};
+use super::{ApiJson, Citizen, activity, bearer, notify_owner, unbind_device};
 use crate::app::AppState;
-use crate::error::{Error, Result, now};
+use crate::error::{Error, Result};
+use crate::mail::Notice;
 use crate::security::{b64u, from_b64u, hash_secret, new_id, new_token, token_hash, verify_secret};
 
 const CHALLENGE_SECS: i64 = 120;
@@ -64,7 +66,7 @@ async fn challenge(
     ip.limit(&state, crate::limits::CHALLENGE_PER_IP).await?;
     let id = new_id()?;
     let bytes: [u8; 32] = random_bytes().map_err(Error::internal)?;
-    let expires_at = now() + CHALLENGE_SECS;
+    let expires_at = state.now() + CHALLENGE_SECS;
     sqlx::query("INSERT INTO challenges (id, challenge, expires_at) VALUES ($1, $2, $3)")
         .bind(&id)
         .bind(bytes.to_vec())
@@ -86,11 +88,18 @@ async fn challenge(
 ///
 /// # Errors
 /// [`Error::Locked`] or [`Error::LockedHard`] if the account is locked; database errors.
-async fn reserve_pin_attempt(state: &AppState, nik: &str, at: i64) -> Result<(i64, Lock)> {
+async fn reserve_pin_attempt(
+    state: &AppState,
+    nik: &ikd_core::Nik,
+    at: i64,
+) -> Result<(i64, Lock)> {
+    let zone = nik.time_zone();
+    let nik = nik.as_str();
     let mut tx = state.db.pool.begin().await?;
     let reserved = sqlx::query(
         "UPDATE accounts SET failed_pins = failed_pins + 1 WHERE nik = $1 AND locked_hard = 0
-         AND (locked_until IS NULL OR locked_until <= $2) RETURNING failed_pins",
+         AND (locked_until IS NULL OR locked_until <= $2)
+         AND (pin_usable_at IS NULL OR pin_usable_at <= $2) RETURNING failed_pins",
     )
     .bind(nik)
     .bind(at)
@@ -98,12 +107,18 @@ async fn reserve_pin_attempt(state: &AppState, nik: &str, at: i64) -> Result<(i6
     .await?;
     let Some(reserved) = reserved else {
         drop(tx);
-        let row = sqlx::query("SELECT locked_until, locked_hard FROM accounts WHERE nik = $1")
-            .bind(nik)
-            .fetch_one(&state.db.pool)
-            .await?;
+        let row = sqlx::query(
+            "SELECT locked_until, locked_hard, pin_usable_at FROM accounts WHERE nik = $1",
+        )
+        .bind(nik)
+        .fetch_one(&state.db.pool)
+        .await?;
         return Err(match row.get::<Option<i64>, _>(0) {
             _ if row.get::<i64, _>(1) != 0 => Error::LockedHard,
+            _ if row.get::<Option<i64>, _>(2).is_some_and(|u| u > at) => Error::PinWaiting {
+                until: row.get::<Option<i64>, _>(2).unwrap_or(at),
+                zone,
+            },
             Some(until) => Error::Locked { until },
             None => Error::LockedHard,
         });
@@ -138,6 +153,9 @@ async fn wrong_pin(state: &AppState, nik: &str, failed: i64, lock: Lock) -> Resu
         state.metrics.lockouts.inc();
     }
     activity(&state.db.pool, nik, "login_failed", None).await?;
+    if lock == Lock::Hard {
+        notify_owner(state, nik, Notice::AccountLocked).await;
+    }
     Ok(match lock {
         Lock::Hard => Error::LockedHard,
         Lock::Until(until) => Error::PinWrong {
@@ -166,8 +184,8 @@ async fn login(
     // The CPU permit first: a busy answer has used neither the challenge, the per-NIK
     // budget nor a PIN attempt, so the app can send the same request again.
     let permit = crate::cpu::permit(&state.cpu).await?;
-    crate::limits::hit(&state.db, crate::limits::LOGIN_PER_NIK, req.nik.as_str()).await?;
-    let at = now();
+    crate::limits::hit(&state, crate::limits::LOGIN_PER_NIK, req.nik.as_str()).await?;
+    let at = state.now();
     // The challenge is single use: taken out whether the login succeeds or not.
     let challenge: Vec<u8> = sqlx::query(
         "DELETE FROM challenges WHERE id = $1 AND expires_at >= $2 RETURNING challenge",
@@ -179,7 +197,7 @@ async fn login(
     .ok_or(Error::Challenge)?
     .get(0);
     let nik = req.nik.as_str().to_owned();
-    let account = sqlx::query("SELECT device_key, pin_hash, failed_pins, locked_until, locked_hard FROM accounts WHERE nik = $1")
+    let account = sqlx::query("SELECT device_key, pin_hash, failed_pins, locked_until, locked_hard, pin_usable_at FROM accounts WHERE nik = $1")
         .bind(&nik)
         .fetch_optional(&state.db.pool)
         .await?
@@ -198,6 +216,14 @@ async fn login(
     {
         return Err(Error::Locked { until });
     }
+    if let Some(until) = account.get::<Option<i64>, _>(5)
+        && until > at
+    {
+        return Err(Error::PinWaiting {
+            until,
+            zone: req.nik.time_zone(),
+        });
+    }
     // The device signature comes first: PINs can only be tried from the bound phone.
     let mut signed = LOGIN_SIGNING_CONTEXT.to_vec();
     signed.extend_from_slice(&challenge);
@@ -206,16 +232,18 @@ async fn login(
     if !key.verify(&signed, &sig) {
         return Err(Error::DeviceSignature);
     }
-    let (failed, lock) = reserve_pin_attempt(&state, &nik, at).await?;
+    let (failed, lock) = reserve_pin_attempt(&state, &req.nik, at).await?;
     let pin = req.pin.clone();
     let ok = crate::cpu::run_with(permit, move || verify_secret(pin.expose(), &pin_hash)).await?;
     if !ok {
         return Err(wrong_pin(&state, &nik, failed, lock).await?);
     }
     let mut tx = state.db.pool.begin().await?;
-    // The right PIN: the attempt reserved above (and any lock it set) is cleared.
+    // The right PIN: the attempt reserved above (and any lock it set) is cleared, and so is
+    // a Lupa PIN's wait that is over (its cancel link no longer applies).
     sqlx::query(
-        "UPDATE accounts SET failed_pins = 0, locked_until = NULL, locked_hard = 0 WHERE nik = $1",
+        "UPDATE accounts SET failed_pins = 0, locked_until = NULL, locked_hard = 0,
+             pin_usable_at = NULL, pin_before_reset = NULL WHERE nik = $1",
     )
     .bind(&nik)
     .execute(&mut *tx)
@@ -283,7 +311,7 @@ async fn change_pin(
         .ok_or(Error::NotActivated)?;
     let hash: String = row.get::<Option<String>, _>(0).ok_or(Error::NotActivated)?;
     let permit = crate::cpu::permit(&state.cpu).await?;
-    let (failed, lock) = reserve_pin_attempt(&state, nik.as_str(), now()).await?;
+    let (failed, lock) = reserve_pin_attempt(&state, &nik, state.now()).await?;
     let (old, new, checked) = (req.old_pin.clone(), req.new_pin.clone(), hash.clone());
     let new_hash = crate::cpu::run_with(permit, move || {
         if verify_secret(old.expose(), &checked) {
@@ -315,6 +343,7 @@ async fn change_pin(
     }
     activity(&mut *tx, nik.as_str(), "pin_changed", None).await?;
     tx.commit().await?;
+    notify_owner(&state, nik.as_str(), Notice::PinChanged).await;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -332,6 +361,7 @@ async fn release_device(
     let mut tx = state.db.pool.begin().await?;
     unbind_device(&mut tx, nik.as_str(), None).await?;
     tx.commit().await?;
+    notify_owner(&state, nik.as_str(), Notice::DeviceReleased).await;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -105,6 +105,8 @@ fn kind(s: &str) -> Option<ActivityKind> {
         "login" => ActivityKind::Login,
         "login_failed" => ActivityKind::LoginFailed,
         "pin_changed" | "pin_set" | "pin_reset_by_officer" => ActivityKind::PinChanged,
+        "pin_reset" => ActivityKind::PinReset,
+        "pin_reset_cancelled" => ActivityKind::PinResetCancelled,
         "device_released" => ActivityKind::DeviceReleased,
         "activated" => ActivityKind::Activated,
         "verified" => ActivityKind::Verified,

@@ -5,7 +5,9 @@ mod auth;
 mod citizen;
 mod health;
 mod officer;
+mod pin_reset;
 pub use activation::MAX_CODE_ATTEMPTS;
+pub use auth::HARD_LOCK_AFTER;
 pub(crate) use officer::MAX_REASON;
 pub use officer::add_officer;
 pub use verify::issue as issue_credential;
@@ -29,7 +31,9 @@ use crate::security::token_hash;
 /// `routes!` lists, so neither can miss what the other has.
 pub fn router() -> Router<AppState> {
     let (router, doc) = documented();
-    let router = router.merge(crate::openapi::router(&doc));
+    let router = router
+        .merge(crate::openapi::router(&doc))
+        .merge(pin_reset::cancel_page());
     #[cfg(feature = "test-hooks")]
     let router = router.nest("/api/v1", test_hooks::router());
     router
@@ -43,6 +47,7 @@ pub fn documented() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(officer::router())
         .merge(activation::router())
         .merge(auth::router())
+        .merge(pin_reset::router())
         .merge(citizen::router())
         .merge(verify::router());
     OpenApiRouter::with_openapi(crate::openapi::ApiDoc::openapi())
@@ -139,7 +144,7 @@ async fn token_subject(state: &AppState, parts: &Parts, kind: &str) -> Result<St
     )
     .bind(token_hash(token))
     .bind(kind)
-    .bind(now())
+    .bind(state.now())
     .fetch_optional(&state.db.pool)
     .await?
     .ok_or(Error::Unauthorized)?;
@@ -174,7 +179,7 @@ impl FromRequestParts<AppState> for ClientIp {
 
 impl ClientIp {
     pub async fn limit(self, state: &AppState, limit: crate::limits::Limit) -> Result<(), Error> {
-        crate::limits::hit(&state.db, limit, &crate::limits::ip_key(self.0)).await
+        crate::limits::hit(state, limit, &crate::limits::ip_key(self.0)).await
     }
 }
 
@@ -207,7 +212,7 @@ impl FromRequestParts<AppState> for Officer {
              WHERE t.token_hash = $1 AND t.kind = 'officer' AND t.expires_at > $2 AND o.disabled = 0",
         )
         .bind(token_hash(token))
-        .bind(now())
+        .bind(state.now())
         .fetch_optional(&state.db.pool)
         .await?
         .ok_or(Error::Unauthorized)?;
@@ -269,4 +274,29 @@ pub async fn activity(
         .execute(exec)
         .await?;
     Ok(())
+}
+
+/// Mails `notice` to the account's registered address, in the background and after the
+/// change it reports has committed. An account gone or a failed read is logged (without the
+/// NIK) and changes nothing: the change stands, and Riwayat shows it.
+pub async fn notify_owner(state: &AppState, nik: &str, notice: crate::mail::Notice) {
+    use sqlx::Row;
+    let email = match sqlx::query("SELECT email FROM accounts WHERE nik = $1")
+        .bind(nik)
+        .fetch_optional(&state.db.pool)
+        .await
+    {
+        Ok(Some(row)) => row.get::<String, _>(0),
+        Ok(None) => return,
+        Err(e) => {
+            tracing::warn!(error = %e, kind = notice.kind(), "security notice not sent");
+            return;
+        }
+    };
+    let (Ok(email), Ok(nik)) = (ikd_core::Email::parse(&email), ikd_core::Nik::parse(nik)) else {
+        return;
+    };
+    state
+        .mailer
+        .notify(email, notice, state.now(), nik.time_zone());
 }

@@ -89,7 +89,7 @@ async fn login(
         return Err(Error::OfficerLogin);
     }
     let (token, hash) = new_token()?;
-    let expires_at = now() + SESSION_SECS;
+    let expires_at = state.now() + SESSION_SECS;
     let mut tx = state.db.pool.begin().await?;
     sqlx::query(
         "INSERT INTO tokens (token_hash, kind, subject, expires_at) VALUES ($1, 'officer', $2, $3)",
@@ -163,7 +163,7 @@ async fn pending(state: &AppState, qr_text: &str) -> Result<Pending> {
         "approved" | "rejected" | "activated" => return Err(Error::RegistrationDecided),
         _ => return Err(Error::RegistrationState),
     }
-    if row.get::<i64, _>(8) < now() {
+    if row.get::<i64, _>(8) < state.now() {
         return Err(Error::RegistrationExpired);
     }
     Ok(Pending {
@@ -245,7 +245,7 @@ async fn decide(
     if reason.is_some_and(|r| r.chars().count() > MAX_REASON) {
         return Err(Error::BadRequest);
     }
-    let at = now();
+    let at = state.now();
     // Argon2id before the transaction: nothing is held while it runs.
     let code = req.approve.then(ActivationCode::generate);
     let code_hash = code
@@ -319,7 +319,7 @@ async fn decide(
     security(("officer" = [])), params(("nik" = ikd_core::Nik, Path, description = "The citizen's NIK")),
     responses(
         (status = 422, description = "Not a valid NIK; the code says why", body = ApiError),
-        (status = 204, description = "The PIN lock is lifted"),
+        (status = 204, description = "The PIN lock is lifted, and the wait of a PIN set through Lupa PIN ends"),
         (status = 401, description = "No valid session, or the NIK has no active account", body = ApiError),
     ))]
 async fn reset_pin(
@@ -329,8 +329,10 @@ async fn reset_pin(
 ) -> Result<StatusCode> {
     let nik = Nik::parse(&nik).map_err(|e| Error::invalid(&e))?;
     let mut tx = state.db.pool.begin().await?;
+    // The counter has checked the person: a Lupa PIN's wait ends too (its PIN works now).
     let done = sqlx::query(
-        "UPDATE accounts SET failed_pins = 0, locked_until = NULL, locked_hard = 0 WHERE nik = $1",
+        "UPDATE accounts SET failed_pins = 0, locked_until = NULL, locked_hard = 0,
+             pin_usable_at = NULL, pin_before_reset = NULL WHERE nik = $1",
     )
     .bind(nik.as_str())
     .execute(&mut *tx)
@@ -371,5 +373,6 @@ async fn release_device(
     }
     audit(&mut tx, &officer.0, "release_device", nik.as_str()).await?;
     tx.commit().await?;
+    super::notify_owner(&state, nik.as_str(), crate::mail::Notice::DeviceReleased).await;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -19,7 +19,7 @@ use utoipa_axum::routes;
 use super::ApiJson;
 use crate::app::AppState;
 use crate::db::{Db, Dialect};
-use crate::error::{Error, Result, now};
+use crate::error::{Error, Result};
 use crate::security::{from_b64u, new_token, token_hash};
 use crate::{registry, selfie};
 
@@ -89,7 +89,7 @@ async fn start(
         .map_err(Error::internal)?
         .to_string();
     let (secret, secret_hash) = new_token()?;
-    let at = now();
+    let at = state.now();
     open(
         &state.db,
         &NewRegistration {
@@ -267,7 +267,7 @@ async fn upload_selfie(
     body: Bytes,
 ) -> Result<Json<SelfieResult>> {
     let reg = owned(&state, &id, &headers).await?;
-    if reg.expires_at < now() {
+    if reg.expires_at < state.now() {
         return Err(Error::RegistrationExpired);
     }
     match reg.state {
@@ -320,7 +320,7 @@ async fn status(
     headers: HeaderMap,
 ) -> Result<Json<RegistrationStatus>> {
     let reg = owned(&state, &id, &headers).await?;
-    let expired = reg.expires_at < now()
+    let expired = reg.expires_at < state.now()
         && matches!(
             reg.state,
             RegistrationState::AwaitingSelfie | RegistrationState::AwaitingOfficer

@@ -1,13 +1,14 @@
 //! Test hooks, compiled only with the `test-hooks` feature (which only the test suite turns
 //! on) and active only when a test sets them on the state: the captcha answer, so tests can
-//! activate without reading the image. A release build has no such code at all.
+//! activate without reading the image, and a hard lock for the UI suite. A release build has
+//! no such code at all.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::routing::get;
+use axum::routing::{get, post};
 
 use crate::app::AppState;
 use crate::error::{Error, Result};
@@ -39,7 +40,28 @@ impl Hooks {
 }
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/test-hooks/captcha/{id}", get(answer))
+    Router::new()
+        .route("/test-hooks/captcha/{id}", get(answer))
+        .route("/test-hooks/accounts/{nik}/hard-lock", post(hard_lock))
+}
+
+/// Locks an account as 10 wrong PINs do, for a UI test of what follows (the escalating
+/// waits between those PINs would take half an hour; the service's own tests go through
+/// them with a moved clock).
+async fn hard_lock(State(state): State<AppState>, Path(nik): Path<String>) -> Result<()> {
+    if state.test_hooks.is_none() {
+        return Err(Error::NotFound);
+    }
+    let done = sqlx::query("UPDATE accounts SET locked_hard = 1, failed_pins = $1 WHERE nik = $2")
+        .bind(crate::routes::HARD_LOCK_AFTER)
+        .bind(nik)
+        .execute(&state.db.pool)
+        .await?;
+    if done.rows_affected() == 1 {
+        Ok(())
+    } else {
+        Err(Error::NotFound)
+    }
 }
 
 async fn answer(State(state): State<AppState>, Path(id): Path<String>) -> Result<String> {

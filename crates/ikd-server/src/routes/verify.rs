@@ -19,7 +19,7 @@ use utoipa_axum::routes;
 
 use super::{ApiJson, Citizen, Officer};
 use crate::app::AppState;
-use crate::error::{Error, Result, now};
+use crate::error::{Error, Result};
 use crate::keys::CREDENTIAL_SECS;
 use crate::registry::{self, RegistryPhoto};
 use crate::security::b64u;
@@ -90,7 +90,7 @@ pub async fn issue_for(
         .await?
         .ok_or(Error::NotFound)?;
     let photo = state.registry_photo(nik).await?;
-    let at = now();
+    let at = state.now();
     let today = time::OffsetDateTime::now_utc().date();
     let claims = claims_from_ktp(&resident.ktp, photo.sha256().as_ref(), today);
     let cred = Credential::issue(&state.issuer, device, &claims, at, CREDENTIAL_SECS)
@@ -173,7 +173,7 @@ async fn verify(
     officer: Officer,
     ApiJson(req): ApiJson<VerifyQr>,
 ) -> Result<Json<VerifyResult>> {
-    let at = now();
+    let at = state.now();
     let fresh = match state.verifier.verify(&req.qr, at) {
         Ok(f) => f,
         Err(e) => {

@@ -263,7 +263,10 @@ impl Harness<'_> {
             let e = e.unwrap();
             let text = std::fs::read_to_string(e.path()).unwrap();
             let at = e.metadata().unwrap().modified().unwrap();
-            if text.contains(email) && newest.as_ref().is_none_or(|(t, _)| at >= *t) {
+            if text.contains(email)
+                && text.contains(crate::helpers::ACTIVATION_LINE)
+                && newest.as_ref().is_none_or(|(t, _)| at >= *t)
+            {
                 newest = Some((at, code_in(&text)));
             }
         }

@@ -228,16 +228,53 @@ impl TestApp {
         self.config.outbox()
     }
 
-    /// The activation code from the newest .eml in the outbox addressed to `email`.
+    /// The activation code from the newest activation mail in the outbox to `email`.
     pub fn code_from_outbox(&self, email: &str) -> String {
-        let mut found = None;
-        for entry in std::fs::read_dir(self.outbox()).unwrap() {
-            let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
-            if text.contains(email) {
-                found = Some(code_in(&text));
+        let text = self
+            .newest_mail(email, ACTIVATION_LINE)
+            .expect("an activation email in the outbox");
+        code_in(&text)
+    }
+
+    /// The Lupa PIN code from the newest reset mail in the outbox to `email`.
+    pub fn reset_code_from_outbox(&self, email: &str) -> String {
+        let text = self
+            .newest_mail(email, RESET_LINE)
+            .expect("a PIN reset email in the outbox");
+        code_after(&text, RESET_LINE)
+    }
+
+    /// The newest .eml to `email` that contains `needle` (security notices go to the same
+    /// address, so a test names what it looks for).
+    pub fn newest_mail(&self, email: &str, needle: &str) -> Option<String> {
+        let mut newest: Option<(std::time::SystemTime, String)> = None;
+        let Ok(dir) = std::fs::read_dir(self.outbox()) else {
+            return None;
+        };
+        for entry in dir {
+            let entry = entry.unwrap();
+            let text = quoted_printable(&std::fs::read_to_string(entry.path()).unwrap());
+            let at = entry.metadata().unwrap().modified().unwrap();
+            if text.contains(email)
+                && text.contains(needle)
+                && newest.as_ref().is_none_or(|(t, _)| at >= *t)
+            {
+                newest = Some((at, text));
             }
         }
-        found.expect("an activation email in the outbox")
+        newest.map(|(_, text)| text)
+    }
+
+    /// Waits up to 10 s for a mail to `email` containing `needle` (security notices are
+    /// sent in the background after the change commits).
+    pub async fn wait_for_mail(&self, email: &str, needle: &str) -> String {
+        for _ in 0..200 {
+            if let Some(text) = self.newest_mail(email, needle) {
+                return text;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("no mail to {email} containing {needle:?}");
     }
 
     pub async fn captcha(&self) -> (String, String) {
@@ -249,9 +286,47 @@ impl TestApp {
     }
 }
 
+/// A mail as its reader sees it: lettre sends a body with non-ASCII text (the masked
+/// address's •••) as quoted-printable, RFC 2045 §6.7: soft line breaks joined and `=XX`
+/// decoded. A 7-bit mail passes unchanged (it has no `=` escapes).
+pub fn quoted_printable(raw: &str) -> String {
+    if !raw.contains("quoted-printable") {
+        return raw.to_owned();
+    }
+    let joined = raw.replace("=\r\n", "").replace("=\n", "");
+    let bytes = joined.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'=', Some(b)) => {
+                out.push(b);
+                i += 3;
+            }
+            (c, _) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+pub const ACTIVATION_LINE: &str = "Kode aktivasi: ";
+pub const RESET_LINE: &str = "Kode reset PIN: ";
+
 /// The 6 digits after "Kode aktivasi:" in a mail body.
 pub fn code_in(text: &str) -> String {
-    let at = text.find("Kode aktivasi: ").expect("code line") + "Kode aktivasi: ".len();
+    code_after(text, ACTIVATION_LINE)
+}
+
+/// The 6 digits after `line` in a mail body.
+pub fn code_after(text: &str, line: &str) -> String {
+    let at = text.find(line).expect("code line") + line.len();
     text[at..at + 6].to_owned()
 }
 
@@ -286,7 +361,12 @@ impl Phone {
     }
 
     pub fn sign_challenge(&self, challenge_b64: &str) -> String {
-        let mut msg = LOGIN_SIGNING_CONTEXT.to_vec();
+        self.sign_with(LOGIN_SIGNING_CONTEXT, challenge_b64)
+    }
+
+    /// Signs a challenge prefixed with a signing context (login, Lupa PIN).
+    pub fn sign_with(&self, context: &[u8], challenge_b64: &str) -> String {
+        let mut msg = context.to_vec();
         msg.extend(ikd_server::security::from_b64u(challenge_b64).unwrap());
         ikd_server::security::b64u(&self.key.sign(&msg).unwrap())
     }

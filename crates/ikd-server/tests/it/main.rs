@@ -8,6 +8,7 @@ mod helpers;
 mod limits;
 mod operations;
 mod photos;
+mod pin_reset;
 mod races;
 mod refusals;
 mod smtp;

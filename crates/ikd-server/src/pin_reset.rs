@@ -1,0 +1,283 @@
+//! Lupa PIN (issue 17, item 1): the rules of the flow, in functions the routes call.
+//!
+//! 1. [`start`]: the phone that holds the account's device key signs a server challenge
+//!    (`POST /login/challenge`, prefixed with [`PIN_RESET_SIGNING_CONTEXT`]); a 6-digit
+//!    code goes to the registered email: single use, [`CODE_SECS`], [`MAX_CODE_ATTEMPTS`].
+//!    At most 5 codes a day per NIK and per device key ([`crate::limits`]).
+//! 2. [`finish`]: the code with a captcha, and the new PIN (the first PIN's rules). Every
+//!    session ends. After a hard lock (10 wrong PINs), or while an earlier reset still
+//!    waits, the new PIN signs in only after [`WAIT_AFTER_HARD_LOCK_SECS`], and the email
+//!    carries a link that cancels it: someone holding the phone and the mailbox must not
+//!    undo the hard lock at once, and the owner gets a day to notice.
+//! 3. [`cancel`]: the link's token puts the PIN from before the reset and the hard lock back.
+//!
+//! Each check-then-act is one conditional statement or one transaction: the attempt count,
+//! the single use of a reset, the device still bound, the wait still running.
+
+use ikd_core::Email;
+use ikd_core::api::{
+    PIN_RESET_SIGNING_CONTEXT, PinResetDone, PinResetFinish, PinResetStart, PinResetStarted,
+};
+use ikd_core::crypto::EcdsaPublicKey;
+use ikd_core::secret::ActivationCode;
+use sqlx::Row;
+
+use crate::app::AppState;
+use crate::error::{Error, Result};
+use crate::mail::Notice;
+use crate::routes::{HARD_LOCK_AFTER, activity, notify_owner};
+use crate::security::{b64u, from_b64u, hash_secret, new_token, token_hash, verify_secret};
+
+/// How long the emailed code is valid, seconds.
+pub const CODE_SECS: i64 = 15 * 60;
+/// Wrong codes before the reset is used up.
+pub const MAX_CODE_ATTEMPTS: i64 = 5;
+/// How long a PIN set after a hard lock waits before it signs in, seconds (24 h).
+pub const WAIT_AFTER_HARD_LOCK_SECS: i64 = 24 * 3600;
+/// Longest reset or cancel token read (ours are 43 characters).
+const MAX_TOKEN: usize = 64;
+
+/// Step 1: checks the device signature and mails a code.
+///
+/// # Errors
+/// [`Error::Challenge`] for an unknown or expired challenge; [`Error::NotActivated`] when
+/// the NIK has no bound device or no PIN yet; [`Error::DeviceSignature`];
+/// [`Error::RateLimited`] beyond the daily codes; mail and database errors.
+pub async fn start(state: &AppState, req: &PinResetStart) -> Result<PinResetStarted> {
+    let at = state.now();
+    // Single use, like a login's: taken out whether the signature holds or not.
+    let challenge: Vec<u8> = sqlx::query(
+        "DELETE FROM challenges WHERE id = $1 AND expires_at >= $2 RETURNING challenge",
+    )
+    .bind(&req.challenge_id)
+    .bind(at)
+    .fetch_optional(&state.db.pool)
+    .await?
+    .ok_or(Error::Challenge)?
+    .get(0);
+    let nik = req.nik.as_str();
+    let account = sqlx::query("SELECT device_key, email, pin_hash FROM accounts WHERE nik = $1")
+        .bind(nik)
+        .fetch_optional(&state.db.pool)
+        .await?
+        .ok_or(Error::NotActivated)?;
+    let device: Vec<u8> = account
+        .get::<Option<Vec<u8>>, _>(0)
+        .ok_or(Error::NotActivated)?;
+    // No PIN yet: the activation's own step sets the first one.
+    account
+        .get::<Option<String>, _>(2)
+        .ok_or(Error::NotActivated)?;
+    let mut signed = PIN_RESET_SIGNING_CONTEXT.to_vec();
+    signed.extend_from_slice(&challenge);
+    let sig = from_b64u(&req.device_signature).ok_or(Error::DeviceSignature)?;
+    let key = EcdsaPublicKey::from_sec1(&device).map_err(Error::internal)?;
+    if !key.verify(&signed, &sig) {
+        return Err(Error::DeviceSignature);
+    }
+    // Counted after the signature, so nobody but the phone can spend the NIK's budget.
+    crate::limits::hit(state, crate::limits::PIN_RESET_PER_NIK, nik).await?;
+    crate::limits::hit(
+        state,
+        crate::limits::PIN_RESET_PER_DEVICE,
+        &b64u(&token_hash(&b64u(&device))),
+    )
+    .await?;
+    let email = Email::parse(&account.get::<String, _>(1))
+        .map_err(|_| Error::internal("stored email does not parse"))?;
+    let code = ActivationCode::generate();
+    let hashed = code.clone();
+    let code_hash =
+        crate::cpu::run(&state.cpu, move || hash_secret(hashed.expose().as_bytes())).await??;
+    let (token, token_digest) = new_token()?;
+    // One open reset per account: a new one replaces the earlier (only the newest code
+    // works, as the email says).
+    sqlx::query(
+        "INSERT INTO pin_resets (nik, token_hash, device_key, code_hash, attempts, expires_at)
+         VALUES ($1, $2, $3, $4, 0, $5)
+         ON CONFLICT (nik) DO UPDATE SET token_hash = excluded.token_hash,
+             device_key = excluded.device_key, code_hash = excluded.code_hash, attempts = 0,
+             expires_at = excluded.expires_at",
+    )
+    .bind(nik)
+    .bind(token_digest)
+    .bind(device)
+    .bind(code_hash)
+    .bind(at + CODE_SECS)
+    .execute(&state.db.pool)
+    .await?;
+    // After the commit: a mail that fails leaves a code nobody has, which the next start
+    // replaces; a mail before the commit could carry a code that was never stored.
+    state.mailer.send_pin_reset_code(&email, &code).await?;
+    Ok(PinResetStarted {
+        reset_token: token,
+        email_masked: email.masked(),
+        expires_at: at + CODE_SECS,
+    })
+}
+
+/// Step 2: checks the code and the captcha, then sets the new PIN.
+///
+/// # Errors
+/// [`Error::Captcha`]; [`Error::PinResetCodeWrong`] with the attempts left;
+/// [`Error::PinResetExpired`] for a reset unknown, expired, used or out of attempts;
+/// [`Error::NotActivated`] when the phone was released since; busy and database errors.
+pub async fn finish(state: &AppState, req: PinResetFinish) -> Result<PinResetDone> {
+    // The CPU permit first: a busy answer has used neither the captcha nor an attempt.
+    let permit = crate::cpu::permit(&state.cpu).await?;
+    if !crate::captcha::solve(state, &req.captcha_id, &req.captcha_answer).await? {
+        return Err(Error::Captcha);
+    }
+    if req.reset_token.len() > MAX_TOKEN {
+        return Err(Error::PinResetExpired);
+    }
+    let digest = token_hash(&req.reset_token);
+    let at = state.now();
+    // The attempt is counted before the code is checked, in one conditional update, so
+    // parallel guesses cannot pass the limit.
+    let counted = sqlx::query(
+        "UPDATE pin_resets SET attempts = attempts + 1
+         WHERE token_hash = $1 AND attempts < $2 AND expires_at >= $3
+         RETURNING attempts, code_hash",
+    )
+    .bind(&digest)
+    .bind(MAX_CODE_ATTEMPTS)
+    .bind(at)
+    .fetch_optional(&state.db.pool)
+    .await?
+    .ok_or(Error::PinResetExpired)?;
+    let attempts: i64 = counted.get(0);
+    let code_hash: String = counted.get(1);
+    let (code, pin) = (req.code, req.new_pin);
+    let new_hash = crate::cpu::run_with(permit, move || {
+        if verify_secret(code.expose().as_bytes(), &code_hash) {
+            hash_secret(pin.expose()).map(Some)
+        } else {
+            Ok(None)
+        }
+    })
+    .await??;
+    let Some(new_hash) = new_hash else {
+        let left = (MAX_CODE_ATTEMPTS - attempts).max(0) as u32;
+        return Err(if left == 0 {
+            Error::PinResetExpired
+        } else {
+            Error::PinResetCodeWrong {
+                attempts_left: left,
+            }
+        });
+    };
+    let mut tx = state.db.pool.begin().await?;
+    // Single use: of two finishes at once, one takes the reset.
+    let taken =
+        sqlx::query("DELETE FROM pin_resets WHERE token_hash = $1 RETURNING nik, device_key")
+            .bind(&digest)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(Error::PinResetExpired)?;
+    let nik: String = taken.get(0);
+    let device: Vec<u8> = taken.get(1);
+    // Only on the phone that asked, if it is still the account's; the wait starts (again)
+    // when the account is hard-locked or an earlier reset still waits, and then the PIN from
+    // before the first reset is what a cancel puts back.
+    let set = sqlx::query(
+        "UPDATE accounts SET
+             pin_before_reset = CASE WHEN locked_hard = 1 OR pin_usable_at > $3
+                 THEN COALESCE(pin_before_reset, pin_hash) ELSE NULL END,
+             pin_usable_at = CASE WHEN locked_hard = 1 OR pin_usable_at > $3 THEN $4 ELSE NULL END,
+             pin_hash = $1, failed_pins = 0, locked_until = NULL, locked_hard = 0
+         WHERE nik = $2 AND device_key = $5 AND pin_hash IS NOT NULL
+         RETURNING pin_usable_at",
+    )
+    .bind(new_hash)
+    .bind(&nik)
+    .bind(at)
+    .bind(at + WAIT_AFTER_HARD_LOCK_SECS)
+    .bind(device)
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(Error::NotActivated)?;
+    let waiting_until: Option<i64> = set.get(0);
+    sqlx::query("DELETE FROM tokens WHERE subject = $1 AND kind = 'session'")
+        .bind(&nik)
+        .execute(&mut *tx)
+        .await?;
+    let cancel_link = match waiting_until {
+        Some(until) => {
+            let (token, digest) = new_token()?;
+            sqlx::query(
+                "INSERT INTO tokens (token_hash, kind, subject, expires_at)
+                 VALUES ($1, 'pin_reset_cancel', $2, $3)",
+            )
+            .bind(digest)
+            .bind(&nik)
+            .bind(until)
+            .execute(&mut *tx)
+            .await?;
+            Some(format!("{}/pin/batal/{token}", state.config.public_url()))
+        }
+        None => None,
+    };
+    activity(&mut *tx, &nik, "pin_reset", None).await?;
+    tx.commit().await?;
+    notify_owner(
+        state,
+        &nik,
+        Notice::PinReset {
+            waiting_until,
+            cancel_link,
+        },
+    )
+    .await;
+    Ok(PinResetDone {
+        usable_from: waiting_until.unwrap_or(at),
+        waiting: waiting_until.is_some(),
+    })
+}
+
+/// Step 3, from the email's link: while the new PIN still waits, the PIN from before the
+/// reset comes back with the hard lock, every session ends and open resets are dropped.
+///
+/// # Errors
+/// [`Error::PinResetCancelInvalid`] when the link is unknown, or the wait is over or was
+/// cancelled already; database errors.
+pub async fn cancel(state: &AppState, token: &str) -> Result<()> {
+    if token.len() > MAX_TOKEN {
+        return Err(Error::PinResetCancelInvalid);
+    }
+    let at = state.now();
+    let mut tx = state.db.pool.begin().await?;
+    let nik: String = sqlx::query(
+        "DELETE FROM tokens WHERE token_hash = $1 AND kind = 'pin_reset_cancel' AND expires_at > $2
+         RETURNING subject",
+    )
+    .bind(token_hash(token))
+    .bind(at)
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(Error::PinResetCancelInvalid)?
+    .get(0);
+    let restored = sqlx::query(
+        "UPDATE accounts SET pin_hash = pin_before_reset, pin_before_reset = NULL,
+             pin_usable_at = NULL, failed_pins = $3, locked_until = NULL, locked_hard = 1
+         WHERE nik = $1 AND pin_usable_at > $2 AND pin_before_reset IS NOT NULL",
+    )
+    .bind(&nik)
+    .bind(at)
+    .bind(HARD_LOCK_AFTER)
+    .execute(&mut *tx)
+    .await?;
+    if restored.rows_affected() != 1 {
+        return Err(Error::PinResetCancelInvalid);
+    }
+    for statement in [
+        "DELETE FROM tokens WHERE subject = $1 AND kind IN ('session', 'pin_reset_cancel')",
+        "DELETE FROM pin_resets WHERE nik = $1",
+    ] {
+        sqlx::query(statement).bind(&nik).execute(&mut *tx).await?;
+    }
+    activity(&mut *tx, &nik, "pin_reset_cancelled", None).await?;
+    tx.commit().await?;
+    notify_owner(state, &nik, Notice::PinResetCancelled).await;
+    Ok(())
+}
