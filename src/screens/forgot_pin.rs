@@ -24,7 +24,10 @@ pub fn LupaPin() -> Element {
     let mut error = use_signal(|| None::<ClientError>);
     let mut started = use_signal(|| None::<PinResetStarted>);
     let mut done = use_signal(|| None::<PinResetDone>);
-    let code = use_signal(String::new);
+    let mut code = use_signal(String::new);
+    // Coba lagi repeats what failed: sending the code. A refused new PIN is not repeated as
+    // is (its captcha is spent); the citizen corrects and saves again.
+    let mut retry_send = use_signal(|| false);
     let mut answer = use_signal(String::new);
     let mut pin = use_signal(String::new);
     let mut again = use_signal(String::new);
@@ -66,8 +69,15 @@ pub fn LupaPin() -> Element {
             .await;
             busy.set(false);
             match r {
-                Ok(st) => started.set(Some(st)),
-                Err(e) => error.set(Some(e)),
+                Ok(st) => {
+                    // Only the newest code works: the field starts empty for it.
+                    code.set(String::new());
+                    started.set(Some(st));
+                }
+                Err(e) => {
+                    retry_send.set(true);
+                    error.set(Some(e));
+                }
             }
         });
     };
@@ -125,6 +135,7 @@ pub fn LupaPin() -> Element {
                     done.set(Some(d));
                 }
                 Err(e) => {
+                    retry_send.set(false);
                     // A used-up or expired reset starts over with a new code.
                     if e.code() == "PIN_RESET_EXPIRED" {
                         started.set(None);
@@ -140,7 +151,11 @@ pub fn LupaPin() -> Element {
     // The error sits right above the buttons that act on it, as on the other screens.
     let note = rsx! {
         if let Some(e) = error() {
-            ErrorNote { error: e, on_retry: move |_| if started.peek().is_some() { submit() } else { send_code() } }
+            if retry_send() {
+                ErrorNote { error: e, on_retry: move |_| send_code() }
+            } else {
+                ErrorNote { error: e }
+            }
         }
     };
     let body = if let Some(d) = done() {

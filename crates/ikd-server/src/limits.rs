@@ -55,6 +55,14 @@ pub const PIN_RESET_PER_DEVICE: Limit = Limit {
     window_secs: 86_400,
 };
 
+/// Cancel links tried per client address: a link is a 256-bit secret, so this only bounds
+/// the work of someone trying links at random.
+pub const PIN_RESET_CANCEL_PER_IP: Limit = Limit {
+    name: "pin-reset-cancel",
+    max: 30,
+    window_secs: 600,
+};
+
 /// Counts one hit of `limit` for `subject`; refuses once the window's budget is spent.
 pub async fn hit(state: &crate::app::AppState, limit: Limit, subject: &str) -> Result<()> {
     let at = state.now();

@@ -44,6 +44,9 @@ const MAX_TOKEN: usize = 64;
 /// the NIK has no bound device or no PIN yet; [`Error::DeviceSignature`];
 /// [`Error::RateLimited`] beyond the daily codes; mail and database errors.
 pub async fn start(state: &AppState, req: &PinResetStart) -> Result<PinResetStarted> {
+    // The CPU permit first: a busy answer has used neither the challenge nor the day's
+    // budget, so the app can send the same request again.
+    let permit = crate::cpu::permit(&state.cpu).await?;
     let at = state.now();
     // Single use, like a login's: taken out whether the signature holds or not.
     let challenge: Vec<u8> = sqlx::query(
@@ -88,7 +91,7 @@ pub async fn start(state: &AppState, req: &PinResetStart) -> Result<PinResetStar
     let code = ActivationCode::generate();
     let hashed = code.clone();
     let code_hash =
-        crate::cpu::run(&state.cpu, move || hash_secret(hashed.expose().as_bytes())).await??;
+        crate::cpu::run_with(permit, move || hash_secret(hashed.expose().as_bytes())).await??;
     let (token, token_digest) = new_token()?;
     // One open reset per account: a new one replaces the earlier (only the newest code
     // works, as the email says).
@@ -138,7 +141,7 @@ pub async fn finish(state: &AppState, req: PinResetFinish) -> Result<PinResetDon
     let counted = sqlx::query(
         "UPDATE pin_resets SET attempts = attempts + 1
          WHERE token_hash = $1 AND attempts < $2 AND expires_at >= $3
-         RETURNING attempts, code_hash",
+         RETURNING attempts, code_hash, nik, device_key",
     )
     .bind(&digest)
     .bind(MAX_CODE_ATTEMPTS)
@@ -148,6 +151,8 @@ pub async fn finish(state: &AppState, req: PinResetFinish) -> Result<PinResetDon
     .ok_or(Error::PinResetExpired)?;
     let attempts: i64 = counted.get(0);
     let code_hash: String = counted.get(1);
+    let nik: String = counted.get(2);
+    let device: Vec<u8> = counted.get(3);
     let (code, pin) = (req.code, req.new_pin);
     let new_hash = crate::cpu::run_with(permit, move || {
         if verify_secret(code.expose().as_bytes(), &code_hash) {
@@ -168,26 +173,19 @@ pub async fn finish(state: &AppState, req: PinResetFinish) -> Result<PinResetDon
         });
     };
     let mut tx = state.db.pool.begin().await?;
-    // Single use: of two finishes at once, one takes the reset.
-    let taken =
-        sqlx::query("DELETE FROM pin_resets WHERE token_hash = $1 RETURNING nik, device_key")
-            .bind(&digest)
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or(Error::PinResetExpired)?;
-    let nik: String = taken.get(0);
-    let device: Vec<u8> = taken.get(1);
-    // Only on the phone that asked, if it is still the account's; the wait starts (again)
-    // when the account is hard-locked or an earlier reset still waits, and then the PIN from
-    // before the first reset is what a cancel puts back.
+    // The account's row first, as in `cancel` and the officer's reset, so these never take
+    // each other's locks in opposite orders (and on SQLite the first statement is a write).
+    // Only on the phone that asked, if it is still the account's. The wait starts (again)
+    // when the account is hard-locked or an earlier reset still waits; a cancel then puts
+    // back the PIN in force before the first of those resets.
     let set = sqlx::query(
         "UPDATE accounts SET
-             pin_before_reset = CASE WHEN locked_hard = 1 OR pin_usable_at > $3
-                 THEN COALESCE(pin_before_reset, pin_hash) ELSE NULL END,
+             pin_before_reset = CASE WHEN pin_usable_at > $3 THEN COALESCE(pin_before_reset, pin_hash)
+                 WHEN locked_hard = 1 THEN pin_hash ELSE NULL END,
              pin_usable_at = CASE WHEN locked_hard = 1 OR pin_usable_at > $3 THEN $4 ELSE NULL END,
              pin_hash = $1, failed_pins = 0, locked_until = NULL, locked_hard = 0
          WHERE nik = $2 AND device_key = $5 AND pin_hash IS NOT NULL
-         RETURNING pin_usable_at",
+         RETURNING pin_usable_at, email",
     )
     .bind(new_hash)
     .bind(&nik)
@@ -197,12 +195,21 @@ pub async fn finish(state: &AppState, req: PinResetFinish) -> Result<PinResetDon
     .fetch_optional(&mut *tx)
     .await?
     .ok_or(Error::NotActivated)?;
+    // Single use: of two finishes at once, one takes the reset; the other rolls back.
+    let taken = sqlx::query("DELETE FROM pin_resets WHERE token_hash = $1")
+        .bind(&digest)
+        .execute(&mut *tx)
+        .await?;
+    if taken.rows_affected() != 1 {
+        return Err(Error::PinResetExpired);
+    }
     let waiting_until: Option<i64> = set.get(0);
+    let email: String = set.get(1);
     sqlx::query("DELETE FROM tokens WHERE subject = $1 AND kind = 'session'")
         .bind(&nik)
         .execute(&mut *tx)
         .await?;
-    let cancel_link = match waiting_until {
+    let cancel = match waiting_until {
         Some(until) => {
             let (token, digest) = new_token()?;
             sqlx::query(
@@ -214,24 +221,50 @@ pub async fn finish(state: &AppState, req: PinResetFinish) -> Result<PinResetDon
             .bind(until)
             .execute(&mut *tx)
             .await?;
-            Some(format!("{}/pin/batal/{token}", state.config.public_url()))
+            Some(token)
         }
         None => None,
     };
     activity(&mut *tx, &nik, "pin_reset", None).await?;
     tx.commit().await?;
-    notify_owner(
-        state,
-        &nik,
-        Notice::PinReset {
-            waiting_until,
-            cancel_link,
-        },
-    )
-    .await;
+    let Some((until, token)) = waiting_until.zip(cancel) else {
+        notify_owner(
+            state,
+            &nik,
+            Notice::PinReset {
+                waiting_until: None,
+                cancel_link: None,
+            },
+        )
+        .await;
+        return Ok(PinResetDone {
+            usable_from: at,
+            waiting: false,
+        });
+    };
+    // A wait must not start without the owner holding its cancel link: this notice is sent
+    // before the answer, and if it cannot be, the reset is undone (through its own link)
+    // and the citizen is told to try again. No lock is held while the mail goes out.
+    let notice = Notice::PinReset {
+        waiting_until: Some(until),
+        cancel_link: Some(format!("{}/pin/batal/{token}", state.config.public_url())),
+    };
+    let sent = match (Email::parse(&email), ikd_core::Nik::parse(&nik)) {
+        (Ok(to), Ok(parsed)) => {
+            state
+                .mailer
+                .send_notice(&to, &notice, at, parsed.time_zone())
+                .await
+        }
+        _ => Err(Error::internal("stored email or NIK does not parse")),
+    };
+    if let Err(e) = sent {
+        undo(state, &token, false).await?;
+        return Err(e);
+    }
     Ok(PinResetDone {
-        usable_from: waiting_until.unwrap_or(at),
-        waiting: waiting_until.is_some(),
+        usable_from: until,
+        waiting: true,
     })
 }
 
@@ -239,24 +272,32 @@ pub async fn finish(state: &AppState, req: PinResetFinish) -> Result<PinResetDon
 /// reset comes back with the hard lock, every session ends and open resets are dropped.
 ///
 /// # Errors
-/// [`Error::PinResetCancelInvalid`] when the link is unknown, or the wait is over or was
-/// cancelled already; database errors.
+/// [`Error::PinResetCancelInvalid`] when the link names no waiting reset (unknown, the wait
+/// over, or cancelled already); database errors.
 pub async fn cancel(state: &AppState, token: &str) -> Result<()> {
+    let nik = undo(state, token, true).await?;
+    notify_owner(state, &nik, Notice::PinResetCancelled).await;
+    Ok(())
+}
+
+/// Puts back what a waiting reset replaced (in Riwayat when `record`: a cancel, not the
+/// undo of a reset whose notice could not be sent); returns the NIK.
+async fn undo(state: &AppState, token: &str, record: bool) -> Result<String> {
     if token.len() > MAX_TOKEN {
         return Err(Error::PinResetCancelInvalid);
     }
     let at = state.now();
-    let mut tx = state.db.pool.begin().await?;
+    // Read without a lock; the account's row is the first thing written (see `finish`).
     let nik: String = sqlx::query(
-        "DELETE FROM tokens WHERE token_hash = $1 AND kind = 'pin_reset_cancel' AND expires_at > $2
-         RETURNING subject",
+        "SELECT subject FROM tokens WHERE token_hash = $1 AND kind = 'pin_reset_cancel' AND expires_at > $2",
     )
     .bind(token_hash(token))
     .bind(at)
-    .fetch_optional(&mut *tx)
+    .fetch_optional(&state.db.pool)
     .await?
     .ok_or(Error::PinResetCancelInvalid)?
     .get(0);
+    let mut tx = state.db.pool.begin().await?;
     let restored = sqlx::query(
         "UPDATE accounts SET pin_hash = pin_before_reset, pin_before_reset = NULL,
              pin_usable_at = NULL, failed_pins = $3, locked_until = NULL, locked_hard = 1
@@ -276,8 +317,9 @@ pub async fn cancel(state: &AppState, token: &str) -> Result<()> {
     ] {
         sqlx::query(statement).bind(&nik).execute(&mut *tx).await?;
     }
-    activity(&mut *tx, &nik, "pin_reset_cancelled", None).await?;
+    if record {
+        activity(&mut *tx, &nik, "pin_reset_cancelled", None).await?;
+    }
     tx.commit().await?;
-    notify_owner(state, &nik, Notice::PinResetCancelled).await;
-    Ok(())
+    Ok(nik)
 }

@@ -13,6 +13,14 @@ pub async fn run(config: Config) -> anyhow::Result<ExitCode> {
                 .unwrap_or_else(|_| "info".into()),
         )
         .init();
+    // Mail that leaves this machine carries links (a Lupa PIN's cancel link): they must
+    // name the address citizens reach, not the listening socket.
+    if config.smtp_url.is_some() && config.public_url.is_none() {
+        anyhow::bail!(
+            "--smtp-url is set but --public-url is not: give the address citizens reach the \
+             service at (e.g. --public-url https://ikd.example.go.id), for the links in emails"
+        );
+    }
     let mut state = AppState::new(config)
         .await
         .context("starting the service")?;

@@ -157,7 +157,8 @@ async fn activate(
         "INSERT INTO accounts (nik, device_key, email, phone, pin_hash, failed_pins, locked_until, locked_hard, activated_at)
          VALUES ($1, $2, $3, $4, NULL, 0, NULL, 0, $5)
          ON CONFLICT (nik) DO UPDATE SET device_key = $2, email = $3, phone = $4, pin_hash = NULL, failed_pins = 0,
-             locked_until = NULL, locked_hard = 0, activated_at = $5
+             locked_until = NULL, locked_hard = 0, activated_at = $5, pin_usable_at = NULL,
+             pin_before_reset = NULL
          WHERE accounts.device_key IS NULL",
     )
     .bind(&nik)
@@ -240,11 +241,14 @@ async fn set_pin(
         .await?
         .ok_or(Error::Unauthorized)?;
     let nik: String = row.get(0);
-    sqlx::query("UPDATE accounts SET pin_hash = $1, failed_pins = 0, locked_until = NULL, locked_hard = 0 WHERE nik = $2")
-        .bind(hash)
-        .bind(&nik)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query(
+        "UPDATE accounts SET pin_hash = $1, failed_pins = 0, locked_until = NULL, locked_hard = 0,
+             pin_usable_at = NULL, pin_before_reset = NULL WHERE nik = $2",
+    )
+    .bind(hash)
+    .bind(&nik)
+    .execute(&mut *tx)
+    .await?;
     activity(&mut *tx, &nik, "pin_set", None).await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)

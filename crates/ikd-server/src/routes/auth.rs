@@ -173,7 +173,7 @@ async fn wrong_pin(state: &AppState, nik: &str, failed: i64, lock: Lock) -> Resu
     responses(
         (status = 200, description = "Signed in; a fresh credential is included", body = Session),
         (status = 401, description = "Wrong PIN (attempts left in the message), bad device signature or unknown challenge", body = ApiError),
-        (status = 423, description = "Locked: for a while, or until an officer resets the PIN", body = ApiError),
+        (status = 423, description = "Locked: for a while (ACCOUNT_LOCKED), after 10 wrong PINs (ACCOUNT_LOCKED_OFFICER_RESET: Lupa PIN or an officer), or a PIN set through Lupa PIN after that still waits (PIN_RESET_WAITING, with the time)", body = ApiError),
         (status = 429, description = "Too many attempts; wait", body = ApiError),
         (status = 503, description = "Busy (SERVICE_BUSY). With Retry-After: no CPU permit came free in time, before anything was used or counted; send the same request again after it. Without: no database connection came free, perhaps after part of the request was done", body = ApiError),
     ))]
@@ -234,20 +234,31 @@ async fn login(
     }
     let (failed, lock) = reserve_pin_attempt(&state, &req.nik, at).await?;
     let pin = req.pin.clone();
-    let ok = crate::cpu::run_with(permit, move || verify_secret(pin.expose(), &pin_hash)).await?;
+    let checked = pin_hash.clone();
+    let ok = crate::cpu::run_with(permit, move || verify_secret(pin.expose(), &checked)).await?;
     if !ok {
         return Err(wrong_pin(&state, &nik, failed, lock).await?);
     }
     let mut tx = state.db.pool.begin().await?;
     // The right PIN: the attempt reserved above (and any lock it set) is cleared, and so is
-    // a Lupa PIN's wait that is over (its cancel link no longer applies).
-    sqlx::query(
+    // a Lupa PIN's wait that is over (its cancel link no longer applies). Only over the PIN
+    // that was checked and outside a wait: a Lupa PIN that landed meanwhile wins.
+    let cleared = sqlx::query(
         "UPDATE accounts SET failed_pins = 0, locked_until = NULL, locked_hard = 0,
-             pin_usable_at = NULL, pin_before_reset = NULL WHERE nik = $1",
+             pin_usable_at = NULL, pin_before_reset = NULL
+         WHERE nik = $1 AND pin_hash = $2 AND (pin_usable_at IS NULL OR pin_usable_at <= $3)",
     )
     .bind(&nik)
+    .bind(&pin_hash)
+    .bind(at)
     .execute(&mut *tx)
     .await?;
+    if cleared.rows_affected() != 1 {
+        return Err(Error::PinWrong {
+            attempts_left: (HARD_LOCK_AFTER - failed).max(0) as u32,
+            locked_until: None,
+        });
+    }
     let (token, hash) = new_token()?;
     let expires_at = at + SESSION_SECS;
     sqlx::query(
@@ -296,7 +307,7 @@ async fn logout(
         (status = 204, description = "The PIN is changed"),
         (status = 401, description = "No valid session, or the old PIN is wrong (counted with the sign-in attempts: the same lockout)", body = ApiError),
         (status = 422, description = "The new PIN is too easy to guess", body = ApiError),
-        (status = 423, description = "Locked after too many wrong PINs", body = ApiError),
+        (status = 423, description = "Locked after too many wrong PINs (ACCOUNT_LOCKED, ACCOUNT_LOCKED_OFFICER_RESET), or a Lupa PIN still waits (PIN_RESET_WAITING)", body = ApiError),
         (status = 503, description = "Busy (SERVICE_BUSY). With Retry-After: no CPU permit came free in time, before anything was used or counted; send the same request again after it. Without: no database connection came free, perhaps after part of the request was done", body = ApiError),
     ))]
 async fn change_pin(
@@ -328,7 +339,8 @@ async fn change_pin(
     // Only over the PIN that was checked: of two changes at once, one wins and the other
     // is told its old PIN is no longer right.
     let changed = sqlx::query(
-        "UPDATE accounts SET pin_hash = $1, failed_pins = 0, locked_until = NULL WHERE nik = $2 AND pin_hash = $3",
+        "UPDATE accounts SET pin_hash = $1, failed_pins = 0, locked_until = NULL, locked_hard = 0
+         WHERE nik = $2 AND pin_hash = $3",
     )
     .bind(new_hash)
     .bind(nik.as_str())

@@ -244,17 +244,24 @@ pub async fn unbind_device(
     nik: &str,
     actor: Option<&str>,
 ) -> Result<bool, Error> {
-    let done = sqlx::query("UPDATE accounts SET device_key = NULL WHERE nik = $1")
-        .bind(nik)
-        .execute(&mut **tx)
-        .await?;
+    // A Lupa PIN in progress or waiting ends with the phone that asked for it: its wait
+    // must not carry over to the next activation, nor its cancel link reach a new PIN.
+    let done = sqlx::query(
+        "UPDATE accounts SET device_key = NULL, pin_usable_at = NULL, pin_before_reset = NULL
+         WHERE nik = $1",
+    )
+    .bind(nik)
+    .execute(&mut **tx)
+    .await?;
     if done.rows_affected() == 0 {
         return Ok(false);
     }
-    sqlx::query("DELETE FROM tokens WHERE subject = $1 AND kind IN ('session', 'setup')")
-        .bind(nik)
-        .execute(&mut **tx)
-        .await?;
+    for statement in [
+        "DELETE FROM tokens WHERE subject = $1 AND kind IN ('session', 'setup', 'pin_reset_cancel')",
+        "DELETE FROM pin_resets WHERE nik = $1",
+    ] {
+        sqlx::query(statement).bind(nik).execute(&mut **tx).await?;
+    }
     activity(&mut **tx, nik, "device_released", actor).await?;
     Ok(true)
 }

@@ -319,7 +319,7 @@ async fn decide(
     security(("officer" = [])), params(("nik" = ikd_core::Nik, Path, description = "The citizen's NIK")),
     responses(
         (status = 422, description = "Not a valid NIK; the code says why", body = ApiError),
-        (status = 204, description = "The PIN lock is lifted, and the wait of a PIN set through Lupa PIN ends"),
+        (status = 204, description = "The PIN lock is lifted; a PIN set through Lupa PIN that still waits is undone (the PIN from before it is back)"),
         (status = 401, description = "No valid session, or the NIK has no active account", body = ApiError),
     ))]
 async fn reset_pin(
@@ -329,16 +329,30 @@ async fn reset_pin(
 ) -> Result<StatusCode> {
     let nik = Nik::parse(&nik).map_err(|e| Error::invalid(&e))?;
     let mut tx = state.db.pool.begin().await?;
-    // The counter has checked the person: a Lupa PIN's wait ends too (its PIN works now).
+    // A Lupa PIN still waiting is undone: the PIN from before it comes back. The officer
+    // cannot tell whether the owner or a thief set it; the owner, unlocked, can set a new
+    // one from the phone at once (no hard lock, so no wait).
     let done = sqlx::query(
         "UPDATE accounts SET failed_pins = 0, locked_until = NULL, locked_hard = 0,
+             pin_hash = CASE WHEN pin_usable_at > $2 AND pin_before_reset IS NOT NULL
+                 THEN pin_before_reset ELSE pin_hash END,
              pin_usable_at = NULL, pin_before_reset = NULL WHERE nik = $1",
     )
     .bind(nik.as_str())
+    .bind(state.now())
     .execute(&mut *tx)
     .await?;
     if done.rows_affected() == 0 {
         return Err(Error::NotActivated);
+    }
+    for statement in [
+        "DELETE FROM tokens WHERE subject = $1 AND kind = 'pin_reset_cancel'",
+        "DELETE FROM pin_resets WHERE nik = $1",
+    ] {
+        sqlx::query(statement)
+            .bind(nik.as_str())
+            .execute(&mut *tx)
+            .await?;
     }
     audit(&mut tx, &officer.0, "reset_pin", nik.as_str()).await?;
     super::activity(

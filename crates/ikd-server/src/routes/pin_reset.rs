@@ -65,11 +65,16 @@ async fn pin_reset_finish(
         (status = 204, description = "Cancelled: the PIN from before the reset and the hard lock are back, every session ended"),
         (status = 404, description = "The link names no waiting reset: unknown, the wait is over, or cancelled already", body = ApiError),
         (status = 422, description = "The body is not valid", body = ApiError),
+        (status = 429, description = "Too many links tried from this address; wait", body = ApiError),
+        (status = 503, description = "Busy (SERVICE_BUSY, without Retry-After): no database connection came free", body = ApiError),
     ))]
 async fn pin_reset_cancel(
     State(state): State<AppState>,
+    ip: super::ClientIp,
     ApiJson(req): ApiJson<PinResetCancel>,
 ) -> Result<StatusCode> {
+    ip.limit(&state, crate::limits::PIN_RESET_CANCEL_PER_IP)
+        .await?;
     crate::pin_reset::cancel(&state, &req.cancel_token).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -88,8 +93,19 @@ async fn cancel_form() -> Response {
     )
 }
 
-async fn cancel_submit(State(state): State<AppState>, Path(token): Path<String>) -> Response {
-    match crate::pin_reset::cancel(&state, &token).await {
+async fn cancel_submit(
+    State(state): State<AppState>,
+    ip: super::ClientIp,
+    Path(token): Path<String>,
+) -> Response {
+    let done = match ip
+        .limit(&state, crate::limits::PIN_RESET_CANCEL_PER_IP)
+        .await
+    {
+        Ok(()) => crate::pin_reset::cancel(&state, &token).await,
+        Err(e) => Err(e),
+    };
+    match done {
         Ok(()) => page(
             StatusCode::OK,
             "Reset PIN dibatalkan / PIN reset cancelled",
