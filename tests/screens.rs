@@ -488,6 +488,43 @@ async fn masuk_shows_the_pin_pad_for_this_phones_nik_masked() {
     );
 }
 
+#[tokio::test]
+async fn lupa_pin_in_english_says_what_happens_before_anything_is_sent() {
+    let mut device = unregistered_device();
+    device.registration = None;
+    device.activated = true;
+    let html = settle_and_render(app_dom(
+        "/masuk/lupa-pin",
+        offline(),
+        ikd_core::Lang::En,
+        false,
+        Some((device, None)),
+    ))
+    .await;
+    assert!(html.contains("Forgot PIN"), "{html}");
+    assert!(
+        html.contains("id=\"kirim-kode\"") && html.contains("Email me a code"),
+        "{html}"
+    );
+    assert!(html.contains("works after 24 hours"), "{html}");
+    assert!(
+        !html.contains("error-box") && !html.contains("captcha-image"),
+        "nothing is asked of the service before the citizen taps: {html}"
+    );
+}
+
+#[tokio::test]
+async fn masuk_links_to_lupa_pin_under_the_pad() {
+    let mut device = unregistered_device();
+    device.registration = None;
+    device.activated = true;
+    let html = render_as("/masuk", offline(), device, None).await;
+    assert!(
+        html.contains("id=\"lupa-pin\"") && html.contains("Lupa PIN?"),
+        "{html}"
+    );
+}
+
 // The officer's console.
 
 /// Renders `path` of the console; `session` signs an officer in first (token, expiry).
