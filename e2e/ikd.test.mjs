@@ -650,6 +650,25 @@ step('a QR picture older than 90 seconds is refused as expired', { timeout: 1500
   await shot(officer, 'officer-verify-expired');
 });
 
+step('Riwayat filters by kind, and an entry opens its details: who checked, which data', async () => {
+  await clickUntil(citizen, 'a[href="/beranda/riwayat"]', 'a[href="/beranda/riwayat"].active');
+  await citizen.waitForSelector('#activity', WAIT);
+  await clickUntil(citizen, '#filter-pemeriksaan', '#filter-pemeriksaan[aria-pressed="true"]');
+  await citizen.waitForSelector('li[data-kind="Digital KTP checked"]', WAIT);
+  assert.equal(await citizen.locator('li[data-kind="Signed in"]').count(), 0, 'only QR checks');
+  await clickUntil(citizen, '.activity-head', '#activity-detail');
+  const detail = await citizen.textContent('#activity-detail');
+  assert.match(detail, /Petugas petugas/);
+  assert.match(detail, /Nama/);
+  assert.doesNotMatch(detail, /Tanggal Lahir/, 'the age check discloses no birth date');
+  await shot(citizen, 'riwayat-qr-check-detail');
+  await clickUntil(citizen, '#filter-perubahan', '#filter-perubahan[aria-pressed="true"]');
+  await citizen.waitForSelector('li[data-kind="New PIN through Lupa PIN"]', WAIT);
+  assert.equal(await citizen.locator('li[data-kind="Digital KTP checked"]').count(), 0, 'only changes');
+  await shot(citizen, 'riwayat-changes');
+  await clickUntil(citizen, '#filter-semua', '#filter-semua[aria-pressed="true"]');
+});
+
 step('a rejected registration shows the officer\'s reason to the citizen', async () => {
   const other = await (await browser.newContext({ ...devices['Pixel 7'] })).newPage();
   await register(other, residents[1].nik, residents[1].email);

@@ -240,8 +240,12 @@ async fn home_tabs_show_the_citizens_own_data_from_the_service() {
     )
     .await;
     assert!(
-        html.contains("Masuk"),
+        html.contains("data-kind=\"Signed in\""),
         "the sign-in is in the activity log: {html}"
+    );
+    assert!(
+        html.contains("id=\"filter-pemeriksaan\"") && !html.contains("id=\"activity-detail\""),
+        "the filters, and every entry closed: {html}"
     );
     let html = render_as(
         "/beranda/pengaturan",
