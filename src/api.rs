@@ -306,6 +306,21 @@ impl ApiClient {
             .await
     }
 
+    /// A fresh challenge signed by this phone's device key under `context` (login, Lupa
+    /// PIN): its id and the signature, base64url, as the service's bodies carry them.
+    pub async fn signed_challenge(
+        &self,
+        key: &ikd_core::crypto::DeviceKey,
+        context: &[u8],
+    ) -> ApiResult<(String, String)> {
+        use crate::session::{b64u, from_b64u};
+        let ch = self.challenge().await?;
+        let mut signed = context.to_vec();
+        signed.extend(from_b64u(&ch.challenge).ok_or(ClientError::Protocol)?);
+        let sig = key.sign(&signed).map_err(|_| ClientError::Protocol)?;
+        Ok((ch.challenge_id, b64u(&sig)))
+    }
+
     pub async fn login(&self, req: &LoginBody<'_>) -> ApiResult<Session> {
         self.post("/login", req, None).await
     }

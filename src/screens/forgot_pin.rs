@@ -13,7 +13,7 @@ use crate::api::{ClientError, PinResetFinishBody};
 use crate::components::{ErrorNote, Progress, TextField, TopBar};
 use crate::i18n::t;
 use crate::screens::set_pin::check_new_pin;
-use crate::session::{b64u, from_b64u, use_session};
+use crate::session::use_session;
 
 #[component]
 pub fn LupaPin() -> Element {
@@ -55,14 +55,13 @@ pub fn LupaPin() -> Element {
         spawn(async move {
             let api = s.api();
             let r = async {
-                let ch = api.challenge().await?;
-                let mut signed = PIN_RESET_SIGNING_CONTEXT.to_vec();
-                signed.extend(from_b64u(&ch.challenge).ok_or(ClientError::Protocol)?);
-                let sig = key.sign(&signed).map_err(|_| ClientError::Protocol)?;
+                let (challenge_id, device_signature) = api
+                    .signed_challenge(&key, PIN_RESET_SIGNING_CONTEXT)
+                    .await?;
                 api.pin_reset_start(&PinResetStart {
                     nik,
-                    challenge_id: ch.challenge_id,
-                    device_signature: b64u(&sig),
+                    challenge_id,
+                    device_signature,
                 })
                 .await
             }

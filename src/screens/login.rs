@@ -9,7 +9,7 @@ use crate::Route;
 use crate::api::{ClientError, LoginBody};
 use crate::components::{ErrorNote, LangSwitch, Progress};
 use crate::i18n::t;
-use crate::session::{CachedCredential, OfflineUnlock, b64u, from_b64u, use_session};
+use crate::session::{CachedCredential, OfflineUnlock, use_session};
 
 /// A wrong PIN checked on the phone (offline), in the service's words and code style.
 fn offline_wrong(left: u32) -> ClientError {
@@ -45,16 +45,13 @@ pub fn Login() -> Element {
         spawn(async move {
             let api = s.api();
             let r = async {
-                let ch = api.challenge().await?;
-                let mut signed = LOGIN_SIGNING_CONTEXT.to_vec();
-                signed.extend(from_b64u(&ch.challenge).ok_or(ClientError::Protocol)?);
-                let sig = key.sign(&signed).map_err(|_| ClientError::Protocol)?;
+                let (challenge_id, sig) = api.signed_challenge(&key, LOGIN_SIGNING_CONTEXT).await?;
                 let session = api
                     .login(&LoginBody {
                         nik: &device.nik,
                         pin: &typed,
-                        challenge_id: &ch.challenge_id,
-                        device_signature: &b64u(&sig),
+                        challenge_id: &challenge_id,
+                        device_signature: &sig,
                     })
                     .await?;
                 // The keys the identity QR is sealed to, cached with the credential for offline use.

@@ -18,15 +18,16 @@ use ikd_core::Email;
 use ikd_core::api::{
     PIN_RESET_SIGNING_CONTEXT, PinResetDone, PinResetFinish, PinResetStart, PinResetStarted,
 };
-use ikd_core::crypto::EcdsaPublicKey;
 use ikd_core::secret::ActivationCode;
 use sqlx::Row;
 
 use crate::app::AppState;
 use crate::error::{Error, Result};
 use crate::mail::Notice;
-use crate::routes::{HARD_LOCK_AFTER, activity, notify_owner};
-use crate::security::{b64u, from_b64u, hash_secret, new_token, token_hash, verify_secret};
+use crate::routes::{
+    HARD_LOCK_AFTER, activity, check_device_signature, notify_owner, take_challenge,
+};
+use crate::security::{b64u, hash_secret, new_token, token_hash, verify_secret};
 
 /// How long the emailed code is valid, seconds.
 pub const CODE_SECS: i64 = 15 * 60;
@@ -48,16 +49,7 @@ pub async fn start(state: &AppState, req: &PinResetStart) -> Result<PinResetStar
     // budget, so the app can send the same request again.
     let permit = crate::cpu::permit(&state.cpu).await?;
     let at = state.now();
-    // Single use, like a login's: taken out whether the signature holds or not.
-    let challenge: Vec<u8> = sqlx::query(
-        "DELETE FROM challenges WHERE id = $1 AND expires_at >= $2 RETURNING challenge",
-    )
-    .bind(&req.challenge_id)
-    .bind(at)
-    .fetch_optional(&state.db.pool)
-    .await?
-    .ok_or(Error::Challenge)?
-    .get(0);
+    let challenge = take_challenge(state, &req.challenge_id, at).await?;
     let nik = req.nik.as_str();
     let account = sqlx::query("SELECT device_key, email, pin_hash FROM accounts WHERE nik = $1")
         .bind(nik)
@@ -71,13 +63,12 @@ pub async fn start(state: &AppState, req: &PinResetStart) -> Result<PinResetStar
     account
         .get::<Option<String>, _>(2)
         .ok_or(Error::NotActivated)?;
-    let mut signed = PIN_RESET_SIGNING_CONTEXT.to_vec();
-    signed.extend_from_slice(&challenge);
-    let sig = from_b64u(&req.device_signature).ok_or(Error::DeviceSignature)?;
-    let key = EcdsaPublicKey::from_sec1(&device).map_err(Error::internal)?;
-    if !key.verify(&signed, &sig) {
-        return Err(Error::DeviceSignature);
-    }
+    check_device_signature(
+        &device,
+        PIN_RESET_SIGNING_CONTEXT,
+        &challenge,
+        &req.device_signature,
+    )?;
     // Counted after the signature, so nobody but the phone can spend the NIK's budget.
     crate::limits::hit(state, crate::limits::PIN_RESET_PER_NIK, nik).await?;
     crate::limits::hit(

@@ -80,6 +80,47 @@ async fn challenge(
     }))
 }
 
+/// Takes a login challenge out (single use: whether what it was for succeeds or not);
+/// its bytes, if it exists and has not expired at `at`.
+///
+/// # Errors
+/// [`Error::Challenge`] for an unknown or expired id; database errors.
+pub(crate) async fn take_challenge(state: &AppState, id: &str, at: i64) -> Result<Vec<u8>> {
+    Ok(
+        sqlx::query(
+            "DELETE FROM challenges WHERE id = $1 AND expires_at >= $2 RETURNING challenge",
+        )
+        .bind(id)
+        .bind(at)
+        .fetch_optional(&state.db.pool)
+        .await?
+        .ok_or(Error::Challenge)?
+        .get(0),
+    )
+}
+
+/// Checks an ES256 signature (raw r||s, base64url) by the account's device key (SEC1) over
+/// `context || challenge`; the key, parsed, when it holds.
+///
+/// # Errors
+/// [`Error::DeviceSignature`] for a signature that does not verify or does not parse.
+pub(crate) fn check_device_signature(
+    device: &[u8],
+    context: &[u8],
+    challenge: &[u8],
+    signature_b64u: &str,
+) -> Result<EcdsaPublicKey> {
+    let mut signed = context.to_vec();
+    signed.extend_from_slice(challenge);
+    let sig = from_b64u(signature_b64u).ok_or(Error::DeviceSignature)?;
+    let key = EcdsaPublicKey::from_sec1(device).map_err(Error::internal)?;
+    if key.verify(&signed, &sig) {
+        Ok(key)
+    } else {
+        Err(Error::DeviceSignature)
+    }
+}
+
 /// Counts a PIN attempt on `nik` and sets the lock it would earn, before the PIN is
 /// checked: one conditional update, so parallel guesses each see the lock the ones before
 /// them earned (three at most before the first lock, not as many as arrive at once). A
@@ -186,16 +227,7 @@ async fn login(
     let permit = crate::cpu::permit(&state.cpu).await?;
     crate::limits::hit(&state, crate::limits::LOGIN_PER_NIK, req.nik.as_str()).await?;
     let at = state.now();
-    // The challenge is single use: taken out whether the login succeeds or not.
-    let challenge: Vec<u8> = sqlx::query(
-        "DELETE FROM challenges WHERE id = $1 AND expires_at >= $2 RETURNING challenge",
-    )
-    .bind(&req.challenge_id)
-    .bind(at)
-    .fetch_optional(&state.db.pool)
-    .await?
-    .ok_or(Error::Challenge)?
-    .get(0);
+    let challenge = take_challenge(&state, &req.challenge_id, at).await?;
     let nik = req.nik.as_str().to_owned();
     let account = sqlx::query("SELECT device_key, pin_hash, failed_pins, locked_until, locked_hard, pin_usable_at FROM accounts WHERE nik = $1")
         .bind(&nik)
@@ -225,13 +257,12 @@ async fn login(
         });
     }
     // The device signature comes first: PINs can only be tried from the bound phone.
-    let mut signed = LOGIN_SIGNING_CONTEXT.to_vec();
-    signed.extend_from_slice(&challenge);
-    let sig = from_b64u(&req.device_signature).ok_or(Error::DeviceSignature)?;
-    let key = EcdsaPublicKey::from_sec1(&device).map_err(Error::internal)?;
-    if !key.verify(&signed, &sig) {
-        return Err(Error::DeviceSignature);
-    }
+    let key = check_device_signature(
+        &device,
+        LOGIN_SIGNING_CONTEXT,
+        &challenge,
+        &req.device_signature,
+    )?;
     let (failed, lock) = reserve_pin_attempt(&state, &req.nik, at).await?;
     let pin = req.pin.clone();
     let checked = pin_hash.clone();

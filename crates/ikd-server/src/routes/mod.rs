@@ -8,6 +8,7 @@ mod officer;
 mod pin_reset;
 pub use activation::MAX_CODE_ATTEMPTS;
 pub use auth::HARD_LOCK_AFTER;
+pub(crate) use auth::{check_device_signature, take_challenge};
 pub(crate) use officer::MAX_REASON;
 pub use officer::add_officer;
 pub use verify::issue as issue_credential;
