@@ -199,6 +199,37 @@ async fn five_wrong_codes_use_a_reset_up_and_five_codes_a_day_are_the_most() {
     assert_eq!(s, 200, "the PIN is unchanged: {v}");
 }
 
+#[tokio::test]
+async fn a_reset_or_cancel_token_beyond_64_characters_is_refused_before_any_lookup() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let long = "A".repeat(65);
+    let (s, v) = finish(&app, &long, "135790", NEW_PIN).await;
+    assert_eq!((s, code(&v)), (410, "PIN_RESET_EXPIRED"), "{v}");
+    let (s, v) = app
+        .post("/pin/reset/cancel", json!({"cancel_token": long}), None)
+        .await;
+    assert_eq!((s, code(&v)), (404, "PIN_RESET_CANCEL_INVALID"), "{v}");
+    // Cancels are counted per address: the 31st in ten minutes waits. (The clock moved to
+    // the start of a fixed window first, so the count cannot straddle two.)
+    let now = app.running.state.now();
+    app.running
+        .state
+        .clock
+        .advance(600 - now.rem_euclid(600) + 1);
+    let (s, _) = app
+        .post("/pin/reset/cancel", json!({"cancel_token": "x"}), None)
+        .await;
+    assert_eq!(s, 404);
+    for _ in 0..29 {
+        app.post("/pin/reset/cancel", json!({"cancel_token": "x"}), None)
+            .await;
+    }
+    let (s, v) = app
+        .post("/pin/reset/cancel", json!({"cancel_token": "x"}), None)
+        .await;
+    assert_eq!((s, code(&v)), (429, "RATE_LIMITED"), "{v}");
+}
+
 /// The link in the waiting notice: `…/pin/batal/TOKEN`.
 fn cancel_link(mail: &str) -> String {
     // The mail as decoded by `newest_mail`; the link is on a line of its own.
