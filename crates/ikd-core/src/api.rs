@@ -51,6 +51,9 @@ pub enum RegistrationState {
     /// A newer registration of the same NIK replaced this one before an officer approved
     /// it: a NIK has at most one open registration.
     Superseded,
+    /// A device change cancelled from the phone it would replace, or from the link emailed
+    /// to the registered address.
+    Cancelled,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -62,7 +65,16 @@ pub struct RegistrationStarted {
     pub state: RegistrationState,
     /// Unix seconds after which the registration must be started again.
     pub expires_at: i64,
+    /// The NIK is active on another phone: this registration moves the account here (Ganti
+    /// perangkat). An officer may review it remotely, without the QR; the move then
+    /// completes after [`DEVICE_CHANGE_WAIT_SECS`], and the other phone can cancel it.
+    #[serde(default)]
+    pub device_change: bool,
 }
+
+/// How long a device change approved remotely waits before the new phone can activate
+/// (seconds): the phone it replaces, and the registered email, can cancel it until then.
+pub const DEVICE_CHANGE_WAIT_SECS: i64 = 24 * 3600;
 
 /// The result of one automatic selfie check.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -111,6 +123,12 @@ pub struct RegistrationStatus {
     pub reason: Option<String>,
     /// `b•••@contoh.co.id` once the code has been emailed.
     pub email_masked: Option<String>,
+    /// This registration moves an active account to this phone.
+    #[serde(default)]
+    pub device_change: bool,
+    /// For an approved device change: unix seconds from which the code activates.
+    #[serde(default)]
+    pub completes_at: Option<i64>,
 }
 
 /// Step 8: Aktifkan.
@@ -234,6 +252,10 @@ pub enum ActivityKind {
     DeviceReleased,
     Activated,
     Verified,
+    /// The account moved to a new phone (Ganti perangkat).
+    DeviceChanged,
+    /// A device change was cancelled from this phone or the email's link.
+    DeviceChangeCancelled,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -317,6 +339,56 @@ pub struct RegistrationReview {
     pub registry_photo: Option<Photo>,
     pub checks: Vec<SelfieCheck>,
     pub created_at: i64,
+    /// The NIK is active on another phone: approving moves the account to this one (at once
+    /// at the counter, after [`DEVICE_CHANGE_WAIT_SECS`] when reviewed remotely).
+    #[serde(default)]
+    pub device_change: bool,
+}
+
+/// One device change waiting in the remote review queue, oldest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RemoteReviewItem {
+    pub registration_id: String,
+    /// The resident's name from the registry.
+    pub nama: String,
+    /// Unix seconds when the selfie was accepted.
+    pub created_at: i64,
+}
+
+/// The remote review queue: device changes with a selfie, waiting for an officer.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RemoteReviews {
+    pub items: Vec<RemoteReviewItem>,
+}
+
+/// An officer's remote decision on a device change (no QR: the registration id names it).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct RemoteDecision {
+    pub approve: bool,
+    /// Required when rejecting: shown to the citizen.
+    pub reason: Option<String>,
+}
+
+/// What the phone holding the account sees of a device change (Ganti perangkat).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DeviceChangeStatus {
+    pub pending: Option<DeviceChangePending>,
+}
+
+/// A device change under way for the signed-in account.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DeviceChangePending {
+    /// Unix seconds when the new phone started it.
+    pub requested_at: i64,
+    /// Unix seconds from which the new phone can activate; `None` while an officer has not
+    /// approved it yet.
+    pub completes_at: Option<i64>,
 }
 
 /// Approve or reject; the QR is presented again so the decision is tied to the scan.

@@ -77,6 +77,18 @@ pub enum Error {
     PinResetCodeWrong { attempts_left: u32 },
     #[error("PIN reset cancel link no longer valid")]
     PinResetCancelInvalid,
+    /// A device change approved remotely, before its waiting period ends.
+    #[error("device change waits until its waiting period ends")]
+    DeviceChangeWaiting {
+        until: i64,
+        zone: ikd_core::region::TimeZone,
+    },
+    #[error("device change cancelled")]
+    DeviceChangeCancelled,
+    #[error("no device change to cancel")]
+    DeviceChangeNotFound,
+    #[error("remote review of a resident with no registry photo")]
+    RemoteReviewNeedsPhoto,
     #[error("device signature invalid")]
     DeviceSignature,
     #[error("login challenge unknown or expired")]
@@ -134,13 +146,16 @@ impl Error {
             | RegistrationNotFound
             | NoRegistryPhoto
             | NotFound
-            | PinResetCancelInvalid => StatusCode::NOT_FOUND,
+            | PinResetCancelInvalid
+            | DeviceChangeNotFound => StatusCode::NOT_FOUND,
             AlreadyActive
             | RegistrationState
             | ConsentOutdated
             | RegistrationSuperseded
             | RegistrationDecided
-            | AwaitingActivation { .. } => StatusCode::CONFLICT,
+            | AwaitingActivation { .. }
+            | DeviceChangeCancelled
+            | RemoteReviewNeedsPhoto => StatusCode::CONFLICT,
             RegistrationExpired | CodeExpired | PinResetExpired => StatusCode::GONE,
             PinWrong { .. }
             | DeviceSignature
@@ -149,7 +164,9 @@ impl Error {
             | OfficerLogin
             | NotActivated
             | RegistrationSecret => StatusCode::UNAUTHORIZED,
-            Locked { .. } | LockedHard | PinWaiting { .. } => StatusCode::LOCKED,
+            Locked { .. } | LockedHard | PinWaiting { .. } | DeviceChangeWaiting { .. } => {
+                StatusCode::LOCKED
+            }
             RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Busy => StatusCode::SERVICE_UNAVAILABLE,
             Db(_) | Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -204,6 +221,10 @@ impl UserError for Error {
             PinResetExpired => "PIN_RESET_EXPIRED",
             PinResetCodeWrong { .. } => "PIN_RESET_CODE_WRONG",
             PinResetCancelInvalid => "PIN_RESET_CANCEL_INVALID",
+            DeviceChangeWaiting { .. } => "DEVICE_CHANGE_WAITING",
+            DeviceChangeCancelled => "DEVICE_CHANGE_CANCELLED",
+            DeviceChangeNotFound => "DEVICE_CHANGE_NOT_FOUND",
+            RemoteReviewNeedsPhoto => "REMOTE_REVIEW_NEEDS_REGISTRY_PHOTO",
             DeviceSignature => "DEVICE_SIGNATURE_INVALID",
             Challenge => "LOGIN_CHALLENGE_INVALID",
             Unauthorized => "UNAUTHORIZED",
@@ -279,6 +300,14 @@ impl UserError for Error {
                 format!("Wrong PIN reset code. Check the latest email from IKD. Attempts left: {attempts_left}.")),
             PinResetCancelInvalid => ("Tautan pembatalan tidak berlaku lagi: PIN baru sudah berlaku, atau reset sudah dibatalkan. Bila bukan Anda yang mengganti PIN, datang ke kantor Dukcapil dengan KTP-el.".into(),
                 "This cancel link no longer works: the new PIN is already in force, or the reset was cancelled. If you did not change the PIN, visit a Dukcapil office with your KTP-el.".into()),
+            DeviceChangeWaiting { until, zone } => (format!("Pindah perangkat disetujui petugas dan berlaku mulai {}. Masa tunggu ini memberi ponsel lama dan email terdaftar waktu untuk membatalkan bila bukan Anda. Masukkan kode aktivasi setelah waktu itu.", zone.format(*until)),
+                format!("The device change is approved and takes effect from {}. The wait gives the old phone and the registered email time to cancel it if this was not you. Enter the activation code after that time.", zone.format(*until))),
+            DeviceChangeCancelled => ("Pindah perangkat ini dibatalkan dari ponsel lama atau lewat email terdaftar. Bila Anda pemilik akun, datang ke kantor Dukcapil dengan KTP-el: petugas dapat memindahkan akun di loket.".into(),
+                "This device change was cancelled from the old phone or the registered email. If the account is yours, visit a Dukcapil office with your KTP-el: an officer can move it at the counter.".into()),
+            DeviceChangeNotFound => ("Tidak ada permintaan pindah perangkat yang dapat dibatalkan: sudah selesai, sudah dibatalkan, atau tautannya tidak berlaku. Bila akun Anda dipindah tanpa izin, datang ke kantor Dukcapil dengan KTP-el.".into(),
+                "There is no device change to cancel: it completed, was cancelled, or the link no longer works. If your account was moved without your consent, visit a Dukcapil office with your KTP-el.".into()),
+            RemoteReviewNeedsPhoto => ("Warga ini tidak punya foto registri, jadi wajahnya tidak dapat dicocokkan dari jauh. Tolak dengan alasan agar warga datang ke loket membawa KTP-el.".into(),
+                "This resident has no registry photo, so the face cannot be compared remotely. Reject, asking the citizen to come to the counter with the KTP-el.".into()),
             DeviceSignature => ("Perangkat ini tidak dikenali untuk akun tersebut. Gunakan perangkat yang didaftarkan, atau daftar ulang.".into(),
                 "This device is not recognised for that account. Use the registered device, or register again.".into()),
             Challenge => ("Sesi masuk kedaluwarsa. Coba masuk lagi.".into(), "The sign-in session expired. Try again.".into()),

@@ -9,6 +9,7 @@ pub mod clock;
 pub mod config;
 pub mod cpu;
 pub mod db;
+pub mod device_change;
 pub mod error;
 pub mod import;
 pub mod keys;

@@ -55,10 +55,10 @@ pub const PIN_RESET_PER_DEVICE: Limit = Limit {
     window_secs: 86_400,
 };
 
-/// Cancel links tried per client address: a link is a 256-bit secret, so this only bounds
-/// the work of someone trying links at random.
-pub const PIN_RESET_CANCEL_PER_IP: Limit = Limit {
-    name: "pin-reset-cancel",
+/// Cancel links (Lupa PIN's and a device change's) tried per client address: a link is a
+/// 256-bit secret, so this only bounds the work of someone trying links at random.
+pub const CANCEL_LINK_PER_IP: Limit = Limit {
+    name: "cancel-link",
     max: 30,
     window_secs: 600,
 };

@@ -164,6 +164,13 @@ pub enum Notice {
     DeviceReleased,
     /// The account was locked after too many wrong PINs.
     AccountLocked,
+    /// An officer approved, remotely, moving the account to a new phone: it completes at
+    /// `until` unless cancelled from the old phone or with `cancel_link`.
+    DeviceChangeRequested { until: i64, cancel_link: String },
+    /// The account moved to a new phone; the old one no longer signs in.
+    DeviceChangeCompleted,
+    /// A device change was cancelled.
+    DeviceChangeCancelled,
 }
 
 impl std::fmt::Debug for Notice {
@@ -182,6 +189,9 @@ impl Notice {
             Notice::PinResetCancelled => "pin_reset_cancelled",
             Notice::DeviceReleased => "device_released",
             Notice::AccountLocked => "account_locked",
+            Notice::DeviceChangeRequested { .. } => "device_change_requested",
+            Notice::DeviceChangeCompleted => "device_change_completed",
+            Notice::DeviceChangeCancelled => "device_change_cancelled",
         }
     }
 
@@ -267,6 +277,42 @@ impl Notice {
                 ),
                 format!(
                     "Your IKD account was locked at {when} after 10 wrong PINs. Unlock it with Lupa PIN on the registered phone, or at a Dukcapil office with your KTP-el. {NOT_YOU_EN}"
+                ),
+            ),
+            Notice::DeviceChangeRequested { until, cancel_link } => {
+                let from = zone.format(*until);
+                (
+                    "Permintaan pindah perangkat IKD / A request to move your IKD account",
+                    format!(
+                        "Pada {when} petugas Dukcapil menyetujui pemindahan akun IKD Anda ke ponsel baru, setelah mencocokkan swafoto dengan foto registri. \
+                         Pemindahan berlaku mulai {from}; setelah itu ponsel lama tidak dapat masuk lagi.\n\n\
+                         Jika bukan Anda, batalkan sebelum itu: tekan Batalkan di aplikasi IKD pada ponsel lama, atau buka tautan ini:\n{cancel_link}\n\n\
+                         Lalu datang ke kantor Dukcapil dengan KTP-el."
+                    ),
+                    format!(
+                        "At {when} a Dukcapil officer approved moving your IKD account to a new phone, after comparing its selfie with the registry photo. \
+                         The move takes effect from {from}; the old phone then no longer signs in.\n\n\
+                         If this was not you, cancel before then: tap Batalkan in the IKD app on the old phone, or open this link:\n{cancel_link}\n\n\
+                         Then visit a Dukcapil office with your KTP-el."
+                    ),
+                )
+            }
+            Notice::DeviceChangeCompleted => (
+                "Akun IKD pindah ke ponsel baru / Your IKD account moved to a new phone",
+                format!(
+                    "Akun IKD Anda dipindah ke ponsel baru pada {when}. Ponsel lama tidak dapat masuk lagi, dan QR KTP digitalnya ditolak saat diperiksa. {NOT_YOU_ID}"
+                ),
+                format!(
+                    "Your IKD account moved to a new phone at {when}. The old phone no longer signs in, and its digital KTP QRs are refused when checked. {NOT_YOU_EN}"
+                ),
+            ),
+            Notice::DeviceChangeCancelled => (
+                "Pindah perangkat IKD dibatalkan / Your IKD device change was cancelled",
+                format!(
+                    "Permintaan memindahkan akun IKD Anda ke ponsel baru dibatalkan pada {when}. Akun tetap di ponsel lama. Bila Anda memang ingin pindah, daftar lagi di ponsel baru, atau datang ke kantor Dukcapil dengan KTP-el."
+                ),
+                format!(
+                    "The request to move your IKD account to a new phone was cancelled at {when}. The account stays on the old phone. If you do want to move, register again on the new phone, or visit a Dukcapil office with your KTP-el."
                 ),
             ),
         };

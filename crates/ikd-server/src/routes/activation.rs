@@ -78,7 +78,8 @@ async fn activate(
         .ok_or(Error::RegistrationNotFound)?
         .to_string();
     let row = sqlx::query(
-        "SELECT r.nik, r.email, r.phone, r.device_key, r.state, c.code_hash, c.attempts, c.expires_at, c.used
+        "SELECT r.nik, r.email, r.phone, r.device_key, r.state, c.code_hash, c.attempts, c.expires_at, c.used,
+             r.device_change, r.switch_at
          FROM registrations r JOIN activation_codes c ON c.registration_id = r.id WHERE r.id = $1",
     )
     .bind(&id)
@@ -91,8 +92,22 @@ async fn activate(
     let again = match row.get::<String, _>(4).as_str() {
         "approved" => false,
         "activated" => true,
+        "cancelled" => return Err(Error::DeviceChangeCancelled),
         _ => return Err(Error::RegistrationState),
     };
+    let device_change = row.get::<i64, _>(9) != 0;
+    let new_email: String = row.get(1);
+    // A device change approved remotely activates only after its wait, during which the
+    // old phone and the registered email can cancel it. Refused before the code is
+    // counted: nothing is spent by asking early.
+    if let Some(until) = row.get::<Option<i64>, _>(10).filter(|u| *u > state.now()) {
+        if !again {
+            let zone = ikd_core::Nik::parse(&nik)
+                .map_err(Error::internal)?
+                .time_zone();
+            return Err(Error::DeviceChangeWaiting { until, zone });
+        }
+    }
     let attempts: i64 = row.get(6);
     let used = i64::from(again);
     if row.get::<i64, _>(8) != used
@@ -131,8 +146,8 @@ async fn activate(
         return setup_again(&state, &nik, row.get::<Vec<u8>, _>(3)).await;
     }
     // A quick refusal before the write; the write below decides (an account released
-    // meanwhile is taken over, one bound meanwhile is not).
-    if super::registration::device_bound(&state, &nik).await? {
+    // meanwhile is taken over, one bound meanwhile is not, unless this is a device change).
+    if !device_change && super::registration::device_bound(&state, &nik).await? {
         return Err(Error::AlreadyActive);
     }
     let (setup, setup_hash) = new_token()?;
@@ -146,36 +161,61 @@ async fn activate(
     if used.rows_affected() != 1 {
         return Err(Error::CodeExpired);
     }
-    sqlx::query("UPDATE registrations SET state = 'activated' WHERE id = $1")
-        .bind(&id)
-        .execute(&mut *tx)
-        .await?;
-    // The device is bound only where none is: an account whose device was released is
-    // taken over, one with a device is not (the conditional upsert is the check and the
-    // act in one statement; zero rows means another activation won).
+    // Conditional on 'approved': a device change cancelled meanwhile (from the old phone or
+    // the email's link) leaves this state, and exactly one of the two wins.
+    let moved = sqlx::query(
+        "UPDATE registrations SET state = 'activated' WHERE id = $1 AND state = 'approved'",
+    )
+    .bind(&id)
+    .execute(&mut *tx)
+    .await?;
+    if moved.rows_affected() != 1 {
+        return Err(Error::DeviceChangeCancelled);
+    }
+    // The address of the account being moved, told of the move (it may differ from the
+    // new registration's).
+    let previous: Option<String> = if device_change {
+        sqlx::query("SELECT email FROM accounts WHERE nik = $1 AND device_key IS NOT NULL")
+            .bind(&nik)
+            .fetch_optional(&mut *tx)
+            .await?
+            .map(|r| r.get(0))
+    } else {
+        None
+    };
+    // The device is bound only where none is, or by a device change an officer approved:
+    // an account whose device was released is taken over, one with a device is not (the
+    // conditional upsert is the check and the act in one statement; zero rows means
+    // another activation won).
     let bound = sqlx::query(
         "INSERT INTO accounts (nik, device_key, email, phone, pin_hash, failed_pins, locked_until, locked_hard, activated_at)
          VALUES ($1, $2, $3, $4, NULL, 0, NULL, 0, $5)
          ON CONFLICT (nik) DO UPDATE SET device_key = $2, email = $3, phone = $4, pin_hash = NULL, failed_pins = 0,
              locked_until = NULL, locked_hard = 0, activated_at = $5, pin_usable_at = NULL,
              pin_before_reset = NULL
-         WHERE accounts.device_key IS NULL",
+         WHERE accounts.device_key IS NULL OR $6 = 1",
     )
     .bind(&nik)
     .bind(row.get::<Vec<u8>, _>(3))
-    .bind(row.get::<String, _>(1))
+    .bind(&new_email)
     .bind(row.get::<String, _>(2))
     .bind(at)
+    .bind(i64::from(device_change))
     .execute(&mut *tx)
     .await?;
     if bound.rows_affected() != 1 {
         // Dropping the transaction rolls back the code's use and the state change.
         return Err(Error::AlreadyActive);
     }
-    sqlx::query("DELETE FROM tokens WHERE subject = $1 AND kind IN ('session', 'setup')")
-        .bind(&nik)
-        .execute(&mut *tx)
-        .await?;
+    // Whatever the previous phone had open ends with it: sessions, a Lupa PIN, the link
+    // that could cancel this move.
+    for statement in [
+        "DELETE FROM tokens WHERE subject = $1
+             AND kind IN ('session', 'setup', 'pin_reset_cancel', 'device_change_cancel')",
+        "DELETE FROM pin_resets WHERE nik = $1",
+    ] {
+        sqlx::query(statement).bind(&nik).execute(&mut *tx).await?;
+    }
     sqlx::query(
         "INSERT INTO tokens (token_hash, kind, subject, expires_at) VALUES ($1, 'setup', $2, $3)
          ON CONFLICT (subject) WHERE kind = 'setup'
@@ -186,9 +226,26 @@ async fn activate(
     .bind(at + SETUP_SECS)
     .execute(&mut *tx)
     .await?;
-    activity(&mut *tx, &nik, "activated", None).await?;
+    let kind = if device_change {
+        "device_changed"
+    } else {
+        "activated"
+    };
+    activity(&mut *tx, &nik, kind, None).await?;
     tx.commit().await?;
-    super::notify_owner(&state, &nik, crate::mail::Notice::DeviceActivated).await;
+    // A move tells the address it moved from; a new address is also told it was activated.
+    let previous = previous.and_then(|p| ikd_core::Email::parse(&p).ok());
+    if previous.as_ref().is_none_or(|p| p.as_str() != new_email) {
+        super::notify_owner(&state, &nik, crate::mail::Notice::DeviceActivated).await;
+    }
+    if let (Some(previous), Ok(n)) = (previous, ikd_core::Nik::parse(&nik)) {
+        state.mailer.notify(
+            previous,
+            crate::mail::Notice::DeviceChangeCompleted,
+            at,
+            n.time_zone(),
+        );
+    }
     tracing::info!(registration = %id, "account activated");
     state.metrics.activations.inc();
     Ok(Json(Activated { setup_token: setup }))

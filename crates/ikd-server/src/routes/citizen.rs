@@ -110,6 +110,8 @@ fn kind(s: &str) -> Option<ActivityKind> {
         "device_released" => ActivityKind::DeviceReleased,
         "activated" => ActivityKind::Activated,
         "verified" => ActivityKind::Verified,
+        "device_changed" => ActivityKind::DeviceChanged,
+        "device_change_cancelled" => ActivityKind::DeviceChangeCancelled,
         _ => return None,
     })
 }

@@ -3,6 +3,7 @@
 mod activation;
 mod auth;
 mod citizen;
+mod device_change;
 mod health;
 mod officer;
 mod pin_reset;
@@ -34,7 +35,8 @@ pub fn router() -> Router<AppState> {
     let (router, doc) = documented();
     let router = router
         .merge(crate::openapi::router(&doc))
-        .merge(pin_reset::cancel_page());
+        .merge(pin_reset::cancel_page())
+        .merge(device_change::cancel_page());
     #[cfg(feature = "test-hooks")]
     let router = router.nest("/api/v1", test_hooks::router());
     router
@@ -50,6 +52,7 @@ pub fn documented() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(auth::router())
         .merge(pin_reset::router())
         .merge(citizen::router())
+        .merge(device_change::router())
         .merge(verify::router());
     OpenApiRouter::with_openapi(crate::openapi::ApiDoc::openapi())
         .nest("/api/v1", api)

@@ -6,8 +6,8 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use ikd_core::api::{
-    ApiError, OfficerDecision, OfficerLogin, OfficerSession, RegistrationReview, ScanRegistration,
-    SelfieCheck,
+    ApiError, OfficerDecision, OfficerLogin, OfficerSession, RegistrationReview, RemoteDecision,
+    RemoteReviews, ScanRegistration, SelfieCheck,
 };
 use ikd_core::records::Photo;
 use ikd_core::wire::RegistrationQr;
@@ -19,6 +19,7 @@ use utoipa_axum::routes;
 use super::{ApiJson, Officer, audit, bearer, unbind_device};
 use crate::app::AppState;
 use crate::error::{Error, Result, now};
+use crate::mail::Notice;
 use crate::registry;
 use crate::security::{hash_secret, new_token, token_hash, verify_secret};
 
@@ -36,6 +37,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(decide))
         .routes(routes!(reset_pin))
         .routes(routes!(release_device))
+        .routes(routes!(remote_queue))
+        .routes(routes!(remote_review))
+        .routes(routes!(remote_decide))
 }
 
 /// Creates or re-enables an officer (CLI `officer add`).
@@ -135,29 +139,63 @@ struct Pending {
     selfie: Vec<u8>,
     checks: String,
     created_at: i64,
+    /// The NIK is active on another phone: approving moves the account.
+    device_change: bool,
 }
 
+/// How the officer reached the registration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Channel {
+    /// Scanned its QR at the counter, with the person there.
+    Counter,
+    /// From the remote review queue (device changes only), without the person.
+    Remote,
+}
+
+/// The registration behind a scanned QR, checked against the QR's one-time token.
 async fn pending(state: &AppState, qr_text: &str) -> Result<Pending> {
     let qr = RegistrationQr::parse(qr_text).map_err(|e| Error::invalid(&e))?;
-    let id = qr.id.to_string();
-    let row = sqlx::query("SELECT nik, email, phone, selfie, selfie_checks, created_at, qr_token_hash, state, expires_at FROM registrations WHERE id = $1")
+    let presented = ikd_core::crypto::sha256(qr.token.as_bytes());
+    pending_by_id(state, &qr.id.to_string(), Some(&presented)).await
+}
+
+/// A device change in the remote review queue, by its id.
+async fn remote_pending(state: &AppState, id: &str) -> Result<Pending> {
+    let id = ikd_core::wire::RegistrationId::parse(id)
+        .ok_or(Error::RegistrationNotFound)?
+        .to_string();
+    let p = pending_by_id(state, &id, None).await?;
+    if !p.device_change {
+        // A first registration is decided at the counter only, with the person there.
+        return Err(Error::RegistrationNotFound);
+    }
+    Ok(p)
+}
+
+/// A registration waiting for the officer; `presented`, when scanned, is the SHA-256 of the
+/// QR's token, compared in constant time with the stored one.
+async fn pending_by_id(state: &AppState, id: &str, presented: Option<&[u8; 32]>) -> Result<Pending> {
+    let id = id.to_owned();
+    let row = sqlx::query("SELECT nik, email, phone, selfie, selfie_checks, created_at, qr_token_hash, state, expires_at, device_change FROM registrations WHERE id = $1")
         .bind(&id)
         .fetch_optional(&state.db.pool)
         .await?
         .ok_or(Error::RegistrationNotFound)?;
-    let stored: Option<Vec<u8>> = row.get(6);
-    let presented = ikd_core::crypto::sha256(qr.token.as_bytes());
-    if !stored.is_some_and(|s| {
-        bool::from(subtle::ConstantTimeEq::ct_eq(
-            s.as_slice(),
-            presented.as_slice(),
-        ))
-    }) {
-        return Err(Error::RegistrationNotFound);
+    if let Some(presented) = presented {
+        let stored: Option<Vec<u8>> = row.get(6);
+        if !stored.is_some_and(|s| {
+            bool::from(subtle::ConstantTimeEq::ct_eq(
+                s.as_slice(),
+                presented.as_slice(),
+            ))
+        }) {
+            return Err(Error::RegistrationNotFound);
+        }
     }
     match row.get::<String, _>(7).as_str() {
         "awaiting_officer" => {}
         "superseded" => return Err(Error::RegistrationSuperseded),
+        "cancelled" => return Err(Error::DeviceChangeCancelled),
         // The QR's hash is kept after the decision, so an officer who scans again (say, the
         // answer to the decision was lost) is told it is decided, not that it is unknown.
         "approved" | "rejected" | "activated" => return Err(Error::RegistrationDecided),
@@ -176,6 +214,7 @@ async fn pending(state: &AppState, qr_text: &str) -> Result<Pending> {
             .ok_or(Error::RegistrationState)?,
         checks: row.get::<Option<String>, _>(4).unwrap_or_default(),
         created_at: row.get(5),
+        device_change: row.get::<i64, _>(9) != 0,
     })
 }
 
@@ -194,15 +233,25 @@ async fn scan(
     ApiJson(req): ApiJson<ScanRegistration>,
 ) -> Result<Json<RegistrationReview>> {
     let p = pending(&state, &req.qr).await?;
+    Ok(Json(review(&state, &officer, p, "scan").await?))
+}
+
+/// What the officer sees of a pending registration; the look is in the audit log.
+async fn review(
+    state: &AppState,
+    officer: &Officer,
+    p: Pending,
+    action: &str,
+) -> Result<RegistrationReview> {
     let resident = registry::find(&state.db, &p.nik)
         .await?
         .ok_or(Error::NotInRegistry)?;
     let registry_photo = state.registry_photo(&p.nik).await?;
     let checks: Vec<SelfieCheck> = serde_json::from_str(&p.checks).unwrap_or_default();
     let mut tx = state.db.pool.begin().await?;
-    audit(&mut tx, &officer.0, "scan", &p.id).await?;
+    audit(&mut tx, &officer.0, action, &p.id).await?;
     tx.commit().await?;
-    Ok(Json(RegistrationReview {
+    Ok(RegistrationReview {
         registration_id: p.id,
         ktp: resident.ktp,
         email_masked: Email::parse(&p.email)
@@ -219,7 +268,8 @@ async fn scan(
             .map_err(Error::internal)?,
         checks,
         created_at: p.created_at,
-    }))
+        device_change: p.device_change,
+    })
 }
 
 #[utoipa::path(post, path = "/officer/decision", tag = "officer", security(("officer" = [])),
@@ -237,17 +287,46 @@ async fn decide(
     ApiJson(req): ApiJson<OfficerDecision>,
 ) -> Result<StatusCode> {
     let p = pending(&state, &req.qr).await?;
-    let reason = req
-        .reason
-        .as_deref()
-        .map(str::trim)
-        .filter(|r| !r.is_empty());
+    let decision = Decision {
+        approve: req.approve,
+        reason: req.reason.as_deref(),
+        physical_ktp_checked: req.physical_ktp_checked,
+        channel: Channel::Counter,
+    };
+    record_decision(&state, &officer, p, decision).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// An officer's decision on a pending registration.
+struct Decision<'a> {
+    approve: bool,
+    reason: Option<&'a str>,
+    physical_ktp_checked: bool,
+    channel: Channel,
+}
+
+/// Records a decision, the same way at the counter and from the remote queue.
+///
+/// An approval emails the activation code before it commits: if the mail cannot go out,
+/// nothing is recorded and the officer can try again. A device change approved remotely
+/// activates only after [`crate::device_change::WAIT_SECS`]. Its notice, with the cancel
+/// link, goes to the registered address before the commit too.
+async fn record_decision(
+    state: &AppState,
+    officer: &Officer,
+    p: Pending,
+    d: Decision<'_>,
+) -> Result<()> {
+    let reason = d.reason.map(str::trim).filter(|r| !r.is_empty());
     if reason.is_some_and(|r| r.chars().count() > MAX_REASON) {
         return Err(Error::BadRequest);
     }
     let at = state.now();
+    let remote = d.channel == Channel::Remote;
+    // At the counter the move completes with the activation; remotely it waits.
+    let switch_at = if remote { at + crate::device_change::WAIT_SECS } else { at };
     // Argon2id before the transaction: nothing is held while it runs.
-    let code = req.approve.then(ActivationCode::generate);
+    let code = d.approve.then(ActivationCode::generate);
     let code_hash = code
         .as_ref()
         .map(|c| hash_secret(c.expose().as_bytes()))
@@ -257,10 +336,11 @@ async fn decide(
         // Written first, so this transaction holds the write lock from its first statement
         // (a SQLite read first would make a later write fail when another one came between).
         // The selfie is deleted once the officer has decided.
-        let done = sqlx::query("UPDATE registrations SET state = 'approved', selfie = NULL, decided_by = $1, decided_at = $2, expires_at = $3 WHERE id = $4 AND state = 'awaiting_officer'")
+        let done = sqlx::query("UPDATE registrations SET state = 'approved', selfie = NULL, decided_by = $1, decided_at = $2, expires_at = $3, switch_at = $4 WHERE id = $5 AND state = 'awaiting_officer'")
             .bind(&officer.0)
             .bind(at)
-            .bind(at + CODE_TTL_SECS)
+            .bind(switch_at + CODE_TTL_SECS)
+            .bind(switch_at)
             .bind(&p.id)
             .execute(&mut *tx)
             .await?;
@@ -278,40 +358,144 @@ async fn decide(
         .ok_or(Error::NotInRegistry)?
         .get::<i64, _>(0)
             == 1;
-        if !has_photo && !req.physical_ktp_checked {
+        if !has_photo && remote {
+            // Nobody is there to show the physical card.
+            return Err(Error::RemoteReviewNeedsPhoto);
+        }
+        if !has_photo && !d.physical_ktp_checked {
             return Err(Error::PhysicalKtpNotChecked);
         }
         // Whenever the officer says so, the audit log keeps it.
-        if req.physical_ktp_checked {
+        if d.physical_ktp_checked && !remote {
             audit(&mut tx, &officer.0, "physical_ktp_checked", &p.id).await?;
         }
         sqlx::query("INSERT INTO activation_codes (registration_id, code_hash, attempts, expires_at, used) VALUES ($1, $2, 0, $3, 0)
                      ON CONFLICT (registration_id) DO UPDATE SET code_hash = $2, attempts = 0, expires_at = $3, used = 0")
             .bind(&p.id)
             .bind(code_hash)
-            .bind(at + CODE_TTL_SECS)
+            .bind(switch_at + CODE_TTL_SECS)
             .execute(&mut *tx)
             .await?;
-        audit(&mut tx, &officer.0, "approve", &p.id).await?;
-        // Send before committing: if the mail cannot go out, the approval is not recorded
-        // and the officer can try again; nothing is left half-done.
+        audit(
+            &mut tx,
+            &officer.0,
+            if remote { "approve_remote" } else { "approve" },
+            &p.id,
+        )
+        .await?;
+        // The registered address of the account being moved, told before the wait starts.
+        let owner = if remote {
+            sqlx::query("SELECT email FROM accounts WHERE nik = $1 AND device_key IS NOT NULL")
+                .bind(p.nik.as_str())
+                .fetch_optional(&mut *tx)
+                .await?
+                .map(|r| r.get::<String, _>(0))
+        } else {
+            None
+        };
+        let notice = match owner {
+            Some(owner) => {
+                let link = crate::device_change::issue_cancel_link(
+                    state,
+                    &mut tx,
+                    p.nik.as_str(),
+                    switch_at + CODE_TTL_SECS,
+                )
+                .await?;
+                let owner = Email::parse(&owner).map_err(|e| Error::internal(e.code()))?;
+                Some((owner, Notice::DeviceChangeRequested { until: switch_at, cancel_link: link }))
+            }
+            None => None,
+        };
+        // Send before committing: if a mail cannot go out, the approval is not recorded and
+        // the officer can try again; nothing is left half-done.
         let email = Email::parse(&p.email).map_err(|e| Error::internal(e.code()))?;
         state.mailer.send_activation_code(&email, &code).await?;
+        if let Some((owner, notice)) = notice {
+            state
+                .mailer
+                .send_notice(&owner, &notice, at, p.nik.time_zone())
+                .await?;
+        }
         tx.commit().await?;
-        tracing::info!(registration = %p.id, "registration approved, activation code sent");
+        tracing::info!(registration = %p.id, remote, "registration approved, activation code sent");
     } else {
         let reason = reason.ok_or(Error::BadRequest)?;
-        sqlx::query("UPDATE registrations SET state = 'rejected', reason = $1, selfie = NULL, decided_by = $2, decided_at = $3 WHERE id = $4")
+        let done = sqlx::query("UPDATE registrations SET state = 'rejected', reason = $1, selfie = NULL, decided_by = $2, decided_at = $3 WHERE id = $4 AND state = 'awaiting_officer'")
             .bind(reason)
             .bind(&officer.0)
             .bind(at)
             .bind(&p.id)
             .execute(&mut *tx)
             .await?;
-        audit(&mut tx, &officer.0, "reject", &p.id).await?;
+        if done.rows_affected() != 1 {
+            return Err(Error::RegistrationState);
+        }
+        audit(
+            &mut tx,
+            &officer.0,
+            if remote { "reject_remote" } else { "reject" },
+            &p.id,
+        )
+        .await?;
         tx.commit().await?;
-        tracing::info!(registration = %p.id, "registration rejected");
+        tracing::info!(registration = %p.id, remote, "registration rejected");
     }
+    Ok(())
+}
+
+#[utoipa::path(get, path = "/officer/remote-reviews", tag = "officer", security(("officer" = [])),
+    responses(
+        (status = 200, description = "Device changes waiting for a remote review, oldest first (at most 50)", body = RemoteReviews),
+        (status = 401, description = "No valid session", body = ApiError),
+    ))]
+async fn remote_queue(State(state): State<AppState>, _officer: Officer) -> Result<Json<RemoteReviews>> {
+    Ok(Json(crate::device_change::queue(&state).await?))
+}
+
+#[utoipa::path(get, path = "/officer/remote-reviews/{id}", tag = "officer", security(("officer" = [])),
+    params(("id" = String, Path, description = "registration_id")),
+    responses(
+        (status = 200, description = "Selfie, registry photo, checks and data of a device change (`device_change` true)", body = RegistrationReview),
+        (status = 404, description = "No device change waiting under this id (a first registration is decided at the counter only)", body = ApiError),
+        (status = 409, description = "Decided already, superseded, or cancelled from the old phone (DEVICE_CHANGE_CANCELLED)", body = ApiError),
+        (status = 410, description = "The registration expired", body = ApiError),
+        (status = 401, description = "No valid session", body = ApiError),
+    ))]
+async fn remote_review(
+    State(state): State<AppState>,
+    officer: Officer,
+    Path(id): Path<String>,
+) -> Result<Json<RegistrationReview>> {
+    let p = remote_pending(&state, &id).await?;
+    Ok(Json(review(&state, &officer, p, "remote_review").await?))
+}
+
+#[utoipa::path(post, path = "/officer/remote-reviews/{id}/decision", tag = "officer", security(("officer" = [])),
+    params(("id" = String, Path, description = "registration_id")),
+    request_body = RemoteDecision,
+    responses(
+        (status = 204, description = "Approved (the code is emailed; it activates after the waiting period, and the registered address is told with a cancel link) or rejected"),
+        (status = 404, description = "No device change waiting under this id", body = ApiError),
+        (status = 409, description = "Decided already, superseded, cancelled (DEVICE_CHANGE_CANCELLED), or no registry photo to compare (REMOTE_REVIEW_NEEDS_REGISTRY_PHOTO: reject, asking the citizen to come to the counter)", body = ApiError),
+        (status = 410, description = "The registration expired", body = ApiError),
+        (status = 422, description = "Rejecting needs a reason (at most 500 characters)", body = ApiError),
+        (status = 401, description = "No valid session", body = ApiError),
+    ))]
+async fn remote_decide(
+    State(state): State<AppState>,
+    officer: Officer,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<RemoteDecision>,
+) -> Result<StatusCode> {
+    let p = remote_pending(&state, &id).await?;
+    let decision = Decision {
+        approve: req.approve,
+        reason: req.reason.as_deref(),
+        physical_ktp_checked: false,
+        channel: Channel::Remote,
+    };
+    record_decision(&state, &officer, p, decision).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

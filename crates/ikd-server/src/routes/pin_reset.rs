@@ -73,7 +73,7 @@ async fn pin_reset_cancel(
     ip: super::ClientIp,
     ApiJson(req): ApiJson<PinResetCancel>,
 ) -> Result<StatusCode> {
-    ip.limit(&state, crate::limits::PIN_RESET_CANCEL_PER_IP)
+    ip.limit(&state, crate::limits::CANCEL_LINK_PER_IP)
         .await?;
     crate::pin_reset::cancel(&state, &req.cancel_token).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -89,7 +89,7 @@ async fn cancel_form() -> Response {
         "Someone set a new PIN for your IKD account through Lupa PIN after it was locked. If it \
          was not you, cancel: the old PIN returns, the account stays locked and every session ends. \
          Then visit a Dukcapil office with your KTP-el.",
-        true,
+        Some("Batalkan reset PIN / Cancel the PIN reset"),
     )
 }
 
@@ -99,7 +99,7 @@ async fn cancel_submit(
     Path(token): Path<String>,
 ) -> Response {
     let done = match ip
-        .limit(&state, crate::limits::PIN_RESET_CANCEL_PER_IP)
+        .limit(&state, crate::limits::CANCEL_LINK_PER_IP)
         .await
     {
         Ok(()) => crate::pin_reset::cancel(&state, &token).await,
@@ -113,36 +113,44 @@ async fn cancel_submit(
              kantor Dukcapil dengan KTP-el agar petugas membukanya.",
             "The PIN reset is cancelled. Your IKD account stays locked and every session has ended. \
              Visit a Dukcapil office with your KTP-el to have an officer unlock it.",
-            false,
+            None,
         ),
-        Err(e) => {
-            let status = e.status();
-            let (id, en) = (e.message(Lang::Id), e.message(Lang::En));
-            let mut r = page(
-                status,
-                "Pembatalan gagal / Could not cancel",
-                &id,
-                &en,
-                false,
-            );
-            // The stable code, as the API gives it, for support.
-            if let Ok(v) = header::HeaderValue::from_str(e.code()) {
-                r.headers_mut().insert("x-ikd-error-code", v);
-            }
-            r
-        }
+        Err(e) => failed_page(&e),
     }
 }
 
-/// A small page in both languages; `form` adds the button that posts to the same address.
-/// No script, no outside resource, and the address (which holds the token) is neither
-/// cached nor sent on as a referrer.
-fn page(status: StatusCode, title: &str, id: &str, en: &str, form: bool) -> Response {
-    let button = if form {
-        "<form method=\"post\"><button type=\"submit\">Batalkan reset PIN / Cancel the PIN reset</button></form>"
-    } else {
-        ""
-    };
+/// The page for a cancel that failed: the error's message in both languages, and its
+/// stable code in a header, as the API gives it, for support.
+pub(super) fn failed_page(e: &crate::error::Error) -> Response {
+    let (id, en) = (e.message(Lang::Id), e.message(Lang::En));
+    let mut r = page(
+        e.status(),
+        "Pembatalan gagal / Could not cancel",
+        &id,
+        &en,
+        None,
+    );
+    if let Ok(v) = header::HeaderValue::from_str(e.code()) {
+        r.headers_mut().insert("x-ikd-error-code", v);
+    }
+    r
+}
+
+/// A small page in both languages; `button` adds a button with that label that posts to
+/// the same address. No script, no outside resource, and the address (which holds the
+/// token) is neither cached nor sent on as a referrer.
+pub(super) fn page(
+    status: StatusCode,
+    title: &str,
+    id: &str,
+    en: &str,
+    button: Option<&str>,
+) -> Response {
+    let button = button
+        .map(|label| {
+            format!("<form method=\"post\"><button type=\"submit\">{label}</button></form>")
+        })
+        .unwrap_or_default();
     let html = format!(
         "<!doctype html><html lang=\"id\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\

@@ -41,6 +41,7 @@ pub fn parse_state(s: &str) -> RegistrationState {
         "rejected" => RegistrationState::Rejected,
         "activated" => RegistrationState::Activated,
         "superseded" => RegistrationState::Superseded,
+        "cancelled" => RegistrationState::Cancelled,
         _ => RegistrationState::Expired,
     }
 }
@@ -61,7 +62,7 @@ pub async fn device_bound(state: &AppState, nik: &str) -> Result<bool> {
     request_body = StartRegistration,
     responses(
         (status = 201, description = "Started: send the selfie next", body = RegistrationStarted),
-        (status = 409, description = "The NIK already has an active device (NIK_ACTIVE_ON_ANOTHER_DEVICE), an approved registration awaiting activation (REGISTRATION_AWAITING_ACTIVATION), or the consent was to outdated terms (CONSENT_OUTDATED). An unapproved registration of the NIK is superseded by this one", body = ApiError),
+        (status = 409, description = "The NIK has an approved registration awaiting activation (REGISTRATION_AWAITING_ACTIVATION), or the consent was to outdated terms (CONSENT_OUTDATED). An unapproved registration of the NIK is superseded by this one; a NIK active on another phone starts a device change (`device_change` true)", body = ApiError),
         (status = 404, description = "The NIK is not in the registry", body = ApiError),
         (status = 422, description = "A field is invalid; the code names which", body = ApiError),
         (status = 429, description = "Too many registrations from this address", body = ApiError),
@@ -82,9 +83,8 @@ async fn start(
     if !resident.is_some_and(|r| r.has_ktp_el) {
         return Err(Error::NotInRegistry);
     }
-    if device_bound(&state, req.nik.as_str()).await? {
-        return Err(Error::AlreadyActive);
-    }
+    // Active on another phone: this registration moves the account (Ganti perangkat).
+    let device_change = device_bound(&state, req.nik.as_str()).await?;
     let id = RegistrationId::generate()
         .map_err(Error::internal)?
         .to_string();
@@ -98,6 +98,7 @@ async fn start(
             device_key: key.sec1().to_vec(),
             secret_hash,
             at,
+            device_change,
         },
     )
     .await?;
@@ -110,6 +111,7 @@ async fn start(
             secret,
             state: RegistrationState::AwaitingSelfie,
             expires_at: at + TTL_SECS,
+            device_change,
         }),
     ))
 }
@@ -121,6 +123,7 @@ struct NewRegistration<'a> {
     device_key: Vec<u8>,
     secret_hash: Vec<u8>,
     at: i64,
+    device_change: bool,
 }
 
 /// The registration states that hold a NIK: at most one row per NIK is in one of them
@@ -176,8 +179,8 @@ async fn open(db: &Db, new: &NewRegistration<'_>) -> Result<()> {
     .execute(&mut *tx)
     .await?;
     let inserted = sqlx::query(
-        "INSERT INTO registrations (id, nik, email, phone, consent_version, device_key, token_hash, state, created_at, expires_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, 'awaiting_selfie', $8, $9)",
+        "INSERT INTO registrations (id, nik, email, phone, consent_version, device_key, token_hash, state, created_at, expires_at, device_change)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 'awaiting_selfie', $8, $9, $10)",
     )
     .bind(new.id)
     .bind(nik)
@@ -188,6 +191,7 @@ async fn open(db: &Db, new: &NewRegistration<'_>) -> Result<()> {
     .bind(new.secret_hash.clone())
     .bind(new.at)
     .bind(new.at + TTL_SECS)
+    .bind(i64::from(new.device_change))
     .execute(&mut *tx)
     .await;
     match inserted {
@@ -208,6 +212,8 @@ struct Owned {
     state: RegistrationState,
     reason: Option<String>,
     expires_at: i64,
+    device_change: bool,
+    switch_at: Option<i64>,
 }
 
 async fn owned(state: &AppState, id: &str, headers: &HeaderMap) -> Result<Owned> {
@@ -216,7 +222,7 @@ async fn owned(state: &AppState, id: &str, headers: &HeaderMap) -> Result<Owned>
         .to_string();
     let secret = super::bearer(headers).ok_or(Error::Unauthorized)?;
     let row = sqlx::query(
-        "SELECT email, state, reason, expires_at, token_hash FROM registrations WHERE id = $1",
+        "SELECT email, state, reason, expires_at, token_hash, device_change, switch_at FROM registrations WHERE id = $1",
     )
     .bind(&id)
     .fetch_optional(&state.db.pool)
@@ -234,6 +240,8 @@ async fn owned(state: &AppState, id: &str, headers: &HeaderMap) -> Result<Owned>
         state: parse_state(&row.get::<String, _>(1)),
         reason: row.get(2),
         expires_at: row.get(3),
+        device_change: row.get::<i64, _>(5) != 0,
+        switch_at: row.get(6),
     })
 }
 
@@ -342,6 +350,10 @@ async fn status(
     Ok(Json(RegistrationStatus {
         reason: reg.reason,
         email_masked,
+        device_change: reg.device_change,
+        completes_at: (reg.device_change && st == RegistrationState::Approved)
+            .then_some(reg.switch_at)
+            .flatten(),
         state: st,
     }))
 }

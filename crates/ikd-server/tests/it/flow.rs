@@ -211,7 +211,8 @@ async fn whole_flow(backend: Backend) {
     let (s, _) = app.get("/me/ktp", token).await;
     assert_eq!(s, 401, "the session ended");
 
-    // A second registration for the same NIK is refused while the device is bound.
+    // A second registration for the same NIK, while the device is bound, is a device
+    // change (tests/it/device_change.rs follows it through).
     let (s, v) = app
         .post(
             "/registrations",
@@ -219,10 +220,7 @@ async fn whole_flow(backend: Backend) {
             None,
         )
         .await;
-    assert_eq!(
-        (s, v["error"]["code"].as_str()),
-        (409, Some("NIK_ACTIVE_ON_ANOTHER_DEVICE"))
-    );
+    assert_eq!((s, v["device_change"].as_bool()), (201, Some(true)), "{v}");
 }
 
 #[tokio::test]

@@ -3,6 +3,7 @@
 
 mod cli;
 mod crash;
+mod device_change;
 mod flow;
 mod helpers;
 mod limits;

@@ -1,0 +1,179 @@
+//! Ganti perangkat (issue 17, item 2): the rules for moving an active account to a new
+//! phone. The routes are thin adapters over these functions.
+//!
+//! 1. The new phone registers as for a first activation. Because the NIK is active on
+//!    another phone, the registration is marked a device change (`registrations.device_change`).
+//! 2. An officer decides in one of two ways:
+//!    - at the counter, by scanning the QR: the move completes when the new phone activates;
+//!    - remotely, from the [`queue`], comparing the selfie with the registry photo: the code
+//!      then activates only from `switch_at`, [`WAIT_SECS`] later. The registered address
+//!      gets a notice with a cancel link, sent before the approval commits, so the wait never
+//!      runs without its link.
+//! 3. Until the new phone activates, the old phone ([`cancel_by_owner`]) or the link
+//!    ([`cancel_by_link`]) can cancel. Activation and cancel each change the registration's
+//!    state only from 'approved', in one statement, so exactly one of them wins.
+//!
+//! After the move, the old device key is refused everywhere: login and Lupa PIN check the
+//! account's key, and credentials bound to the old key fail online verification
+//! (`QR_DEVICE_RELEASED`).
+
+use ikd_core::Nik;
+use ikd_core::api::{DeviceChangePending, DeviceChangeStatus, RemoteReviewItem, RemoteReviews};
+use sqlx::Row;
+
+use crate::app::AppState;
+use crate::error::{Error, Result};
+use crate::mail::Notice;
+use crate::routes::{activity, notify_owner};
+use crate::security::{new_token, token_hash};
+
+/// The wait after a remote approval (seconds).
+pub const WAIT_SECS: i64 = ikd_core::api::DEVICE_CHANGE_WAIT_SECS;
+/// The queue shows at most this many, oldest first.
+pub const QUEUE_LIMIT: i64 = 50;
+/// A cancel token is 43 base64url characters; anything much longer is refused unread.
+const MAX_TOKEN: usize = 64;
+/// The states in which a device change can still be cancelled.
+const CANCELLABLE: &str = "('awaiting_selfie', 'awaiting_officer', 'approved')";
+
+/// Device changes with a selfie, waiting for an officer, oldest first, with the resident's
+/// name from the registry.
+///
+/// # Errors
+/// Database errors.
+pub async fn queue(state: &AppState) -> Result<RemoteReviews> {
+    let rows = sqlx::query(
+        "SELECT id, nik, created_at FROM registrations
+         WHERE state = 'awaiting_officer' AND device_change = 1 AND expires_at > $1
+         ORDER BY created_at, id LIMIT $2",
+    )
+    .bind(state.now())
+    .bind(QUEUE_LIMIT)
+    .fetch_all(&state.db.pool)
+    .await?;
+    let mut items = Vec::with_capacity(rows.len());
+    for r in rows {
+        let nik = Nik::parse(&r.get::<String, _>(1)).map_err(Error::internal)?;
+        let nama = crate::registry::find(&state.db, &nik)
+            .await?
+            .map(|r| r.ktp.nama.clone())
+            .unwrap_or_default();
+        items.push(RemoteReviewItem {
+            registration_id: r.get(0),
+            nama,
+            created_at: r.get(2),
+        });
+    }
+    Ok(RemoteReviews { items })
+}
+
+/// A device change under way for `nik`, as the phone holding the account sees it: one with
+/// a selfie waiting for an officer, or approved and not yet activated.
+///
+/// # Errors
+/// Database errors.
+pub async fn status(state: &AppState, nik: &Nik) -> Result<DeviceChangeStatus> {
+    let row = sqlx::query(
+        "SELECT created_at, state, switch_at FROM registrations
+         WHERE nik = $1 AND device_change = 1 AND state IN ('awaiting_officer', 'approved')
+             AND expires_at > $2
+         ORDER BY created_at DESC LIMIT 1",
+    )
+    .bind(nik.as_str())
+    .bind(state.now())
+    .fetch_optional(&state.db.pool)
+    .await?;
+    Ok(DeviceChangeStatus {
+        pending: row.map(|r| DeviceChangePending {
+            requested_at: r.get(0),
+            completes_at: (r.get::<String, _>(1) == "approved")
+                .then(|| r.get::<Option<i64>, _>(2))
+                .flatten(),
+        }),
+    })
+}
+
+/// Stores a new cancel token for `nik`'s device change, valid until `until` (replacing an
+/// earlier one), inside the approval's transaction; returns the link for the email.
+///
+/// # Errors
+/// Database errors, or no randomness.
+pub async fn issue_cancel_link(
+    state: &AppState,
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    nik: &str,
+    until: i64,
+) -> Result<String> {
+    let (token, hash) = new_token()?;
+    sqlx::query("DELETE FROM tokens WHERE subject = $1 AND kind = 'device_change_cancel'")
+        .bind(nik)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query(
+        "INSERT INTO tokens (token_hash, kind, subject, expires_at) VALUES ($1, 'device_change_cancel', $2, $3)",
+    )
+    .bind(hash)
+    .bind(nik)
+    .bind(until)
+    .execute(&mut **tx)
+    .await?;
+    Ok(format!(
+        "{}/perangkat/batal/{token}",
+        state.config.public_url()
+    ))
+}
+
+/// Cancels `nik`'s device change from the phone that holds the account (signed in).
+///
+/// # Errors
+/// [`Error::DeviceChangeNotFound`] when none can be cancelled; database errors.
+pub async fn cancel_by_owner(state: &AppState, nik: &Nik) -> Result<()> {
+    cancel(state, nik.as_str(), "phone").await
+}
+
+/// Cancels a device change with the token from the email's link.
+///
+/// # Errors
+/// [`Error::DeviceChangeNotFound`] when the link names none that can be cancelled;
+/// database errors.
+pub async fn cancel_by_link(state: &AppState, token: &str) -> Result<()> {
+    if token.len() > MAX_TOKEN {
+        return Err(Error::DeviceChangeNotFound);
+    }
+    let nik: String = sqlx::query(
+        "SELECT subject FROM tokens WHERE token_hash = $1 AND kind = 'device_change_cancel' AND expires_at > $2",
+    )
+    .bind(token_hash(token))
+    .bind(state.now())
+    .fetch_optional(&state.db.pool)
+    .await?
+    .ok_or(Error::DeviceChangeNotFound)?
+    .get(0);
+    cancel(state, &nik, "email").await
+}
+
+/// The cancel itself: the registration leaves the states an activation needs in one
+/// conditional statement (the activation's own update wants 'approved', so one wins), the
+/// link dies, and Riwayat and the registered address are told.
+async fn cancel(state: &AppState, nik: &str, channel: &str) -> Result<()> {
+    let mut tx = state.db.pool.begin().await?;
+    let done = sqlx::query(&format!(
+        "UPDATE registrations SET state = 'cancelled', selfie = NULL
+         WHERE nik = $1 AND device_change = 1 AND state IN {CANCELLABLE}"
+    ))
+    .bind(nik)
+    .execute(&mut *tx)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Err(Error::DeviceChangeNotFound);
+    }
+    sqlx::query("DELETE FROM tokens WHERE subject = $1 AND kind = 'device_change_cancel'")
+        .bind(nik)
+        .execute(&mut *tx)
+        .await?;
+    activity(&mut *tx, nik, "device_change_cancelled", Some(channel)).await?;
+    tx.commit().await?;
+    tracing::info!(channel, "device change cancelled");
+    notify_owner(state, nik, Notice::DeviceChangeCancelled).await;
+    Ok(())
+}
