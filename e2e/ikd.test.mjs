@@ -861,3 +861,125 @@ step('after a hard lock, Lupa PIN makes the new PIN wait a day, and the owner ca
   await enterPin(citizen, '913580');
   await citizen.waitForSelector('.error-box[data-code="ACCOUNT_LOCKED_OFFICER_RESET"]', WAIT);
 });
+
+/** Aktifkan with `code` and the captcha on the activation screen; waits for `effect`. */
+async function activateWith(page, code, effect) {
+  await page.waitForSelector('#captcha-image', WAIT);
+  await typeInto(page, '#code', code);
+  await typeInto(page, '#captcha', await captchaAnswer(page), '#aktifkan:not([disabled])');
+  await clickUntil(page, '#aktifkan', `${effect}, .progress, .error-box`);
+  return page.waitForSelector(effect, WAIT);
+}
+
+/** After activation: the first PIN, then Masuk, to the home screen. */
+async function firstPinAndHome(page, pin) {
+  await typeInto(page, '#pin', pin);
+  await typeInto(page, '#pin-again', pin, '#simpan-pin:not([disabled])');
+  await clickUntil(page, '#simpan-pin', '.pinpad, .progress');
+  await page.waitForSelector('.pinpad', WAIT);
+  await enterPin(page, pin);
+  await page.waitForSelector('#tampilkan-qr', WAIT);
+}
+
+/** The officer approves the oldest device change in the remote queue. */
+async function officerApprovesRemotely(nik) {
+  await clickUntil(officer, '#tab-tinjauan', '#remote-reviews');
+  await clickUntil(officer, '#remote-refresh', '.remote-item');
+  await clickUntil(officer, '.remote-item', '#review-device-change');
+  await officer.waitForSelector('#review-registry-photo', WAIT);
+  assert.match(await officer.textContent('#review-nik'), new RegExp(nik));
+  await clickUntil(officer, '#setujui', '#remote-done[data-outcome="approved"], #remote-reviews .progress');
+  await officer.waitForSelector('#remote-done[data-outcome="approved"]', WAIT);
+}
+
+let oldPhone, mover;
+
+step('a new phone asks to move the account; an officer approves it remotely; the old phone sees when, and cancels it', async () => {
+  assert.ok(residents.length >= 4, 'a fourth resident to move');
+  mover = residents[3];
+  oldPhone = await (await browser.newContext({ ...devices['Pixel 7'] })).newPage();
+  await register(oldPhone, mover.nik, mover.email);
+  await officerScans(await qrPicture(oldPhone, '#registration-qr', 'registration-4'));
+  await clickUntil(officer, '#setujui', '#decision-done[data-outcome="approved"], #registrations .progress');
+  await officer.waitForSelector('#decision-done[data-outcome="approved"]', WAIT);
+  await oldPhone.waitForSelector('#email-sent', WAIT);
+  await clickUntil(oldPhone, '#ke-aktivasi', '#code');
+  await activateWith(oldPhone, newestCode(), '#pin');
+  await firstPinAndHome(oldPhone, '902417');
+
+  // The new phone registers the same NIK: a device change, reviewed without the counter.
+  const newPhone = await (await browser.newContext({ ...devices['Pixel 7'] })).newPage();
+  await register(newPhone, mover.nik, `baru.${mover.email}`);
+  await newPhone.waitForSelector('#device-change-note', WAIT);
+  await shot(newPhone, 'device-change-requested');
+  await clickUntil(officer, '#tab-tinjauan', '#remote-reviews');
+  await clickUntil(officer, '#remote-refresh', '.remote-item');
+  await shot(officer, 'officer-remote-queue');
+  await clickUntil(officer, '.remote-item', '#review-device-change');
+  await officer.waitForSelector('#review-registry-photo', WAIT);
+  await shot(officer, 'officer-remote-review');
+  await clickUntil(officer, '#setujui', '#remote-done[data-outcome="approved"], #remote-reviews .progress');
+  await officer.waitForSelector('#remote-done[data-outcome="approved"]', WAIT);
+  await shot(officer, 'officer-remote-approved');
+  assert.match(newestMail('/perangkat/batal/'), /Batalkan/, 'the registered address is told, with a cancel link');
+
+  // The new phone learns when the move completes; its code is refused until then.
+  await newPhone.waitForSelector('#device-change-waiting', WAIT);
+  assert.match(await newPhone.textContent('#device-change-from'), /\d{2}\.\d{2} WI(B|TA|T)/);
+  await shot(newPhone, 'device-change-waiting');
+  await clickUntil(newPhone, '#ke-aktivasi', '#code');
+  await activateWith(newPhone, newestCode(), '.error-box[data-code="DEVICE_CHANGE_WAITING"]');
+  await shot(newPhone, 'activation-device-change-waiting');
+
+  // The old phone, opened again, shows the banner; Batalkan asks once more.
+  await oldPhone.goto(base + '/masuk');
+  await oldPhone.waitForSelector('.pinpad', WAIT);
+  await enterPin(oldPhone, '902417');
+  await oldPhone.waitForSelector('#device-change-banner', WAIT);
+  assert.match(await oldPhone.textContent('#device-change-completes'), /\d{2}\.\d{2} WI(B|TA|T)/);
+  await shot(oldPhone, 'device-change-banner');
+  await clickUntil(oldPhone, '#batalkan-pindah', '#yakin-batalkan');
+  await shot(oldPhone, 'device-change-confirm-cancel');
+  await clickUntil(oldPhone, '#yakin-batalkan', '#device-change-cancelled-here, .device-change-banner .progress');
+  await oldPhone.waitForSelector('#device-change-cancelled-here', WAIT);
+  await shot(oldPhone, 'device-change-cancelled-old-phone');
+
+  // The new phone's code no longer activates, and it says what to do.
+  await activateWith(newPhone, newestCode(), '.error-box[data-code="DEVICE_CHANGE_CANCELLED"]');
+  assert.match(await newPhone.textContent('.error-box[data-code="DEVICE_CHANGE_CANCELLED"]'), /KTP-el/);
+  await shot(newPhone, 'activation-device-change-cancelled');
+  await newPhone.context().close();
+});
+
+step('a device change completes after the wait: the new phone signs in, and the old phone is refused', async () => {
+  const newPhone = await (await browser.newContext({ ...devices['Pixel 7'] })).newPage();
+  await register(newPhone, mover.nik, `baru2.${mover.email}`);
+  await newPhone.waitForSelector('#device-change-note', WAIT);
+  await officerApprovesRemotely(mover.nik);
+  await newPhone.waitForSelector('#device-change-waiting', WAIT);
+  // A day passes on the service's clock (a test hook), just long enough to activate; then
+  // the clock comes back to the browser's time, so the credential it issues is current.
+  const day = 24 * 3600 + 60;
+  const shift = async (secs) => assert.equal((await fetch(`${base}/api/v1/test-hooks/clock/shift/${secs}`, { method: 'POST' })).status, 200);
+  await shift(day);
+  try {
+    await clickUntil(newPhone, '#ke-aktivasi', '#code');
+    await activateWith(newPhone, newestCode(), '#pin');
+  } finally {
+    await shift(-day);
+  }
+  await firstPinAndHome(newPhone, '913580');
+  await shot(newPhone, 'device-change-completed-home');
+  await clickUntil(newPhone, 'a[href="/beranda/riwayat"]', '.activity-head');
+  assert.match(await newPhone.textContent('main'), /Pindah ke ponsel baru/);
+  await shot(newPhone, 'riwayat-device-changed');
+
+  // The old phone's session ended; its key no longer signs in.
+  await oldPhone.goto(base + '/masuk');
+  await oldPhone.waitForSelector('.pinpad', WAIT);
+  await enterPin(oldPhone, '902417');
+  await oldPhone.waitForSelector('.error-box[data-code="DEVICE_SIGNATURE_INVALID"]', WAIT);
+  await shot(oldPhone, 'old-phone-after-device-change');
+  await newPhone.context().close();
+  await oldPhone.context().close();
+});

@@ -4,10 +4,11 @@
 use std::time::Duration;
 
 use ikd_core::api::{
-    Activate, Activated, ActivityLog, ApiError, Captcha, CredentialView, Documents, KkView,
-    KtpView, LoginChallenge, OfficerDecision, OfficerLogin, OfficerSession, PinResetDone,
-    PinResetStart, PinResetStarted, RegistrationReview, RegistrationStarted, RegistrationStatus,
-    ScanRegistration, SelfieResult, Session, StartRegistration, VerifyQr, VerifyResult,
+    Activate, Activated, ActivityLog, ApiError, Captcha, CredentialView, DeviceChangeStatus,
+    Documents, KkView, KtpView, LoginChallenge, OfficerDecision, OfficerLogin, OfficerSession,
+    PinResetDone, PinResetStart, PinResetStarted, RegistrationReview, RegistrationStarted,
+    RegistrationStatus, RemoteDecision, RemoteReviews, ScanRegistration, SelfieResult, Session,
+    StartRegistration, VerifyQr, VerifyResult,
 };
 use ikd_core::crypto::KeySet;
 use ikd_core::{ErrorBody, Lang};
@@ -349,6 +350,21 @@ impl ApiClient {
             .await
     }
 
+    /// A device change under way for the signed-in account (the banner with Batalkan).
+    pub async fn device_change(&self, token: &str) -> ApiResult<DeviceChangeStatus> {
+        self.get("/me/device-change", token).await
+    }
+
+    /// Cancels a device change from the phone that holds the account.
+    pub async fn cancel_device_change(&self, token: &str) -> ApiResult<()> {
+        self.post(
+            "/me/device-change/cancel",
+            &serde_json::json!({}),
+            Some(token),
+        )
+        .await
+    }
+
     pub async fn ktp(&self, token: &str) -> ApiResult<KtpView> {
         self.get("/me/ktp", token).await
     }
@@ -393,6 +409,31 @@ impl ApiClient {
 
     pub async fn decide(&self, token: &str, req: &OfficerDecision) -> ApiResult<()> {
         self.post("/officer/decision", req, Some(token)).await
+    }
+
+    /// Device changes waiting for a remote review, oldest first.
+    pub async fn remote_reviews(&self, token: &str) -> ApiResult<RemoteReviews> {
+        self.get("/officer/remote-reviews", token).await
+    }
+
+    /// One device change from the remote queue, for review (no QR).
+    pub async fn remote_review(&self, token: &str, id: &str) -> ApiResult<RegistrationReview> {
+        self.get(&format!("/officer/remote-reviews/{id}"), token)
+            .await
+    }
+
+    pub async fn remote_decide(
+        &self,
+        token: &str,
+        id: &str,
+        req: &RemoteDecision,
+    ) -> ApiResult<()> {
+        self.post(
+            &format!("/officer/remote-reviews/{id}/decision"),
+            req,
+            Some(token),
+        )
+        .await
     }
 
     /// Lifts a citizen's PIN lock (the officer has checked the person's identity).

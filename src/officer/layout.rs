@@ -1,4 +1,4 @@
-//! The signed-in console: a header with the officer and the session's end, the three tasks,
+//! The signed-in console: a header with the officer and the session's end, the four tasks,
 //! and sign-out. Without a session (or once it has run out) it leads back to the sign-in.
 
 use std::time::Duration;
@@ -67,6 +67,7 @@ pub fn ConsoleLayout() -> Element {
             }
             nav { class: "console-tabs",
                 {tab(OfficerRoute::Registrations {}, "tab-pendaftaran", t(l, "Pendaftaran", "Registrations"))}
+                {tab(OfficerRoute::RemoteQueue {}, "tab-tinjauan", t(l, "Tinjauan jarak jauh", "Remote review"))}
                 {tab(OfficerRoute::VerifyIdentity {}, "tab-verifikasi", t(l, "Verifikasi KTP digital", "Verify a digital KTP"))}
                 {tab(OfficerRoute::Accounts {}, "tab-akun", t(l, "Akun warga", "Citizen accounts"))}
             }

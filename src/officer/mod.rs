@@ -1,5 +1,6 @@
 //! The officer's console at the counter (`/petugas`): sign in, scan a citizen's registration
-//! QR and review it (selfie beside the registry photo) to approve or reject, verify an
+//! QR and review it (selfie beside the registry photo) to approve or reject, review device
+//! changes remotely from a queue (Tinjauan jarak jauh), verify an
 //! identity QR, and unlock a PIN or release a device after checking the person. The same
 //! components run in the browser renderer and in a desktop window (`IKD_CONSOLE=petugas`).
 //!
@@ -9,6 +10,8 @@ mod accounts;
 mod layout;
 mod login;
 mod registrations;
+mod remote;
+mod review;
 mod scanner;
 mod verify;
 
@@ -23,6 +26,7 @@ pub use accounts::Accounts;
 pub use layout::ConsoleLayout;
 pub use login::OfficerLogin;
 pub use registrations::Registrations;
+pub use remote::RemoteQueue;
 pub use scanner::QrScanner;
 pub use verify::VerifyIdentity;
 
@@ -147,6 +151,8 @@ pub enum OfficerRoute {
     #[layout(ConsoleLayout)]
         #[route("/petugas/pendaftaran")]
         Registrations {},
+        #[route("/petugas/tinjauan")]
+        RemoteQueue {},
         #[route("/petugas/verifikasi")]
         VerifyIdentity {},
         #[route("/petugas/akun")]

@@ -63,7 +63,33 @@ pub fn OfficerQr() -> Element {
         }
     };
     let state = status().map(|st| st.state);
+    let device_change = status().is_some_and(|st| st.device_change);
+    // Times in the resident's zone (WIB/WITA/WIT), from the NIK's province.
+    let zone = s
+        .device
+        .read()
+        .as_ref()
+        .and_then(|d| ikd_core::Nik::parse(&d.nik).ok())
+        .map(|n| n.time_zone())
+        .unwrap_or(ikd_core::region::TimeZone::Wib);
+    let waits_until = status()
+        .and_then(|st| st.completes_at)
+        .filter(|at| *at > crate::unix_now());
     let body = match (state, status()) {
+        (Some(RegistrationState::Approved), Some(st)) if waits_until.is_some() => rsx! {
+            section { class: "card success", id: "device-change-waiting",
+                h3 { {t(l, "Pindah perangkat disetujui", "Device change approved")} }
+                p { {t(l, "Akun IKD Anda pindah ke ponsel ini mulai", "Your IKD account moves to this phone from")} " "
+                    strong { id: "device-change-from", {zone.format(waits_until.unwrap_or_default())} } "." }
+                p { {t(l, "Kode aktivasi 6 digit sudah dikirim ke", "A 6-digit activation code was sent to")} " "
+                    strong { {st.email_masked.clone().unwrap_or_default()} }
+                    {t(l, ". Masukkan setelah waktu itu.", ". Enter it after that time.")} }
+                p { class: "hint", {t(l,
+                    "Masa tunggu ini melindungi Anda: sampai saat itu, ponsel lama dan email terdaftar dapat membatalkan pemindahan bila bukan Anda yang meminta. Ponsel lama tetap bisa dipakai sampai pindah selesai.",
+                    "This wait protects you: until then, the old phone and the registered email can cancel the move if you did not ask for it. The old phone keeps working until the move completes.")} }
+            }
+            button { r#type: "button", id: "ke-aktivasi", class: "primary", onclick: move |_| { nav.push(Route::Activation {}); }, "Aktifkan" }
+        },
         (Some(RegistrationState::Approved), Some(st)) => rsx! {
             section { class: "card success", id: "email-sent",
                 h3 { {t(l, "Disetujui petugas — cek email", "Approved by the officer — check your email")} }
@@ -99,6 +125,15 @@ pub fn OfficerQr() -> Element {
             }
             button { r#type: "button", class: "primary", onclick: move |_| restart(), {t(l, "Daftar ulang", "Register again")} }
         },
+        (Some(RegistrationState::Cancelled), _) => rsx! {
+            section { class: "card rejected", id: "device-change-cancelled", role: "alert",
+                h3 { {t(l, "Pindah perangkat dibatalkan", "Device change cancelled")} }
+                p { {t(l,
+                    "Pemindahan akun ke ponsel ini dibatalkan dari ponsel lama atau lewat email terdaftar. Bila akun ini milik Anda, datang ke kantor Dukcapil dengan KTP-el: petugas dapat memindahkannya di loket.",
+                    "Moving the account to this phone was cancelled from the old phone or the registered email. If the account is yours, visit a Dukcapil office with your KTP-el: an officer can move it at the counter.")} }
+            }
+            button { r#type: "button", class: "primary", onclick: move |_| restart(), {t(l, "Daftar ulang", "Register again")} }
+        },
         (Some(RegistrationState::AwaitingSelfie), _) => rsx! {
             button { r#type: "button", class: "primary", onclick: move |_| { nav.push(Route::Selfie {}); }, "Ambil foto" }
         },
@@ -106,8 +141,21 @@ pub fn OfficerQr() -> Element {
             if let Some(qr) = pending.qr.clone() {
                 QrImage { text: qr, id: "registration-qr" }
             }
-            p { class: "hint center", {t(l, "Tunjukkan kode QR ini kepada petugas Dukcapil.", "Show this QR code to the Dukcapil officer.")} }
-            Progress { label: t(l, "Menunggu verifikasi petugas", "Waiting for the officer's verification") }
+            if device_change {
+                section { class: "card", id: "device-change-note",
+                    h3 { {t(l, "Ganti perangkat", "A new phone")} }
+                    p { {t(l,
+                        "NIK ini aktif di ponsel lain. Anda tidak perlu ke kantor: petugas meninjau swafoto Anda dari jauh. Setelah disetujui, akun pindah ke ponsel ini 24 jam kemudian, dan ponsel lama serta email terdaftar diberi tahu dan dapat membatalkannya.",
+                        "This NIK is active on another phone. You need not visit an office: an officer reviews your selfie remotely. Once approved, the account moves to this phone 24 hours later; the old phone and the registered email are told and can cancel it.")} }
+                    p { class: "hint", {t(l,
+                        "Di loket Dukcapil, tunjukkan QR ini kepada petugas untuk pindah saat itu juga.",
+                        "At a Dukcapil counter, show this QR to the officer to move at once.")} }
+                }
+                Progress { label: t(l, "Menunggu tinjauan petugas", "Waiting for an officer's review") }
+            } else {
+                p { class: "hint center", {t(l, "Tunjukkan kode QR ini kepada petugas Dukcapil.", "Show this QR code to the Dukcapil officer.")} }
+                Progress { label: t(l, "Menunggu verifikasi petugas", "Waiting for the officer's verification") }
+            }
         },
     };
     rsx! {

@@ -325,7 +325,7 @@ pub struct ScanRegistration {
 }
 
 /// What the officer sees after scanning: both photos, the checks and the registry data.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RegistrationReview {
     pub registration_id: String,

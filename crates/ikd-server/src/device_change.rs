@@ -171,7 +171,8 @@ async fn cancel(state: &AppState, nik: &str, channel: &str) -> Result<()> {
         .bind(nik)
         .execute(&mut *tx)
         .await?;
-    activity(&mut *tx, nik, "device_change_cancelled", Some(channel)).await?;
+    // No actor: Riwayat names an actor only for an officer.
+    activity(&mut *tx, nik, "device_change_cancelled", None).await?;
     tx.commit().await?;
     tracing::info!(channel, "device change cancelled");
     notify_owner(state, nik, Notice::DeviceChangeCancelled).await;

@@ -20,6 +20,10 @@ fn kind_label(k: &ActivityKind, l: Lang) -> &'static str {
         ActivityKind::DeviceReleased => t(l, "Perangkat dilepas", "Device released"),
         ActivityKind::Activated => t(l, "Aktivasi", "Activated"),
         ActivityKind::Verified => t(l, "KTP Digital diperiksa", "Digital KTP checked"),
+        ActivityKind::DeviceChanged => t(l, "Pindah ke ponsel baru", "Moved to a new phone"),
+        ActivityKind::DeviceChangeCancelled => {
+            t(l, "Pindah perangkat dibatalkan", "Device change cancelled")
+        }
     }
 }
 
@@ -61,7 +65,13 @@ impl Filter {
             Filter::QrCheck => matches!(k, Verified),
             Filter::Change => matches!(
                 k,
-                PinChanged | PinReset | PinResetCancelled | DeviceReleased | Activated
+                PinChanged
+                    | PinReset
+                    | PinResetCancelled
+                    | DeviceReleased
+                    | Activated
+                    | DeviceChanged
+                    | DeviceChangeCancelled
             ),
         }
     }
@@ -110,6 +120,16 @@ fn what(k: &ActivityKind, l: Lang) -> &'static str {
             "Petugas memeriksa QR KTP Digital Anda secara daring.",
             "An officer checked your Digital KTP QR online.",
         ),
+        ActivityKind::DeviceChanged => t(
+            l,
+            "Akun IKD dipindah ke ponsel ini; ponsel sebelumnya tidak dapat masuk lagi.",
+            "The IKD account moved to this phone; the previous phone no longer signs in.",
+        ),
+        ActivityKind::DeviceChangeCancelled => t(
+            l,
+            "Permintaan memindahkan akun ke ponsel lain dibatalkan.",
+            "A request to move the account to another phone was cancelled.",
+        ),
     }
 }
 
@@ -121,6 +141,12 @@ fn who(a: &Activity, l: Lang) -> String {
             l,
             "Pemegang tautan di email terdaftar",
             "The holder of the registered email's link",
+        )
+        .to_owned(),
+        (None, ActivityKind::DeviceChangeCancelled) => t(
+            l,
+            "Anda dari ponsel terdaftar, atau pemegang tautan di email terdaftar",
+            "You from the registered phone, or the holder of the registered email's link",
         )
         .to_owned(),
         (None, _) => t(

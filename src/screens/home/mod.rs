@@ -2,6 +2,7 @@
 //! PIN is asked at every launch) it leads to Masuk.
 
 mod activity;
+mod device_change;
 mod documents;
 mod kk;
 mod ktp_card;
@@ -67,6 +68,9 @@ pub fn HomeLayout() -> Element {
                 }
             }
             div { class: "home-body",
+                if !offline {
+                    device_change::DeviceChangeBanner {}
+                }
                 if needs_service {
                     main { class: "screen tab-screen",
                         p { class: "hint", id: "needs-internet", {t(l,

@@ -100,13 +100,13 @@ async fn activate(
     // A device change approved remotely activates only after its wait, during which the
     // old phone and the registered email can cancel it. Refused before the code is
     // counted: nothing is spent by asking early.
-    if let Some(until) = row.get::<Option<i64>, _>(10).filter(|u| *u > state.now()) {
-        if !again {
-            let zone = ikd_core::Nik::parse(&nik)
-                .map_err(Error::internal)?
-                .time_zone();
-            return Err(Error::DeviceChangeWaiting { until, zone });
-        }
+    if let Some(until) = row.get::<Option<i64>, _>(10).filter(|u| *u > state.now())
+        && !again
+    {
+        let zone = ikd_core::Nik::parse(&nik)
+            .map_err(Error::internal)?
+            .time_zone();
+        return Err(Error::DeviceChangeWaiting { until, zone });
     }
     let attempts: i64 = row.get(6);
     let used = i64::from(again);

@@ -174,7 +174,11 @@ async fn remote_pending(state: &AppState, id: &str) -> Result<Pending> {
 
 /// A registration waiting for the officer; `presented`, when scanned, is the SHA-256 of the
 /// QR's token, compared in constant time with the stored one.
-async fn pending_by_id(state: &AppState, id: &str, presented: Option<&[u8; 32]>) -> Result<Pending> {
+async fn pending_by_id(
+    state: &AppState,
+    id: &str,
+    presented: Option<&[u8; 32]>,
+) -> Result<Pending> {
     let id = id.to_owned();
     let row = sqlx::query("SELECT nik, email, phone, selfie, selfie_checks, created_at, qr_token_hash, state, expires_at, device_change FROM registrations WHERE id = $1")
         .bind(&id)
@@ -324,7 +328,11 @@ async fn record_decision(
     let at = state.now();
     let remote = d.channel == Channel::Remote;
     // At the counter the move completes with the activation; remotely it waits.
-    let switch_at = if remote { at + crate::device_change::WAIT_SECS } else { at };
+    let switch_at = if remote {
+        at + crate::device_change::WAIT_SECS
+    } else {
+        at
+    };
     // Argon2id before the transaction: nothing is held while it runs.
     let code = d.approve.then(ActivationCode::generate);
     let code_hash = code
@@ -403,7 +411,13 @@ async fn record_decision(
                 )
                 .await?;
                 let owner = Email::parse(&owner).map_err(|e| Error::internal(e.code()))?;
-                Some((owner, Notice::DeviceChangeRequested { until: switch_at, cancel_link: link }))
+                Some((
+                    owner,
+                    Notice::DeviceChangeRequested {
+                        until: switch_at,
+                        cancel_link: link,
+                    },
+                ))
             }
             None => None,
         };
@@ -449,7 +463,10 @@ async fn record_decision(
         (status = 200, description = "Device changes waiting for a remote review, oldest first (at most 50)", body = RemoteReviews),
         (status = 401, description = "No valid session", body = ApiError),
     ))]
-async fn remote_queue(State(state): State<AppState>, _officer: Officer) -> Result<Json<RemoteReviews>> {
+async fn remote_queue(
+    State(state): State<AppState>,
+    _officer: Officer,
+) -> Result<Json<RemoteReviews>> {
     Ok(Json(crate::device_change::queue(&state).await?))
 }
 

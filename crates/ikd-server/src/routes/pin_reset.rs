@@ -73,8 +73,7 @@ async fn pin_reset_cancel(
     ip: super::ClientIp,
     ApiJson(req): ApiJson<PinResetCancel>,
 ) -> Result<StatusCode> {
-    ip.limit(&state, crate::limits::CANCEL_LINK_PER_IP)
-        .await?;
+    ip.limit(&state, crate::limits::CANCEL_LINK_PER_IP).await?;
     crate::pin_reset::cancel(&state, &req.cancel_token).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -98,10 +97,7 @@ async fn cancel_submit(
     ip: super::ClientIp,
     Path(token): Path<String>,
 ) -> Response {
-    let done = match ip
-        .limit(&state, crate::limits::CANCEL_LINK_PER_IP)
-        .await
-    {
+    let done = match ip.limit(&state, crate::limits::CANCEL_LINK_PER_IP).await {
         Ok(()) => crate::pin_reset::cancel(&state, &token).await,
         Err(e) => Err(e),
     };

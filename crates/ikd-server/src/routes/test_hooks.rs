@@ -1,6 +1,6 @@
 //! Test hooks, compiled only with the `test-hooks` feature (which only the test suite turns
 //! on) and active only when a test sets them on the state: the captcha answer, so tests can
-//! activate without reading the image, and a hard lock for the UI suite. A release build has
+//! activate without reading the image, a hard lock and a moved clock for the UI suite. A release build has
 //! no such code at all.
 
 use std::collections::HashMap;
@@ -43,6 +43,18 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/test-hooks/captcha/{id}", get(answer))
         .route("/test-hooks/accounts/{nik}/hard-lock", post(hard_lock))
+        .route("/test-hooks/clock/shift/{secs}", post(shift_clock))
+}
+
+/// Moves the service's clock by `secs` (back when negative, at most 30 days), for a UI test
+/// that crosses a waiting period (a device change's 24 h) without waiting, then comes back
+/// to the browser's time.
+async fn shift_clock(State(state): State<AppState>, Path(secs): Path<i64>) -> Result<()> {
+    if state.test_hooks.is_none() || secs == 0 || secs.abs() > 30 * 86_400 {
+        return Err(Error::NotFound);
+    }
+    state.clock.advance(secs);
+    Ok(())
 }
 
 /// Locks an account as 10 wrong PINs do, for a UI test of what follows (the escalating

@@ -129,7 +129,10 @@ async fn activity_kinds(app: &TestApp, session: &str) -> Vec<String> {
 fn cancel_link(app: &TestApp, mail: &str) -> String {
     let (_, rest) = mail.split_once("/perangkat/batal/").expect("a cancel link");
     let token: String = rest.chars().take_while(|c| !c.is_whitespace()).collect();
-    format!("{}/perangkat/batal/{token}", app.base.replace("/api/v1", ""))
+    format!(
+        "{}/perangkat/batal/{token}",
+        app.base.replace("/api/v1", "")
+    )
 }
 
 async fn moved_after_a_remote_review_and_the_wait(backend: Backend) {
@@ -172,7 +175,11 @@ async fn moved_after_a_remote_review_and_the_wait(backend: Backend) {
     let completes = st["completes_at"].as_i64().unwrap();
     assert!((completes - approved_at - WAIT_SECS).abs() <= 5, "{st}");
     let (_, v) = app.get("/me/device-change", &m.old_session).await;
-    assert_eq!(v["pending"]["completes_at"].as_i64(), Some(completes), "{v}");
+    assert_eq!(
+        v["pending"]["completes_at"].as_i64(),
+        Some(completes),
+        "{v}"
+    );
     let notice = app.newest_mail(&m.old_email, "/perangkat/batal/").unwrap();
     assert!(notice.contains("Batalkan"), "{notice}");
     assert!(!notice.contains(&m.nik), "no NIK in a notice");
@@ -210,7 +217,11 @@ async fn moved_after_a_remote_review_and_the_wait(backend: Backend) {
     let (s, _) = app.get("/me/ktp", &m.old_session).await;
     assert_eq!(s, 401, "the old phone's sessions ended");
     let session = session["token"].as_str().unwrap();
-    assert!(activity_kinds(&app, session).await.contains(&"device_changed".to_owned()));
+    assert!(
+        activity_kinds(&app, session)
+            .await
+            .contains(&"device_changed".to_owned())
+    );
     let (_, v) = app.get("/me/device-change", session).await;
     assert!(v["pending"].is_null(), "{v}");
     // Each address is told: the old one that the account left, the new one that it came.
@@ -262,7 +273,10 @@ async fn the_old_phone_cancels_a_device_change_and_the_new_phones_code_stops_wor
     let (s, session) = login(&app, &m.old_phone, &m.nik, OLD_PIN).await;
     assert_eq!(s, 200, "{session}");
     let kinds = activity_kinds(&app, session["token"].as_str().unwrap()).await;
-    assert!(kinds.contains(&"device_change_cancelled".to_owned()), "{kinds:?}");
+    assert!(
+        kinds.contains(&"device_change_cancelled".to_owned()),
+        "{kinds:?}"
+    );
     app.wait_for_mail(&m.old_email, "dibatalkan").await;
 }
 
@@ -271,13 +285,20 @@ async fn the_emailed_link_cancels_a_device_change_and_opening_it_changes_nothing
     let app = spawn_app(Backend::Sqlite).await;
     let m = requested(&app, 2).await;
     approve_remotely(&app, &m).await;
-    let link = cancel_link(&app, &app.newest_mail(&m.old_email, "/perangkat/batal/").unwrap());
+    let link = cancel_link(
+        &app,
+        &app.newest_mail(&m.old_email, "/perangkat/batal/").unwrap(),
+    );
     let page = app.http.get(&link).send().await.unwrap();
     assert_eq!(page.status(), 200);
     assert_eq!(page.headers()["cache-control"], "no-store");
     let html = page.text().await.unwrap();
     assert!(html.contains("<form method=\"post\">"), "{html}");
-    assert_eq!(status(&app, &m.reg).await["state"], "approved", "a GET changed nothing");
+    assert_eq!(
+        status(&app, &m.reg).await["state"],
+        "approved",
+        "a GET changed nothing"
+    );
 
     let done = app.http.post(&link).send().await.unwrap();
     assert_eq!(done.status(), 200);
@@ -285,9 +306,16 @@ async fn the_emailed_link_cancels_a_device_change_and_opening_it_changes_nothing
     assert_eq!(status(&app, &m.reg).await["state"], "cancelled");
     let again = app.http.post(&link).send().await.unwrap();
     assert_eq!(again.status(), 404);
-    assert_eq!(again.headers()["x-ikd-error-code"], "DEVICE_CHANGE_NOT_FOUND");
+    assert_eq!(
+        again.headers()["x-ikd-error-code"],
+        "DEVICE_CHANGE_NOT_FOUND"
+    );
     // A link far longer than a token is refused before any lookup.
-    let long = format!("{}/perangkat/batal/{}", app.base.replace("/api/v1", ""), "a".repeat(65));
+    let long = format!(
+        "{}/perangkat/batal/{}",
+        app.base.replace("/api/v1", ""),
+        "a".repeat(65)
+    );
     let res = app.http.post(&long).send().await.unwrap();
     assert_eq!(res.status(), 404);
 }
@@ -299,10 +327,17 @@ async fn at_the_counter_a_device_change_completes_at_once_and_the_old_qr_is_refu
     let old_qr = qr_now(&app, &m.old_phone, &m.nik, OLD_PIN).await;
     crate::flow::approve(&app, &m.qr).await;
     let st = status(&app, &m.reg).await;
-    assert!(st["completes_at"].as_i64().unwrap() <= app.running.state.now(), "{st}");
+    assert!(
+        st["completes_at"].as_i64().unwrap() <= app.running.state.now(),
+        "{st}"
+    );
     complete(&app, &m).await;
     let v = verify_at(&app, &app.base, &old_qr).await;
-    assert_eq!(v["error"]["code"].as_str(), Some("QR_DEVICE_RELEASED"), "{v}");
+    assert_eq!(
+        v["error"]["code"].as_str(),
+        Some("QR_DEVICE_RELEASED"),
+        "{v}"
+    );
     let (s, _) = login(&app, &m.new_phone, &m.nik, NEW_PIN).await;
     assert_eq!(s, 200);
     // No cancel link: nothing waited.
@@ -335,9 +370,21 @@ async fn the_remote_queue_holds_only_device_changes_and_needs_a_registry_photo()
         .await
         .unwrap();
     let (s, v) = remote_decision(&app, &m.reg.id, json!({"approve": true})).await;
-    assert_eq!((s, code(&v)), (409, "REMOTE_REVIEW_NEEDS_REGISTRY_PHOTO"), "{v}");
-    assert!(app.newest_mail(&m.new_email, "Kode aktivasi").is_none(), "no code was sent");
-    let (s, v) = remote_decision(&app, &m.reg.id, json!({"approve": false, "reason": "Datang ke loket dengan KTP-el."})).await;
+    assert_eq!(
+        (s, code(&v)),
+        (409, "REMOTE_REVIEW_NEEDS_REGISTRY_PHOTO"),
+        "{v}"
+    );
+    assert!(
+        app.newest_mail(&m.new_email, "Kode aktivasi").is_none(),
+        "no code was sent"
+    );
+    let (s, v) = remote_decision(
+        &app,
+        &m.reg.id,
+        json!({"approve": false, "reason": "Datang ke loket dengan KTP-el."}),
+    )
+    .await;
     assert_eq!(s, 204, "{v}");
     let st = status(&app, &m.reg).await;
     assert_eq!(st["state"], "rejected");
@@ -361,9 +408,8 @@ async fn activation_and_cancel_race(backend: Backend) {
                            "captcha_id": cid, "captcha_answer": answer}));
     }
     let activations = bodies.into_iter().map(|b| app.post("/activate", b, None));
-    let cancels = (0..45).map(|_| {
-        app.post("/me/device-change/cancel", json!({}), Some(&m.old_session))
-    });
+    let cancels =
+        (0..45).map(|_| app.post("/me/device-change/cancel", json!({}), Some(&m.old_session)));
     let (activated, cancelled) = tokio::join!(join_all(activations), join_all(cancels));
     let won_cancels = cancelled.iter().filter(|(s, _)| *s == 204).count();
     let won_activations = activated.iter().filter(|(s, _)| *s == 200).count();
