@@ -4,11 +4,11 @@
 use std::time::Duration;
 
 use ikd_core::api::{
-    Activate, Activated, ActivityLog, ApiError, Captcha, CredentialView, DeviceChangeStatus,
-    Documents, KkView, KtpView, LoginChallenge, OfficerDecision, OfficerLogin, OfficerSession,
-    PinResetDone, PinResetStart, PinResetStarted, RegistrationReview, RegistrationStarted,
-    RegistrationStatus, RemoteDecision, RemoteReviews, ScanRegistration, SelfieResult, Session,
-    StartRegistration, VerifyQr, VerifyResult,
+    Activate, Activated, ActivityLog, ApiError, Captcha, ContactChangeStarted, ContactView,
+    CredentialView, DeviceChangeStatus, Documents, KkView, KtpView, LoginChallenge,
+    OfficerDecision, OfficerLogin, OfficerSession, PinResetDone, PinResetStart, PinResetStarted,
+    RegistrationReview, RegistrationStarted, RegistrationStatus, RemoteDecision, RemoteReviews,
+    ScanRegistration, SelfieResult, Session, StartRegistration, VerifyQr, VerifyResult,
 };
 use ikd_core::crypto::KeySet;
 use ikd_core::{ErrorBody, Lang};
@@ -365,6 +365,30 @@ impl ApiClient {
         .await
     }
 
+    /// The registered email and phone, masked.
+    pub async fn contact(&self, token: &str) -> ApiResult<ContactView> {
+        self.get("/me/contact", token).await
+    }
+
+    /// Ubah email / nomor ponsel, step 1: the code goes to the new email.
+    pub async fn contact_change_start(
+        &self,
+        token: &str,
+        req: &ContactChangeBody<'_>,
+    ) -> ApiResult<ContactChangeStarted> {
+        self.post("/me/contact/start", req, Some(token)).await
+    }
+
+    /// Step 2: the code applies the change.
+    pub async fn contact_change_finish(&self, token: &str, code: &str) -> ApiResult<ContactView> {
+        self.post(
+            "/me/contact/finish",
+            &serde_json::json!({ "code": code }),
+            Some(token),
+        )
+        .await
+    }
+
     pub async fn ktp(&self, token: &str) -> ApiResult<KtpView> {
         self.get("/me/ktp", token).await
     }
@@ -473,6 +497,16 @@ pub struct PinResetFinishBody<'a> {
     pub captcha_id: &'a str,
     pub captcha_answer: &'a str,
     pub new_pin: &'a str,
+}
+
+/// Step 1 of Ubah email / nomor ponsel (`ContactChangeStart` on the service).
+#[derive(Debug, Serialize)]
+pub struct ContactChangeBody<'a> {
+    pub email: &'a str,
+    pub phone: &'a str,
+    pub pin: &'a str,
+    pub challenge_id: String,
+    pub device_signature: String,
 }
 
 #[derive(Debug, Serialize)]

@@ -256,6 +256,8 @@ pub enum ActivityKind {
     DeviceChanged,
     /// A device change was cancelled from this phone or the email's link.
     DeviceChangeCancelled,
+    /// The registered email or phone was changed.
+    ContactChanged,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -476,6 +478,53 @@ pub struct PinResetDone {
     pub usable_from: i64,
     /// True when the new PIN waits (the hard-lock case); the email says how to cancel.
     pub waiting: bool,
+}
+
+/// Context prefix of what the device key signs to change the registered email or phone
+/// (domain separation from login and Lupa PIN).
+pub const CONTACT_CHANGE_SIGNING_CONTEXT: &[u8] = b"IKD contact change v1\0";
+
+/// Ubah email / nomor ponsel, step 1 (signed in): the new email and phone (either may stay
+/// as it is), the PIN, and a fresh challenge signed by the device key under
+/// [`CONTACT_CHANGE_SIGNING_CONTEXT`]. Not `Serialize`, as the PIN is not: the app sends its
+/// own body of borrowed strings.
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ContactChangeStart {
+    pub email: Email,
+    pub phone: PhoneNumber,
+    pub pin: Pin,
+    pub challenge_id: String,
+    /// ES256 signature (raw r||s, base64url) by the device key.
+    pub device_signature: String,
+}
+
+/// Where the 6-digit code went: the new email, or the registered one when only the phone
+/// changes (the service sends no SMS).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ContactChangeStarted {
+    /// `b•••@contoh.co.id`.
+    pub sent_to_masked: String,
+    /// Unix seconds; the code is valid until then (15 minutes).
+    pub expires_at: i64,
+}
+
+/// Step 2: the code from that email.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ContactChangeFinish {
+    pub code: ActivationCode,
+}
+
+/// The registered contact, masked (Pengaturan shows it; the change's answer too).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ContactView {
+    pub email_masked: String,
+    pub phone_masked: String,
 }
 
 /// Cancels a Lupa PIN that is waiting, with the token from the email's link.

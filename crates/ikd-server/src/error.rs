@@ -89,6 +89,12 @@ pub enum Error {
     DeviceChangeNotFound,
     #[error("remote review of a resident with no registry photo")]
     RemoteReviewNeedsPhoto,
+    #[error("new email and phone are the registered ones")]
+    ContactUnchanged,
+    #[error("contact change unknown, expired or used up")]
+    ContactChangeExpired,
+    #[error("contact change code wrong")]
+    ContactChangeCodeWrong { attempts_left: u32 },
     #[error("device signature invalid")]
     DeviceSignature,
     #[error("login challenge unknown or expired")]
@@ -134,11 +140,16 @@ impl Error {
     pub fn status(&self) -> StatusCode {
         use Error::*;
         match self {
-            Invalid(_) | BadRequest | SelfieUndecodable | PhysicalKtpNotChecked => {
-                StatusCode::UNPROCESSABLE_ENTITY
-            }
+            Invalid(_)
+            | BadRequest
+            | SelfieUndecodable
+            | PhysicalKtpNotChecked
+            | ContactUnchanged => StatusCode::UNPROCESSABLE_ENTITY,
             // The code and the captcha are what authenticates an activation.
-            Captcha | CodeWrong { .. } | PinResetCodeWrong { .. } => StatusCode::UNAUTHORIZED,
+            Captcha
+            | CodeWrong { .. }
+            | PinResetCodeWrong { .. }
+            | ContactChangeCodeWrong { .. } => StatusCode::UNAUTHORIZED,
             TooLarge | SelfieTooLarge | SelfieTooManyPixels => StatusCode::PAYLOAD_TOO_LARGE,
             HeadersTooLarge => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             // A cancel link that names no waiting reset: used, over, or never issued.
@@ -156,7 +167,9 @@ impl Error {
             | AwaitingActivation { .. }
             | DeviceChangeCancelled
             | RemoteReviewNeedsPhoto => StatusCode::CONFLICT,
-            RegistrationExpired | CodeExpired | PinResetExpired => StatusCode::GONE,
+            RegistrationExpired | CodeExpired | PinResetExpired | ContactChangeExpired => {
+                StatusCode::GONE
+            }
             PinWrong { .. }
             | DeviceSignature
             | Challenge
@@ -225,6 +238,9 @@ impl UserError for Error {
             DeviceChangeCancelled => "DEVICE_CHANGE_CANCELLED",
             DeviceChangeNotFound => "DEVICE_CHANGE_NOT_FOUND",
             RemoteReviewNeedsPhoto => "REMOTE_REVIEW_NEEDS_REGISTRY_PHOTO",
+            ContactUnchanged => "CONTACT_UNCHANGED",
+            ContactChangeExpired => "CONTACT_CHANGE_EXPIRED",
+            ContactChangeCodeWrong { .. } => "CONTACT_CHANGE_CODE_WRONG",
             DeviceSignature => "DEVICE_SIGNATURE_INVALID",
             Challenge => "LOGIN_CHALLENGE_INVALID",
             Unauthorized => "UNAUTHORIZED",
@@ -308,6 +324,12 @@ impl UserError for Error {
                 "There is no device change to cancel: it completed, was cancelled, or the link no longer works. If your account was moved without your consent, visit a Dukcapil office with your KTP-el.".into()),
             RemoteReviewNeedsPhoto => ("Warga ini tidak punya foto registri, jadi wajahnya tidak dapat dicocokkan dari jauh. Tolak dengan alasan agar warga datang ke loket membawa KTP-el.".into(),
                 "This resident has no registry photo, so the face cannot be compared remotely. Reject, asking the citizen to come to the counter with the KTP-el.".into()),
+            ContactUnchanged => ("Email dan nomor ponsel yang diisi sama dengan yang terdaftar. Ubah salah satunya, lalu kirim lagi.".into(),
+                "The email and phone entered are the registered ones. Change one of them, then send again.".into()),
+            ContactChangeExpired => ("Kode kedaluwarsa, sudah dipakai, atau terlalu sering salah. Mulai ubah email/nomor ponsel lagi untuk mendapat kode baru.".into(),
+                "The code expired, was used, or was entered wrongly too often. Start the email/phone change again for a new code.".into()),
+            ContactChangeCodeWrong { attempts_left } => (format!("Kode salah. Periksa email terbaru dari IKD. Sisa percobaan: {attempts_left}."),
+                format!("Wrong code. Check the latest email from IKD. Attempts left: {attempts_left}.")),
             DeviceSignature => ("Perangkat ini tidak dikenali untuk akun tersebut. Gunakan perangkat yang didaftarkan, atau daftar ulang.".into(),
                 "This device is not recognised for that account. Use the registered device, or register again.".into()),
             Challenge => ("Sesi masuk kedaluwarsa. Coba masuk lagi.".into(), "The sign-in session expired. Try again.".into()),

@@ -7,6 +7,7 @@ pub mod app;
 pub mod captcha;
 pub mod clock;
 pub mod config;
+pub mod contact_change;
 pub mod cpu;
 pub mod db;
 pub mod device_change;

@@ -55,6 +55,13 @@ pub const PIN_RESET_PER_DEVICE: Limit = Limit {
     window_secs: 86_400,
 };
 
+/// Email/phone changes started per NIK a day (each mails a code).
+pub const CONTACT_CHANGE_PER_NIK: Limit = Limit {
+    name: "contact-change-nik",
+    max: 5,
+    window_secs: 86_400,
+};
+
 /// Cancel links (Lupa PIN's and a device change's) tried per client address: a link is a
 /// 256-bit secret, so this only bounds the work of someone trying links at random.
 pub const CANCEL_LINK_PER_IP: Limit = Limit {

@@ -89,6 +89,31 @@ impl Mailer {
             .await
     }
 
+    /// The email/phone change's code, to the new address (or the registered one when only
+    /// the phone changes).
+    pub async fn send_contact_change_code(&self, to: &Email, code: &ActivationCode) -> Result<()> {
+        let body = format!(
+            "Yth. Bapak/Ibu,\n\n\
+             Ada permintaan mengubah email atau nomor ponsel akun IKD dari ponsel yang terdaftar,\n\
+             dengan PIN yang benar.\n\n\
+             Kode konfirmasi: {code}\n\n\
+             Masukkan kode ini di aplikasi IKD (Pengaturan, Ubah email / nomor ponsel).\n\
+             Kode berlaku 15 menit dan hanya sekali pakai. Jangan berikan kode ini kepada siapa pun,\n\
+             termasuk petugas. Jika Anda tidak memintanya, abaikan email ini: tidak ada yang berubah\n\
+             tanpa kode ini.\n\n\
+             ---\n\n\
+             Someone asked, from the registered phone and with the right PIN, to change the email or\n\
+             phone of an IKD account.\n\
+             Confirmation code: {code}\n\
+             Enter it in the IKD app (Pengaturan, Ubah email / nomor ponsel). The code is valid for\n\
+             15 minutes, once. Never share it, not even with an officer. If you did not ask for this,\n\
+             ignore this email: nothing changes without this code.\n",
+            code = code.expose()
+        );
+        self.deliver(to, "Kode konfirmasi IKD / IKD confirmation code", body)
+            .await
+    }
+
     /// A security notice ([`Notice`]): what happened, when in the resident's time zone, and
     /// what to do if it was not them. It names no NIK and no data beyond the masked address.
     pub async fn send_notice(
@@ -171,6 +196,9 @@ pub enum Notice {
     DeviceChangeCompleted,
     /// A device change was cancelled.
     DeviceChangeCancelled,
+    /// The registered email or phone was changed (to the address it was before, and to a
+    /// new one).
+    ContactChanged,
 }
 
 impl std::fmt::Debug for Notice {
@@ -192,6 +220,7 @@ impl Notice {
             Notice::DeviceChangeRequested { .. } => "device_change_requested",
             Notice::DeviceChangeCompleted => "device_change_completed",
             Notice::DeviceChangeCancelled => "device_change_cancelled",
+            Notice::ContactChanged => "contact_changed",
         }
     }
 
@@ -313,6 +342,15 @@ impl Notice {
                 ),
                 format!(
                     "The request to move your IKD account to a new phone was cancelled at {when}. The account stays on the old phone. If you do want to move, register again on the new phone, or visit a Dukcapil office with your KTP-el."
+                ),
+            ),
+            Notice::ContactChanged => (
+                "Email/nomor ponsel IKD diubah / Your IKD email or phone was changed",
+                format!(
+                    "Email atau nomor ponsel akun IKD Anda diubah pada {when} dari ponsel terdaftar, dengan PIN dan kode yang dikirim ke email. Pemberitahuan berikutnya dikirim ke alamat yang baru. {NOT_YOU_ID}"
+                ),
+                format!(
+                    "The email or phone of your IKD account was changed at {when} from the registered phone, with the PIN and a code sent by email. Further notices go to the new address. {NOT_YOU_EN}"
                 ),
             ),
         };

@@ -129,7 +129,7 @@ pub(crate) fn check_device_signature(
 ///
 /// # Errors
 /// [`Error::Locked`] or [`Error::LockedHard`] if the account is locked; database errors.
-async fn reserve_pin_attempt(
+pub(crate) async fn reserve_pin_attempt(
     state: &AppState,
     nik: &ikd_core::Nik,
     at: i64,
@@ -189,7 +189,12 @@ async fn reserve_pin_attempt(
 /// After a wrong PIN (counted by [`reserve_pin_attempt`], in the database, so the lockout
 /// survives restarts and spans instances): Riwayat gets it, and the answer says what is
 /// left.
-async fn wrong_pin(state: &AppState, nik: &str, failed: i64, lock: Lock) -> Result<Error> {
+pub(crate) async fn wrong_pin(
+    state: &AppState,
+    nik: &str,
+    failed: i64,
+    lock: Lock,
+) -> Result<Error> {
     if !matches!(lock, Lock::None { .. }) {
         state.metrics.lockouts.inc();
     }

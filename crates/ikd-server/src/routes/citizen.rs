@@ -112,6 +112,7 @@ fn kind(s: &str) -> Option<ActivityKind> {
         "verified" => ActivityKind::Verified,
         "device_changed" => ActivityKind::DeviceChanged,
         "device_change_cancelled" => ActivityKind::DeviceChangeCancelled,
+        "contact_changed" => ActivityKind::ContactChanged,
         _ => return None,
     })
 }

@@ -3,13 +3,14 @@
 mod activation;
 mod auth;
 mod citizen;
+mod contact;
 mod device_change;
 mod health;
 mod officer;
 mod pin_reset;
 pub use activation::MAX_CODE_ATTEMPTS;
 pub use auth::HARD_LOCK_AFTER;
-pub(crate) use auth::{check_device_signature, take_challenge};
+pub(crate) use auth::{check_device_signature, reserve_pin_attempt, take_challenge, wrong_pin};
 pub(crate) use officer::MAX_REASON;
 pub use officer::add_officer;
 pub use verify::issue as issue_credential;
@@ -53,6 +54,7 @@ pub fn documented() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(pin_reset::router())
         .merge(citizen::router())
         .merge(device_change::router())
+        .merge(contact::router())
         .merge(verify::router());
     OpenApiRouter::with_openapi(crate::openapi::ApiDoc::openapi())
         .nest("/api/v1", api)

@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used)] // test helpers: a failure is a test failure
 
 mod cli;
+mod contact_change;
 mod crash;
 mod device_change;
 mod flow;

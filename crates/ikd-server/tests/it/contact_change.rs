@@ -1,0 +1,285 @@
+//! Ubah email / nomor ponsel: the PIN and a device signature start it, a code to the new
+//! address finishes it, the old address is told, and Riwayat and the audit log keep it.
+
+use ikd_core::api::{CONTACT_CHANGE_SIGNING_CONTEXT, LOGIN_SIGNING_CONTEXT};
+use serde_json::{Value, json};
+
+use crate::flow::onboard;
+use crate::helpers::{Backend, Phone, TestApp, spawn_app};
+
+const PIN: &str = "902417";
+
+fn code(v: &Value) -> &str {
+    v["error"]["code"].as_str().unwrap_or("")
+}
+
+struct Citizen {
+    phone: Phone,
+    nik: String,
+    email: String,
+    session: String,
+}
+
+async fn citizen(app: &TestApp, n: usize) -> Citizen {
+    let phone = Phone::new();
+    let r = app.adult(n).clone();
+    let email = format!("kontak{n}@contoh.id");
+    let session = onboard(app, &r, &phone, &email, PIN).await;
+    Citizen {
+        phone,
+        nik: r.ktp.nik.as_str().to_owned(),
+        email,
+        session,
+    }
+}
+
+async fn start_with(
+    app: &TestApp,
+    c: &Citizen,
+    context: &[u8],
+    email: &str,
+    phone: &str,
+    pin: &str,
+) -> (u16, Value) {
+    let (s, ch) = app.post("/login/challenge", json!({}), None).await;
+    assert_eq!(s, 200, "{ch}");
+    let sig = c
+        .phone
+        .sign_with(context, ch["challenge"].as_str().unwrap());
+    app.post(
+        "/me/contact/start",
+        json!({"email": email, "phone": phone, "pin": pin,
+               "challenge_id": ch["challenge_id"], "device_signature": sig}),
+        Some(&c.session),
+    )
+    .await
+}
+
+async fn finish(app: &TestApp, c: &Citizen, code: &str) -> (u16, Value) {
+    app.post(
+        "/me/contact/finish",
+        json!({"code": code}),
+        Some(&c.session),
+    )
+    .await
+}
+
+fn confirmation_code(app: &TestApp, email: &str) -> String {
+    let mail = app
+        .newest_mail(email, "Kode konfirmasi")
+        .expect("a code mail");
+    crate::helpers::code_after(&mail, "Kode konfirmasi: ")
+}
+
+fn wrong(right: &str) -> &'static str {
+    if right == "111111" {
+        "222222"
+    } else {
+        "111111"
+    }
+}
+
+async fn failed_pins(app: &TestApp, nik: &str) -> i64 {
+    sqlx::query_scalar("SELECT failed_pins FROM accounts WHERE nik = $1")
+        .bind(nik)
+        .fetch_one(&app.running.state.db.pool)
+        .await
+        .unwrap()
+}
+
+async fn email_and_phone_changed(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let c = citizen(&app, 0).await;
+    let (s, v) = app.get("/me/contact", &c.session).await;
+    assert_eq!(s, 200, "{v}");
+    assert!(
+        v["email_masked"]
+            .as_str()
+            .unwrap()
+            .contains("•••@contoh.id"),
+        "{v}"
+    );
+    let new_email = "kontak.baru@contoh.id";
+    let new_phone = "0813-1111-2222";
+
+    // A login signature is not a contact change's; a wrong PIN counts toward the lockout.
+    let (s, v) = start_with(&app, &c, LOGIN_SIGNING_CONTEXT, new_email, new_phone, PIN).await;
+    assert_eq!((s, code(&v)), (401, "DEVICE_SIGNATURE_INVALID"), "{v}");
+    let (s, v) = start_with(
+        &app,
+        &c,
+        CONTACT_CHANGE_SIGNING_CONTEXT,
+        new_email,
+        new_phone,
+        "905513",
+    )
+    .await;
+    assert_eq!((s, code(&v)), (401, "PIN_WRONG"), "{v}");
+    assert_eq!(failed_pins(&app, &c.nik).await, 1);
+
+    let (s, v) = start_with(
+        &app,
+        &c,
+        CONTACT_CHANGE_SIGNING_CONTEXT,
+        new_email,
+        new_phone,
+        PIN,
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["sent_to_masked"], "k•••@contoh.id", "{v}");
+    assert_eq!(
+        failed_pins(&app, &c.nik).await,
+        0,
+        "the right PIN clears the count"
+    );
+    let right = confirmation_code(&app, new_email);
+    let (s, v) = finish(&app, &c, wrong(&right)).await;
+    assert_eq!((s, code(&v)), (401, "CONTACT_CHANGE_CODE_WRONG"), "{v}");
+    assert!(v["error"]["message"].as_str().unwrap().contains('4'), "{v}");
+    let (s, v) = finish(&app, &c, &right).await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["email_masked"], "k•••@contoh.id");
+    let (s, v) = finish(&app, &c, &right).await;
+    assert_eq!(
+        (s, code(&v)),
+        (410, "CONTACT_CHANGE_EXPIRED"),
+        "used once: {v}"
+    );
+
+    let (email, phone): (String, String) =
+        sqlx::query_as("SELECT email, phone FROM accounts WHERE nik = $1")
+            .bind(&c.nik)
+            .fetch_one(&app.running.state.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        (email.as_str(), phone.as_str()),
+        (new_email, "+6281311112222")
+    );
+    // The old address is told, without the NIK; the new one too.
+    let notice = app.wait_for_mail(&c.email, "diubah pada").await;
+    assert!(!notice.contains(&c.nik), "{notice}");
+    app.wait_for_mail(new_email, "diubah pada").await;
+    let (_, log) = app.get("/me/activity", &c.session).await;
+    assert!(
+        log["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["kind"] == "contact_changed"),
+        "{log}"
+    );
+    let audited: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_log WHERE action = 'contact_changed' AND subject = $1",
+    )
+    .bind(&c.nik)
+    .fetch_one(&app.running.state.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(audited, 1);
+}
+
+#[tokio::test]
+async fn a_citizen_changes_email_and_phone_with_the_pin_a_signature_and_a_code_to_the_new_address_on_sqlite()
+ {
+    email_and_phone_changed(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn a_citizen_changes_email_and_phone_with_the_pin_a_signature_and_a_code_to_the_new_address_on_postgres()
+ {
+    email_and_phone_changed(Backend::Postgres).await;
+}
+
+#[tokio::test]
+async fn a_phone_alone_is_confirmed_through_the_registered_email_and_nothing_changed_is_refused() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let c = citizen(&app, 1).await;
+    let stored: String = sqlx::query_scalar("SELECT phone FROM accounts WHERE nik = $1")
+        .bind(&c.nik)
+        .fetch_one(&app.running.state.db.pool)
+        .await
+        .unwrap();
+    let (s, v) = start_with(
+        &app,
+        &c,
+        CONTACT_CHANGE_SIGNING_CONTEXT,
+        &c.email,
+        &stored,
+        PIN,
+    )
+    .await;
+    assert_eq!((s, code(&v)), (422, "CONTACT_UNCHANGED"), "{v}");
+    let (s, v) = start_with(
+        &app,
+        &c,
+        CONTACT_CHANGE_SIGNING_CONTEXT,
+        &c.email,
+        "0857-0000-1234",
+        PIN,
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    let right = confirmation_code(&app, &c.email);
+    let (s, v) = finish(&app, &c, &right).await;
+    assert_eq!(s, 200, "{v}");
+    assert!(v["phone_masked"].as_str().unwrap().ends_with("34"), "{v}");
+}
+
+#[tokio::test]
+async fn five_wrong_codes_or_fifteen_minutes_end_a_change() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let c = citizen(&app, 2).await;
+    let (s, v) = start_with(
+        &app,
+        &c,
+        CONTACT_CHANGE_SIGNING_CONTEXT,
+        "lima@contoh.id",
+        "0813-1111-3333",
+        PIN,
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    let right = confirmation_code(&app, "lima@contoh.id");
+    for left in (1..=4).rev() {
+        let (s, v) = finish(&app, &c, wrong(&right)).await;
+        assert_eq!((s, code(&v)), (401, "CONTACT_CHANGE_CODE_WRONG"), "{v}");
+        assert!(
+            v["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains(&left.to_string())
+        );
+    }
+    let (s, v) = finish(&app, &c, wrong(&right)).await;
+    assert_eq!((s, code(&v)), (410, "CONTACT_CHANGE_EXPIRED"), "{v}");
+    let (s, v) = finish(&app, &c, &right).await;
+    assert_eq!(
+        (s, code(&v)),
+        (410, "CONTACT_CHANGE_EXPIRED"),
+        "used up: {v}"
+    );
+
+    let (s, v) = start_with(
+        &app,
+        &c,
+        CONTACT_CHANGE_SIGNING_CONTEXT,
+        "lima@contoh.id",
+        "0813-1111-3333",
+        PIN,
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    let right = confirmation_code(&app, "lima@contoh.id");
+    app.running
+        .state
+        .clock
+        .advance(ikd_server::contact_change::CODE_SECS + 1);
+    let (s, v) = finish(&app, &c, &right).await;
+    assert_eq!(
+        (s, code(&v)),
+        (410, "CONTACT_CHANGE_EXPIRED"),
+        "expired: {v}"
+    );
+}
