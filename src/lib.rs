@@ -64,6 +64,8 @@ pub enum Route {
         Riwayat {},
         #[route("/beranda/pengaturan")]
         Pengaturan {},
+        #[route("/beranda/pengaturan/kontak")]
+        UbahKontak {},
     #[end_layout]
     #[route("/:..segments")]
     NotFound { segments: Vec<String> },

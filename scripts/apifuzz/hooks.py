@@ -16,7 +16,9 @@ Real values, so the run reaches the handlers' logic and not only 401/404/422: in
 in three positive cases (the choice is a pure function of the generated value, CRC32, so
 Hypothesis stays deterministic while it shrinks)
 
-  {id}                     → the pending registration (whose secret `registration` carries)
+  {id}                     → the pending registration (whose secret `registration` carries);
+                             for /officer/remote-reviews/{id}[/decision], the device change
+                             waiting in the remote queue
   {nik}                    → the citizen's NIK; for the officer's release-device the spare
                              citizen's (releasing the citizen's device would end the session
                              the other operations use)
@@ -58,6 +60,7 @@ BASE_URL = (_env("base_url") or "").rstrip("/")
 CITIZEN = _env("citizen_token")
 OFFICER = _env("officer_token")
 REGISTRATION_ID = _env("registration_id")
+DEVICE_CHANGE_ID = _env("device_change_id")
 REGISTRATION_SECRET = _env("registration_secret")
 NIK = _env("nik")
 PIN = _env("pin")
@@ -167,7 +170,10 @@ def map_case(ctx, case):
     label = _label(case.operation)
     params = case.path_parameters
     if params and not _negative_at(case, ParameterLocation.PATH):
-        if "id" in params and REGISTRATION_ID and _pick(params["id"]):
+        remote = "/officer/remote-reviews/" in label
+        if "id" in params and remote and DEVICE_CHANGE_ID and _pick(params["id"]):
+            params["id"] = DEVICE_CHANGE_ID
+        elif "id" in params and not remote and REGISTRATION_ID and _pick(params["id"]):
             params["id"] = REGISTRATION_ID
         if "nik" in params and _pick(params["nik"]):
             params["nik"] = SPARE_NIK if label in SPARE_NIK_OPERATIONS else NIK

@@ -19,7 +19,11 @@ What it leaves behind, in this order:
   4. Siti onboarded the same way (the officer ticks the physical KTP-el check, since she has
      no registry photo): the spare citizen whose session POST /me/device/release and whose
      NIK POST /officer/accounts/{nik}/release-device may end;
-  5. two officer sessions: one for everything, one for POST /officer/logout.
+  5. two officer sessions: one for everything, one for POST /officer/logout;
+  6. a device change of Budi's (a second phone registered his active NIK, selfie accepted),
+     waiting in the officer's remote review queue: its id is for
+     /officer/remote-reviews/{id} and its decision (Budi's fuzzed device-change cancel may
+     end it first, which those answer with a documented 409).
 
 Device keys are ECDSA P-256: the public key SEC1 uncompressed, base64url without padding;
 the login signature is ES256 over b"IKD login v1\\0" + challenge bytes, raw r||s (64 bytes),
@@ -285,6 +289,10 @@ def main() -> int:
         budi_phone, budi = c.onboard(officer, BUDI, "budi.santoso@contoh.co.id", image, media, photo=True)
         budi_logout = c.login(budi_phone, BUDI, PIN)
         _, siti = c.onboard(officer, SITI, "siti.aminah@contoh.co.id", image, media, photo=False)
+        move = c.start(BUDI, "budi.ponsel.baru@contoh.co.id", Phone())
+        if not move.get("device_change"):
+            raise Failed("a second phone of an active NIK did not start a device change")
+        c.selfie(move, image, media)
 
         # The harness's own sanity check: the citizen token reaches the records.
         ktp = c.call("GET", "/me/ktp", 200, bearer=budi["token"])
@@ -312,6 +320,8 @@ def main() -> int:
                 # Registrations waiting for the officer, for /officer/scan and /decision.
                 "scan_qr": scan_qr,
                 "decision_qr": decision_qr,
+                # Budi's device change waiting in the remote review queue.
+                "device_change_id": move["registration_id"],
                 "pin": PIN,
                 # Budi's device key, so hooks.py can sign a login challenge (POST /login).
                 "device_private_key": budi_phone.private_b64(),

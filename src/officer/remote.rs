@@ -26,6 +26,7 @@ pub fn RemoteQueue() -> Element {
     let mut c = use_console();
     let l = c.lang();
     let mut items = use_signal(|| None::<Vec<RemoteReviewItem>>);
+    let mut total = use_signal(|| 0_i64);
     let mut review = use_signal(|| None::<RegistrationReview>);
     let mut busy = use_signal(|| false);
     let mut error = use_signal(|| None::<ClientError>);
@@ -35,7 +36,11 @@ pub fn RemoteQueue() -> Element {
         let Some(token) = c.token() else { return };
         spawn(async move {
             match c.api().remote_reviews(&token).await {
-                Ok(q) => items.set(Some(q.items)),
+                Ok(q) => {
+                    error.set(None);
+                    total.set(q.total);
+                    items.set(Some(q.items));
+                }
                 Err(e) => error.set(Some(c.check(e))),
             }
         });
@@ -140,11 +145,19 @@ pub fn RemoteQueue() -> Element {
                 Progress { label: t(l, "Membuka pendaftaran…", "Opening the registration…") }
             }
             match items() {
+                // A first load that failed shows its error above, with no spinner.
+                None if error().is_some() => rsx! {},
                 None => rsx! { Progress { label: t(l, "Memuat antrean…", "Loading the queue…") } },
                 Some(list) if list.is_empty() => rsx! {
                     p { class: "card", id: "remote-empty", {t(l, "Tidak ada pindah perangkat yang menunggu tinjauan.", "No device change is waiting for a review.")} }
                 },
                 Some(list) => rsx! {
+                    p { class: "hint", id: "remote-total",
+                        {t(l, "Menunggu: ", "Waiting: ")} "{total()}"
+                        if total() > list.len() as i64 {
+                            {t(l, " (yang terlama ditampilkan lebih dulu)", " (the oldest are shown first)")}
+                        }
+                    }
                     ul { class: "plain remote-queue", id: "remote-queue",
                         for item in list {
                             li { key: "{item.registration_id}",

@@ -16,7 +16,9 @@ pub use activation::Activation;
 pub use consent::Consent;
 pub use data_entry::DataEntry;
 pub use forgot_pin::LupaPin;
-pub use home::{Dokumen, HomeLayout, KkDigital, KtpCard, KtpDigital, Pengaturan, Riwayat};
+pub use home::{
+    Dokumen, HomeLayout, KkDigital, KtpCard, KtpDigital, Pengaturan, Riwayat, UbahKontak,
+};
 pub use login::Login;
 pub use notice::Notice;
 pub use officer_qr::OfficerQr;

@@ -33,8 +33,13 @@ pub fn OfficerQr() -> Element {
             loop {
                 match s.api().registration_status(&p.id, &p.secret).await {
                     Ok(st) => {
+                        // A device change approved remotely can still be cancelled from the
+                        // old phone during its wait: asked on, so this phone learns it.
+                        let moving = st.state == RegistrationState::Approved
+                            && st.completes_at.is_some_and(|at| at > crate::unix_now());
                         let done = st.state != RegistrationState::AwaitingOfficer
-                            && st.state != RegistrationState::AwaitingSelfie;
+                            && st.state != RegistrationState::AwaitingSelfie
+                            && !moving;
                         error.set(None);
                         status.set(Some(st));
                         if done {
@@ -145,8 +150,8 @@ pub fn OfficerQr() -> Element {
                 section { class: "card", id: "device-change-note",
                     h3 { {t(l, "Ganti perangkat", "A new phone")} }
                     p { {t(l,
-                        "NIK ini aktif di ponsel lain. Anda tidak perlu ke kantor: petugas meninjau swafoto Anda dari jauh. Setelah disetujui, akun pindah ke ponsel ini 24 jam kemudian, dan ponsel lama serta email terdaftar diberi tahu dan dapat membatalkannya.",
-                        "This NIK is active on another phone. You need not visit an office: an officer reviews your selfie remotely. Once approved, the account moves to this phone 24 hours later; the old phone and the registered email are told and can cancel it.")} }
+                        "NIK ini aktif di ponsel lain. Petugas meninjau swafoto Anda dari jauh, dibandingkan dengan foto di database kependudukan, jadi biasanya Anda tidak perlu ke kantor. Setelah disetujui, akun pindah ke ponsel ini 24 jam kemudian; ponsel lama dan email terdaftar diberi tahu dan dapat membatalkannya sampai saat itu.",
+                        "This NIK is active on another phone. An officer reviews your selfie remotely against the photo in the population registry, so usually you need not visit an office. Once approved, the account moves to this phone 24 hours later; the old phone and the registered email are told and can cancel until then.")} }
                     p { class: "hint", {t(l,
                         "Di loket Dukcapil, tunjukkan QR ini kepada petugas untuk pindah saat itu juga.",
                         "At a Dukcapil counter, show this QR to the officer to move at once.")} }

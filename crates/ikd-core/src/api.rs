@@ -363,6 +363,8 @@ pub struct RemoteReviewItem {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RemoteReviews {
     pub items: Vec<RemoteReviewItem>,
+    /// How many wait in all (`items` holds the oldest 50).
+    pub total: i64,
 }
 
 /// An officer's remote decision on a device change (no QR: the registration id names it).

@@ -33,8 +33,11 @@ pub const WAIT_SECS: i64 = ikd_core::api::DEVICE_CHANGE_WAIT_SECS;
 pub const QUEUE_LIMIT: i64 = 50;
 /// A cancel token is 43 base64url characters; anything much longer is refused unread.
 const MAX_TOKEN: usize = 64;
-/// The states in which a device change can still be cancelled.
-const CANCELLABLE: &str = "('awaiting_selfie', 'awaiting_officer', 'approved')";
+/// A device change that can still be cancelled: not yet approved, or approved with its wait
+/// still running (`$2` is now). A move approved at the counter, or whose wait is over, is
+/// the owner's to finish, so the old phone cannot block it.
+const CANCELLABLE: &str = "device_change = 1 AND (state IN ('awaiting_selfie', 'awaiting_officer')
+     OR (state = 'approved' AND switch_at > $2))";
 
 /// Device changes with a selfie, waiting for an officer, oldest first, with the resident's
 /// name from the registry.
@@ -51,6 +54,13 @@ pub async fn queue(state: &AppState) -> Result<RemoteReviews> {
     .bind(QUEUE_LIMIT)
     .fetch_all(&state.db.pool)
     .await?;
+    let total: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM registrations
+         WHERE state = 'awaiting_officer' AND device_change = 1 AND expires_at > $1",
+    )
+    .bind(state.now())
+    .fetch_one(&state.db.pool)
+    .await?;
     let mut items = Vec::with_capacity(rows.len());
     for r in rows {
         let nik = Nik::parse(&r.get::<String, _>(1)).map_err(Error::internal)?;
@@ -64,21 +74,21 @@ pub async fn queue(state: &AppState) -> Result<RemoteReviews> {
             created_at: r.get(2),
         });
     }
-    Ok(RemoteReviews { items })
+    Ok(RemoteReviews { items, total })
 }
 
-/// A device change under way for `nik`, as the phone holding the account sees it: one with
-/// a selfie waiting for an officer, or approved and not yet activated.
+/// A device change under way for `nik`, as the phone holding the account sees it, while it
+/// can still cancel it: one with a selfie waiting for an officer, or approved remotely and
+/// still in its wait.
 ///
 /// # Errors
 /// Database errors.
 pub async fn status(state: &AppState, nik: &Nik) -> Result<DeviceChangeStatus> {
-    let row = sqlx::query(
+    let row = sqlx::query(&format!(
         "SELECT created_at, state, switch_at FROM registrations
-         WHERE nik = $1 AND device_change = 1 AND state IN ('awaiting_officer', 'approved')
-             AND expires_at > $2
-         ORDER BY created_at DESC LIMIT 1",
-    )
+         WHERE nik = $1 AND state <> 'awaiting_selfie' AND {CANCELLABLE} AND expires_at > $2
+         ORDER BY created_at DESC LIMIT 1"
+    ))
     .bind(nik.as_str())
     .bind(state.now())
     .fetch_optional(&state.db.pool)
@@ -93,27 +103,24 @@ pub async fn status(state: &AppState, nik: &Nik) -> Result<DeviceChangeStatus> {
     })
 }
 
-/// Stores a new cancel token for `nik`'s device change, valid until `until` (replacing an
-/// earlier one), inside the approval's transaction; returns the link for the email.
+/// Stores the cancel token of the device change `registration` (its subject, so the link
+/// cancels that one and no later one), valid until `until`, inside the approval's
+/// transaction; returns the link for the email.
 ///
 /// # Errors
 /// Database errors, or no randomness.
 pub async fn issue_cancel_link(
     state: &AppState,
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    nik: &str,
+    registration: &str,
     until: i64,
 ) -> Result<String> {
     let (token, hash) = new_token()?;
-    sqlx::query("DELETE FROM tokens WHERE subject = $1 AND kind = 'device_change_cancel'")
-        .bind(nik)
-        .execute(&mut **tx)
-        .await?;
     sqlx::query(
         "INSERT INTO tokens (token_hash, kind, subject, expires_at) VALUES ($1, 'device_change_cancel', $2, $3)",
     )
     .bind(hash)
-    .bind(nik)
+    .bind(registration)
     .bind(until)
     .execute(&mut **tx)
     .await?;
@@ -128,10 +135,10 @@ pub async fn issue_cancel_link(
 /// # Errors
 /// [`Error::DeviceChangeNotFound`] when none can be cancelled; database errors.
 pub async fn cancel_by_owner(state: &AppState, nik: &Nik) -> Result<()> {
-    cancel(state, nik.as_str(), "phone").await
+    cancel(state, Which::OfNik(nik.as_str()), "phone").await
 }
 
-/// Cancels a device change with the token from the email's link.
+/// Cancels the device change named by the token in the email's link.
 ///
 /// # Errors
 /// [`Error::DeviceChangeNotFound`] when the link names none that can be cancelled;
@@ -140,7 +147,7 @@ pub async fn cancel_by_link(state: &AppState, token: &str) -> Result<()> {
     if token.len() > MAX_TOKEN {
         return Err(Error::DeviceChangeNotFound);
     }
-    let nik: String = sqlx::query(
+    let registration: String = sqlx::query(
         "SELECT subject FROM tokens WHERE token_hash = $1 AND kind = 'device_change_cancel' AND expires_at > $2",
     )
     .bind(token_hash(token))
@@ -149,32 +156,70 @@ pub async fn cancel_by_link(state: &AppState, token: &str) -> Result<()> {
     .await?
     .ok_or(Error::DeviceChangeNotFound)?
     .get(0);
-    cancel(state, &nik, "email").await
+    cancel(state, Which::Registration(&registration), "email").await
+}
+
+/// Which device changes a cancel ends.
+enum Which<'a> {
+    /// Every one of the NIK's that can still be cancelled.
+    OfNik(&'a str),
+    /// The one a link names.
+    Registration(&'a str),
 }
 
 /// The cancel itself: the registration leaves the states an activation needs in one
-/// conditional statement (the activation's own update wants 'approved', so one wins), the
+/// conditional statement (the activation's own update wants 'approved', so one wins), its
 /// link dies, and Riwayat and the registered address are told.
-async fn cancel(state: &AppState, nik: &str, channel: &str) -> Result<()> {
+async fn cancel(state: &AppState, which: Which<'_>, channel: &str) -> Result<()> {
+    let (column, value) = match which {
+        Which::OfNik(nik) => ("nik", nik),
+        Which::Registration(id) => ("id", id),
+    };
     let mut tx = state.db.pool.begin().await?;
-    let done = sqlx::query(&format!(
+    let cancelled = sqlx::query(&format!(
         "UPDATE registrations SET state = 'cancelled', selfie = NULL
-         WHERE nik = $1 AND device_change = 1 AND state IN {CANCELLABLE}"
+         WHERE {column} = $1 AND {CANCELLABLE} RETURNING id, nik"
     ))
-    .bind(nik)
-    .execute(&mut *tx)
+    .bind(value)
+    .bind(state.now())
+    .fetch_all(&mut *tx)
     .await?;
-    if done.rows_affected() == 0 {
+    let Some(first) = cancelled.first() else {
         return Err(Error::DeviceChangeNotFound);
+    };
+    let nik: String = first.get(1);
+    for row in &cancelled {
+        sqlx::query("DELETE FROM tokens WHERE subject = $1 AND kind = 'device_change_cancel'")
+            .bind(row.get::<String, _>(0))
+            .execute(&mut *tx)
+            .await?;
     }
-    sqlx::query("DELETE FROM tokens WHERE subject = $1 AND kind = 'device_change_cancel'")
-        .bind(nik)
-        .execute(&mut *tx)
-        .await?;
     // No actor: Riwayat names an actor only for an officer.
-    activity(&mut *tx, nik, "device_change_cancelled", None).await?;
+    activity(&mut *tx, &nik, "device_change_cancelled", None).await?;
     tx.commit().await?;
     tracing::info!(channel, "device change cancelled");
-    notify_owner(state, nik, Notice::DeviceChangeCancelled).await;
+    notify_owner(state, &nik, Notice::DeviceChangeCancelled).await;
+    Ok(())
+}
+
+/// Ends the device changes of `nik` in an officer's release of its device, inside that
+/// transaction: the officer has the owner at the counter, who registers there if a new phone
+/// is wanted. A change nobody could then be told about must not run on.
+pub async fn end_on_release(tx: &mut sqlx::Transaction<'_, sqlx::Any>, nik: &str) -> Result<()> {
+    sqlx::query(
+        "DELETE FROM tokens WHERE kind = 'device_change_cancel' AND subject IN
+             (SELECT id FROM registrations WHERE nik = $1 AND device_change = 1)",
+    )
+    .bind(nik)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query(
+        "UPDATE registrations SET state = 'cancelled', selfie = NULL
+         WHERE nik = $1 AND device_change = 1
+             AND state IN ('awaiting_selfie', 'awaiting_officer', 'approved')",
+    )
+    .bind(nik)
+    .execute(&mut **tx)
+    .await?;
     Ok(())
 }

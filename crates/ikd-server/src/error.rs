@@ -282,8 +282,8 @@ impl UserError for Error {
                 "A newer registration of the same NIK replaced this one. Continue on the phone that registered last, or register again on this phone.".into()),
             AwaitingActivation { until } => {
                 let wait = (until - now()).max(1);
-                (format!("Pendaftaran NIK ini sudah disetujui petugas dan menunggu aktivasi dengan kode yang dikirim ke email terdaftar. Aktifkan di ponsel yang mendaftar, atau daftar ulang setelah kode itu kedaluwarsa (dalam {}).", fmt_wait(wait, Lang::Id)),
-                    format!("This NIK's registration was approved by an officer and awaits activation with the code sent to the registered email. Activate it on the phone that registered, or register again once that code expires (in {}).", fmt_wait(wait, Lang::En)))
+                (format!("Pendaftaran NIK ini sudah disetujui petugas dan menunggu aktivasi dengan kode yang dikirim ke email terdaftar. Aktifkan di ponsel yang mendaftar, atau daftar ulang setelah kode itu kedaluwarsa (dalam {}). Bila itu pindah perangkat yang tidak Anda minta, batalkan dari ponsel lama (Batalkan di Beranda) atau lewat tautan di email terdaftar.", fmt_wait(wait, Lang::Id)),
+                    format!("This NIK's registration was approved by an officer and awaits activation with the code sent to the registered email. Activate it on the phone that registered, or register again once that code expires (in {}). If it is a device change you did not ask for, cancel it from the old phone (Batalkan on Home) or with the link in the registered email.", fmt_wait(wait, Lang::En)))
             }
             SelfieUndecodable => ("Foto tidak dapat dibaca. Ambil ulang foto (JPEG atau PNG).".into(),
                 "The photo could not be read. Take it again (JPEG or PNG).".into()),

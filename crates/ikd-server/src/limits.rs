@@ -55,6 +55,14 @@ pub const PIN_RESET_PER_DEVICE: Limit = Limit {
     window_secs: 86_400,
 };
 
+/// Device changes (a registration of a NIK active on another phone) started per NIK a day:
+/// each can end in the owner's inbox and the officers' queue.
+pub const DEVICE_CHANGE_PER_NIK: Limit = Limit {
+    name: "device-change-nik",
+    max: 3,
+    window_secs: 86_400,
+};
+
 /// Email/phone changes started per NIK a day (each mails a code).
 pub const CONTACT_CHANGE_PER_NIK: Limit = Limit {
     name: "contact-change-nik",

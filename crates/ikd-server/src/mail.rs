@@ -189,6 +189,8 @@ pub enum Notice {
     DeviceReleased,
     /// The account was locked after too many wrong PINs.
     AccountLocked,
+    /// A new phone asked to move the account and waits for an officer's review.
+    DeviceChangeUnderReview,
     /// An officer approved, remotely, moving the account to a new phone: it completes at
     /// `until` unless cancelled from the old phone or with `cancel_link`.
     DeviceChangeRequested { until: i64, cancel_link: String },
@@ -217,6 +219,7 @@ impl Notice {
             Notice::PinResetCancelled => "pin_reset_cancelled",
             Notice::DeviceReleased => "device_released",
             Notice::AccountLocked => "account_locked",
+            Notice::DeviceChangeUnderReview => "device_change_under_review",
             Notice::DeviceChangeRequested { .. } => "device_change_requested",
             Notice::DeviceChangeCompleted => "device_change_completed",
             Notice::DeviceChangeCancelled => "device_change_cancelled",
@@ -326,6 +329,17 @@ impl Notice {
                     ),
                 )
             }
+            Notice::DeviceChangeUnderReview => (
+                "Permintaan pindah perangkat IKD / A request to move your IKD account",
+                format!(
+                    "Pada {when} sebuah ponsel baru meminta memindahkan akun IKD Anda; petugas Dukcapil akan meninjaunya. \
+                     Bila bukan Anda, tekan Batalkan di Beranda aplikasi IKD pada ponsel lama, lalu datang ke kantor Dukcapil dengan KTP-el."
+                ),
+                format!(
+                    "At {when} a new phone asked to move your IKD account; a Dukcapil officer will review it. \
+                     If this was not you, tap Batalkan on Home in the IKD app on the old phone, then visit a Dukcapil office with your KTP-el."
+                ),
+            ),
             Notice::DeviceChangeCompleted => (
                 "Akun IKD pindah ke ponsel baru / Your IKD account moved to a new phone",
                 format!(

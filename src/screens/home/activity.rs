@@ -24,6 +24,7 @@ fn kind_label(k: &ActivityKind, l: Lang) -> &'static str {
         ActivityKind::DeviceChangeCancelled => {
             t(l, "Pindah perangkat dibatalkan", "Device change cancelled")
         }
+        ActivityKind::ContactChanged => t(l, "Email/nomor ponsel diubah", "Email/phone changed"),
     }
 }
 
@@ -72,6 +73,7 @@ impl Filter {
                     | Activated
                     | DeviceChanged
                     | DeviceChangeCancelled
+                    | ContactChanged
             ),
         }
     }
@@ -129,6 +131,11 @@ fn what(k: &ActivityKind, l: Lang) -> &'static str {
             l,
             "Permintaan memindahkan akun ke ponsel lain dibatalkan.",
             "A request to move the account to another phone was cancelled.",
+        ),
+        ActivityKind::ContactChanged => t(
+            l,
+            "Email atau nomor ponsel terdaftar diubah dengan PIN dan kode dari email; alamat lama diberi tahu.",
+            "The registered email or phone was changed with the PIN and an emailed code; the old address was told.",
         ),
     }
 }

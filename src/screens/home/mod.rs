@@ -2,6 +2,7 @@
 //! PIN is asked at every launch) it leads to Masuk.
 
 mod activity;
+mod contact;
 mod device_change;
 mod documents;
 mod kk;
@@ -10,6 +11,7 @@ mod ktp_qr;
 mod settings;
 
 pub use activity::Riwayat;
+pub use contact::UbahKontak;
 pub use documents::Dokumen;
 pub use kk::KkDigital;
 pub use ktp_card::KtpCard;

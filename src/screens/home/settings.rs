@@ -1,4 +1,4 @@
-//! Pengaturan: change the PIN, release this device (after a confirmation), language, sign
+//! Pengaturan: change the PIN, the way to Ubah email / nomor ponsel, release this device (after a confirmation), language, sign
 //! out.
 
 use dioxus::prelude::*;
@@ -116,6 +116,12 @@ pub fn Pengaturan() -> Element {
             }
             if busy() {
                 Progress { label: t(l, "Mengirim…", "Sending…") }
+            }
+            section { class: "card",
+                h3 { {t(l, "Email dan nomor ponsel", "Email and phone")} }
+                p { class: "hint", {t(l, "Tempat kode dan pemberitahuan keamanan dikirim.", "Where codes and security notices are sent.")} }
+                button { r#type: "button", id: "ubah-kontak-buka", class: "secondary",
+                    onclick: move |_| { nav.push(Route::UbahKontak {}); }, {t(l, "Ubah email / nomor ponsel", "Change email / phone")} }
             }
             section { class: "card",
                 h3 { {t(l, "Bahasa", "Language")} }

@@ -60,7 +60,8 @@ async fn new_captcha(State(state): State<AppState>, ip: super::ClientIp) -> Resu
         (status = 200, description = "Activated: set the PIN with the setup token. The same code again, before the PIN is set, gives a new setup token (an answer lost in transit)", body = Activated),
         (status = 401, description = "Wrong code or captcha; the message says how many tries are left", body = ApiError),
         (status = 410, description = "The code expired or was used up", body = ApiError),
-        (status = 409, description = "Not approved, or activated with the PIN already set (sign in)", body = ApiError),
+        (status = 409, description = "Not approved, or activated with the PIN already set (sign in), or a device change cancelled from the old phone or the email's link (DEVICE_CHANGE_CANCELLED)", body = ApiError),
+        (status = 423, description = "A device change approved remotely, before its 24 h wait ends (DEVICE_CHANGE_WAITING, with the time); the code attempt is not counted", body = ApiError),
         (status = 422, description = "The code is not six digits", body = ApiError),
         (status = 503, description = "Busy (SERVICE_BUSY). With Retry-After: no CPU permit came free in time, before anything was used or counted; send the same request again after it. Without: no database connection came free, perhaps after part of the request was done", body = ApiError),
     ))]
@@ -99,7 +100,7 @@ async fn activate(
     let new_email: String = row.get(1);
     // A device change approved remotely activates only after its wait, during which the
     // old phone and the registered email can cancel it. Refused before the code is
-    // counted: nothing is spent by asking early.
+    // counted (the captcha is used, as for any answer).
     if let Some(until) = row.get::<Option<i64>, _>(10).filter(|u| *u > state.now())
         && !again
     {
@@ -170,7 +171,18 @@ async fn activate(
     .execute(&mut *tx)
     .await?;
     if moved.rows_affected() != 1 {
-        return Err(Error::DeviceChangeCancelled);
+        drop(tx);
+        // Say what happened meanwhile: a cancel, or a newer start that closed this one.
+        let now: Option<String> =
+            sqlx::query_scalar("SELECT state FROM registrations WHERE id = $1")
+                .bind(&id)
+                .fetch_optional(&state.db.pool)
+                .await?;
+        return Err(match now.as_deref() {
+            Some("cancelled") => Error::DeviceChangeCancelled,
+            Some("expired") => Error::CodeExpired,
+            _ => Error::RegistrationState,
+        });
     }
     // The address of the account being moved, told of the move (it may differ from the
     // new registration's).
@@ -210,8 +222,9 @@ async fn activate(
     // Whatever the previous phone had open ends with it: sessions, a Lupa PIN, the link
     // that could cancel this move.
     for statement in [
-        "DELETE FROM tokens WHERE subject = $1
-             AND kind IN ('session', 'setup', 'pin_reset_cancel', 'device_change_cancel')",
+        "DELETE FROM tokens WHERE subject = $1 AND kind IN ('session', 'setup', 'pin_reset_cancel')",
+        "DELETE FROM tokens WHERE kind = 'device_change_cancel' AND subject IN
+             (SELECT id FROM registrations WHERE nik = $1)",
         "DELETE FROM pin_resets WHERE nik = $1",
     ] {
         sqlx::query(statement).bind(&nik).execute(&mut *tx).await?;

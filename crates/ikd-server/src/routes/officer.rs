@@ -391,9 +391,10 @@ async fn record_decision(
             &p.id,
         )
         .await?;
-        // The registered address of the account being moved, told before the wait starts.
+        // The registered address of the account being moved, told before the wait starts
+        // (also when its phone was released meanwhile: the address is still the owner's).
         let owner = if remote {
-            sqlx::query("SELECT email FROM accounts WHERE nik = $1 AND device_key IS NOT NULL")
+            sqlx::query("SELECT email FROM accounts WHERE nik = $1")
                 .bind(p.nik.as_str())
                 .fetch_optional(&mut *tx)
                 .await?
@@ -406,7 +407,7 @@ async fn record_decision(
                 let link = crate::device_change::issue_cancel_link(
                     state,
                     &mut tx,
-                    p.nik.as_str(),
+                    &p.id,
                     switch_at + CODE_TTL_SECS,
                 )
                 .await?;
@@ -422,15 +423,16 @@ async fn record_decision(
             None => None,
         };
         // Send before committing: if a mail cannot go out, the approval is not recorded and
-        // the officer can try again; nothing is left half-done.
-        let email = Email::parse(&p.email).map_err(|e| Error::internal(e.code()))?;
-        state.mailer.send_activation_code(&email, &code).await?;
+        // the officer can try again; nothing is left half-done. The owner's notice first: if
+        // it fails, the applicant holds no code that would never work.
         if let Some((owner, notice)) = notice {
             state
                 .mailer
                 .send_notice(&owner, &notice, at, p.nik.time_zone())
                 .await?;
         }
+        let email = Email::parse(&p.email).map_err(|e| Error::internal(e.code()))?;
+        state.mailer.send_activation_code(&email, &code).await?;
         tx.commit().await?;
         tracing::info!(registration = %p.id, remote, "registration approved, activation code sent");
     } else {
@@ -573,7 +575,7 @@ async fn reset_pin(
     operation_id = "officer_release_device", security(("officer" = [])), params(("nik" = ikd_core::Nik, Path, description = "The citizen's NIK")),
     responses(
         (status = 422, description = "Not a valid NIK; the code says why", body = ApiError),
-        (status = 204, description = "The device is released"),
+        (status = 204, description = "The device is released; a device change under way for the NIK is cancelled (the owner, at the counter, registers there)"),
         (status = 401, description = "No valid session, or the NIK has no active account", body = ApiError),
     ))]
 async fn release_device(
@@ -586,6 +588,7 @@ async fn release_device(
     if !unbind_device(&mut tx, nik.as_str(), Some(&officer.0)).await? {
         return Err(Error::NotActivated);
     }
+    crate::device_change::end_on_release(&mut tx, nik.as_str()).await?;
     audit(&mut tx, &officer.0, "release_device", nik.as_str()).await?;
     tx.commit().await?;
     super::notify_owner(&state, nik.as_str(), crate::mail::Notice::DeviceReleased).await;

@@ -65,7 +65,7 @@ pub async fn device_bound(state: &AppState, nik: &str) -> Result<bool> {
         (status = 409, description = "The NIK has an approved registration awaiting activation (REGISTRATION_AWAITING_ACTIVATION), or the consent was to outdated terms (CONSENT_OUTDATED). An unapproved registration of the NIK is superseded by this one; a NIK active on another phone starts a device change (`device_change` true)", body = ApiError),
         (status = 404, description = "The NIK is not in the registry", body = ApiError),
         (status = 422, description = "A field is invalid; the code names which", body = ApiError),
-        (status = 429, description = "Too many registrations from this address", body = ApiError),
+        (status = 429, description = "Too many registrations from this address, or more than 3 device changes a day for the NIK", body = ApiError),
     ))]
 async fn start(
     State(state): State<AppState>,
@@ -85,6 +85,14 @@ async fn start(
     }
     // Active on another phone: this registration moves the account (Ganti perangkat).
     let device_change = device_bound(&state, req.nik.as_str()).await?;
+    if device_change {
+        crate::limits::hit(
+            &state,
+            crate::limits::DEVICE_CHANGE_PER_NIK,
+            req.nik.as_str(),
+        )
+        .await?;
+    }
     let id = RegistrationId::generate()
         .map_err(Error::internal)?
         .to_string();
@@ -299,13 +307,22 @@ async fn upload_selfie(
     let rid = RegistrationId::parse(&id).ok_or(Error::RegistrationNotFound)?;
     let qr = RegistrationQr { id: rid, token };
     let checks = serde_json::to_string(&outcome.checks).map_err(Error::internal)?;
-    sqlx::query("UPDATE registrations SET selfie = $1, selfie_checks = $2, state = 'awaiting_officer', reason = NULL, qr_token_hash = $3 WHERE id = $4")
+    let updated = sqlx::query("UPDATE registrations SET selfie = $1, selfie_checks = $2, state = 'awaiting_officer', reason = NULL, qr_token_hash = $3 WHERE id = $4 RETURNING nik")
         .bind(bytes)
         .bind(checks)
         .bind(ikd_core::crypto::sha256(qr.token.as_bytes()).to_vec())
         .bind(rid.to_string())
-        .execute(&state.db.pool)
+        .fetch_optional(&state.db.pool)
         .await?;
+    // A device change entering review: the owner hears of it now, not only on approval, and
+    // can cancel from the old phone (once per registration, not per retaken selfie).
+    if let (Some(row), true, RegistrationState::AwaitingSelfie) =
+        (updated, reg.device_change, reg.state)
+    {
+        use sqlx::Row as _;
+        let nik: String = row.get(0);
+        super::notify_owner(&state, &nik, crate::mail::Notice::DeviceChangeUnderReview).await;
+    }
     Ok(Json(SelfieResult {
         accepted: true,
         checks: outcome.checks,

@@ -150,7 +150,11 @@ async fn moved_after_a_remote_review_and_the_wait(backend: Backend) {
     let (s, queue) = app.get("/officer/remote-reviews", &officer).await;
     assert_eq!(s, 200, "{queue}");
     let items = queue["items"].as_array().unwrap();
-    assert_eq!(items.len(), 1, "{queue}");
+    assert_eq!(
+        (items.len(), queue["total"].as_i64()),
+        (1, Some(1)),
+        "{queue}"
+    );
     assert_eq!(items[0]["registration_id"], m.reg.id.as_str());
     assert_eq!(items[0]["nama"], app.adult(0).ktp.nama.as_str());
     let (s, review) = app
@@ -361,6 +365,7 @@ async fn the_remote_queue_holds_only_device_changes_and_needs_a_registry_photo()
     assert_eq!(s, 404, "{v}");
     let (_, queue) = app.get("/officer/remote-reviews", &officer).await;
     assert!(queue["items"].as_array().unwrap().is_empty(), "{queue}");
+    assert_eq!(queue["total"], 0);
 
     // No registry photo: nothing to compare remotely, and nobody to show the card.
     let m = requested(&app, 5).await;
@@ -393,10 +398,12 @@ async fn the_remote_queue_holds_only_device_changes_and_needs_a_registry_photo()
     assert_eq!((s, code(&v)), (409, "REGISTRATION_ALREADY_DECIDED"), "{v}");
 }
 
-/// The new phone's activations and the old phone's cancels, all at once: exactly one side
-/// wins, and the account's device says which.
+/// The new phone's activations on one instance whose clock is past the wait, and the old
+/// phone's cancels on another whose clock is not (the skew two instances may have), all at
+/// once: exactly one side wins, and the account's device says which.
 async fn activation_and_cancel_race(backend: Backend) {
     let app = spawn_app(backend).await;
+    let (other, _running) = app.second_instance().await;
     let m = requested(&app, 6).await;
     approve_remotely(&app, &m).await;
     app.running.state.clock.advance(WAIT_SECS + 1);
@@ -408,8 +415,18 @@ async fn activation_and_cancel_race(backend: Backend) {
                            "captcha_id": cid, "captcha_answer": answer}));
     }
     let activations = bodies.into_iter().map(|b| app.post("/activate", b, None));
-    let cancels =
-        (0..45).map(|_| app.post("/me/device-change/cancel", json!({}), Some(&m.old_session)));
+    let cancels = (0..45).map(|_| async {
+        let res = app
+            .http
+            .post(format!("{other}/me/device-change/cancel"))
+            .bearer_auth(&m.old_session)
+            .json(&json!({}))
+            .send()
+            .await
+            .unwrap();
+        let status = res.status().as_u16();
+        (status, res.json::<Value>().await.unwrap_or(Value::Null))
+    });
     let (activated, cancelled) = tokio::join!(join_all(activations), join_all(cancels));
     let won_cancels = cancelled.iter().filter(|(s, _)| *s == 204).count();
     let won_activations = activated.iter().filter(|(s, _)| *s == 200).count();
@@ -424,6 +441,9 @@ async fn activation_and_cancel_race(backend: Backend) {
         assert_eq!(won_activations, 0, "{activated:?}");
         assert_eq!(device, m.old_phone.key.public().sec1().to_vec());
         assert_eq!(status(&app, &m.reg).await["state"], "cancelled");
+        for (s, v) in &activated {
+            assert!(matches!(code(v), "DEVICE_CHANGE_CANCELLED"), "{s} {v}");
+        }
     } else {
         assert_eq!(won_cancels, 0);
         assert!(won_activations >= 1, "{activated:?}");
@@ -433,11 +453,60 @@ async fn activation_and_cancel_race(backend: Backend) {
 }
 
 #[tokio::test]
-async fn an_activation_racing_cancels_leaves_exactly_one_outcome_on_sqlite() {
+async fn an_activation_racing_cancels_on_another_instance_leaves_exactly_one_outcome_on_sqlite() {
     activation_and_cancel_race(Backend::Sqlite).await;
 }
 
 #[tokio::test]
-async fn an_activation_racing_cancels_leaves_exactly_one_outcome_on_postgres() {
+async fn an_activation_racing_cancels_on_another_instance_leaves_exactly_one_outcome_on_postgres() {
     activation_and_cancel_race(Backend::Postgres).await;
+}
+
+#[tokio::test]
+async fn once_approved_at_the_counter_or_past_its_wait_a_move_cannot_be_cancelled_by_the_old_phone()
+{
+    let app = spawn_app(Backend::Sqlite).await;
+    let m = requested(&app, 7).await;
+    // The owner heard of the request when it entered review, before any approval.
+    app.wait_for_mail(&m.old_email, "akan meninjaunya").await;
+    crate::flow::approve(&app, &m.qr).await;
+    let (_, v) = app.get("/me/device-change", &m.old_session).await;
+    assert!(
+        v["pending"].is_null(),
+        "nothing for the old phone to cancel: {v}"
+    );
+    let (s, v) = app
+        .post("/me/device-change/cancel", json!({}), Some(&m.old_session))
+        .await;
+    assert_eq!((s, code(&v)), (404, "DEVICE_CHANGE_NOT_FOUND"), "{v}");
+    complete(&app, &m).await;
+}
+
+#[tokio::test]
+async fn an_officer_releasing_the_device_ends_a_device_change_under_way() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let m = requested(&app, 8).await;
+    approve_remotely(&app, &m).await;
+    let officer = app.officer_token().await;
+    let (s, v) = app
+        .post(
+            &format!("/officer/accounts/{}/release-device", m.nik),
+            json!({}),
+            Some(&officer),
+        )
+        .await;
+    assert_eq!(s, 204, "{v}");
+    assert_eq!(status(&app, &m.reg).await["state"], "cancelled");
+    app.running.state.clock.advance(WAIT_SECS + 1);
+    let (s, v) = activate(&app, &m.reg, &app.code_from_outbox(&m.new_email)).await;
+    assert_eq!((s, code(&v)), (409, "DEVICE_CHANGE_CANCELLED"), "{v}");
+    // The owner, at the counter, registers afresh.
+    let (s, v) = app
+        .post(
+            "/registrations",
+            crate::helpers::start_body(app.adult(8), &Phone::new(), &m.old_email),
+            None,
+        )
+        .await;
+    assert_eq!((s, v["device_change"].as_bool()), (201, Some(false)), "{v}");
 }
