@@ -951,7 +951,7 @@ step('a new phone asks to move the account; an officer approves it remotely; the
   await newPhone.context().close();
 });
 
-step('a device change completes after the wait: the new phone signs in, and the old phone is refused', async () => {
+step('a device change completes after the wait: the new phone signs in, changes the email and phone, and the old phone is refused', async () => {
   const newPhone = await (await browser.newContext({ ...devices['Pixel 7'] })).newPage();
   await register(newPhone, mover.nik, `baru2.${mover.email}`);
   await newPhone.waitForSelector('#device-change-note', WAIT);
@@ -973,6 +973,24 @@ step('a device change completes after the wait: the new phone signs in, and the 
   await clickUntil(newPhone, 'a[href="/beranda/riwayat"]', '.activity-head');
   assert.match(await newPhone.textContent('main'), /Pindah ke ponsel baru/);
   await shot(newPhone, 'riwayat-device-changed');
+
+  // The new phone changes the registered email and phone (Pengaturan): PIN, signature, and
+  // the code sent to the new email.
+  await clickUntil(newPhone, 'a[href="/beranda/pengaturan"]', '#ubah-kontak-buka');
+  await clickUntil(newPhone, '#ubah-kontak-buka', '#kontak-email');
+  await newPhone.waitForSelector('#kontak-sekarang', WAIT);
+  await typeInto(newPhone, '#kontak-email', `kontak.${mover.email}`);
+  await typeInto(newPhone, '#kontak-phone', '0813-1111-2222');
+  await typeInto(newPhone, '#kontak-pin', '913580', '#kirim-kode-kontak:not([disabled])');
+  await shot(newPhone, 'ubah-kontak');
+  await clickUntil(newPhone, '#kirim-kode-kontak', '#kode-kontak-terkirim, .progress');
+  await newPhone.waitForSelector('#kode-kontak-terkirim', WAIT);
+  await typeInto(newPhone, '#kode-kontak', newestCode('Kode konfirmasi'), '#simpan-kontak:not([disabled])');
+  await shot(newPhone, 'ubah-kontak-kode');
+  await clickUntil(newPhone, '#simpan-kontak', '#kontak-diubah, .progress');
+  await newPhone.waitForSelector('#kontak-diubah', WAIT);
+  assert.match(await newPhone.textContent('#kontak-diubah'), /k•••@contoh\.id/);
+  await shot(newPhone, 'ubah-kontak-selesai');
 
   // The old phone's session ended; its key no longer signs in.
   await oldPhone.goto(base + '/masuk');

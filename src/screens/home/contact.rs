@@ -119,7 +119,7 @@ pub fn UbahKontak() -> Element {
                 p { class: "hint", {t(l, "Kode berlaku 15 menit. Periksa juga folder spam.", "The code is valid for 15 minutes. Check the spam folder too.")} }
                 label { r#for: "kode-kontak", {t(l, "Kode dari email", "Code from the email")} }
                 TextField { id: "kode-kontak", value: code, focus: true, inputmode: "numeric", maxlength: "6", autocomplete: "one-time-code", placeholder: "••••••",
-                    on_enter: move |_| if matches!(ActivationCode::parse(code().trim()), Ok(_)) && !busy() { save() } }
+                    on_enter: move |_| if ActivationCode::parse(code().trim()).is_ok() && !busy() { save() } }
                 if let Some(Err(m)) = &code_check {
                     p { class: "error", role: "alert", "{m}" }
                 }
