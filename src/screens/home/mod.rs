@@ -85,7 +85,9 @@ pub fn HomeLayout() -> Element {
             }
             nav { class: "bottom-nav",
                 for (to, icon, label) in tabs {
-                    Link { key: "{label}", to: to.clone(), class: if route == to { "tab active" } else { "tab" },
+                    Link { key: "{label}", to: to.clone(),
+                        // A screen under Pengaturan keeps its tab lit.
+                        class: if route == to || (to == (Route::Pengaturan {}) && route == (Route::UbahKontak {})) { "tab active" } else { "tab" },
                         span { class: "icon", aria_hidden: "true", "{icon}" }
                         span { class: "label", "{label}" }
                     }

@@ -283,3 +283,32 @@ async fn five_wrong_codes_or_fifteen_minutes_end_a_change() {
         "expired: {v}"
     );
 }
+
+#[tokio::test]
+async fn a_sixth_contact_change_in_a_day_waits() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let c = citizen(&app, 3).await;
+    for n in 0..ikd_server::limits::CONTACT_CHANGE_PER_NIK.max {
+        let email = format!("ganti{n}@contoh.id");
+        let (s, v) = start_with(
+            &app,
+            &c,
+            CONTACT_CHANGE_SIGNING_CONTEXT,
+            &email,
+            "0813-1111-4444",
+            PIN,
+        )
+        .await;
+        assert_eq!(s, 200, "{v}");
+    }
+    let (s, v) = start_with(
+        &app,
+        &c,
+        CONTACT_CHANGE_SIGNING_CONTEXT,
+        "ganti9@contoh.id",
+        "0813-1111-4444",
+        PIN,
+    )
+    .await;
+    assert_eq!((s, code(&v)), (429, "RATE_LIMITED"), "{v}");
+}

@@ -510,3 +510,28 @@ async fn an_officer_releasing_the_device_ends_a_device_change_under_way() {
         .await;
     assert_eq!((s, v["device_change"].as_bool()), (201, Some(false)), "{v}");
 }
+
+#[tokio::test]
+async fn a_fourth_device_change_of_a_nik_in_a_day_waits() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let r = app.adult(9).clone();
+    onboard(&app, &r, &Phone::new(), "batas@contoh.id", OLD_PIN).await;
+    for _ in 0..ikd_server::limits::DEVICE_CHANGE_PER_NIK.max {
+        let (s, v) = app
+            .post(
+                "/registrations",
+                crate::helpers::start_body(&r, &Phone::new(), "x@contoh.id"),
+                None,
+            )
+            .await;
+        assert_eq!((s, v["device_change"].as_bool()), (201, Some(true)), "{v}");
+    }
+    let (s, v) = app
+        .post(
+            "/registrations",
+            crate::helpers::start_body(&r, &Phone::new(), "x@contoh.id"),
+            None,
+        )
+        .await;
+    assert_eq!((s, code(&v)), (429, "RATE_LIMITED"), "{v}");
+}
