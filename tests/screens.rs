@@ -250,14 +250,33 @@ async fn home_tabs_show_the_citizens_own_data_from_the_service() {
     let html = render_as(
         "/beranda/pengaturan",
         online(&svc.base),
-        device,
-        Some(token),
+        device.clone(),
+        Some(token.clone()),
     )
     .await;
     assert!(
         html.contains("Ubah PIN") && html.contains("Lepas perangkat"),
         "{html}"
     );
+    assert!(html.contains("id=\"ubah-kontak-buka\""), "{html}");
+    // Ubah email / nomor ponsel: the registered contact, masked, and nothing sent before
+    // the form is filled.
+    let html = render_as(
+        "/beranda/pengaturan/kontak",
+        online(&svc.base),
+        device,
+        Some(token),
+    )
+    .await;
+    assert!(
+        html.contains("Terdaftar sekarang") && html.contains("•••@"),
+        "{html}"
+    );
+    assert!(
+        html.contains("id=\"kirim-kode-kontak\"") && html.contains("disabled"),
+        "{html}"
+    );
+    assert!(!html.contains("error-box"), "{html}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -594,6 +613,16 @@ async fn a_signed_in_officer_gets_the_scanner_with_camera_upload_and_paste() {
     assert!(html.contains("petugas1"));
     let html = console_at("/petugas/verifikasi", in_an_hour()).await;
     assert!(html.contains("id=\"verify-upload\""), "{html}");
+}
+
+#[tokio::test]
+async fn a_signed_in_officer_gets_the_remote_review_queue_with_a_refresh() {
+    let html = console_at("/petugas/tinjauan", in_an_hour()).await;
+    assert!(
+        html.contains("Tinjauan jarak jauh: ganti perangkat"),
+        "{html}"
+    );
+    assert!(html.contains("id=\"remote-refresh\""), "{html}");
 }
 
 #[tokio::test]
