@@ -31,6 +31,9 @@ Hypothesis stays deterministic while it shrinks)
                              per-NIK limit, 20 in 10 minutes, answers 429)
   POST /pin/reset/start    → the citizen's NIK and a fresh challenge signed for Lupa PIN
                              (200 and a mailed code, until 5 a day answer 429)
+  POST /me/contact/start   → the citizen's PIN and a fresh challenge signed for a contact
+                             change (200 and a mailed code, until 5 a day answer 429; the
+                             change applies only with that code, which the fuzzer never has)
 
 Everything comes from environment variables set by run.sh from onboard.py's output
 (`IKD_FUZZ_` + the upper-cased JSON key), plus IKD_FUZZ_BASE_URL.
@@ -74,6 +77,7 @@ DEVICE_KEY = _env("device_private_key")
 
 LOGIN_SIGNING_CONTEXT = b"IKD login v1\x00"
 PIN_RESET_SIGNING_CONTEXT = b"IKD pin reset v1\x00"
+CONTACT_CHANGE_SIGNING_CONTEXT = b"IKD contact change v1\x00"
 # Stands in a login body's challenge_id until before_call fetches and signs a real one.
 SIGN_LATER = "ikd-apifuzz:sign-before-call"
 
@@ -190,6 +194,8 @@ def map_case(ctx, case):
         body.update(nik=NIK, pin=PIN, challenge_id=SIGN_LATER, device_signature="")
     elif label == "POST /api/v1/pin/reset/start" and _device is not None and BASE_URL and _pick(body):
         body.update(nik=NIK, challenge_id=SIGN_LATER, device_signature="")
+    elif label == "POST /api/v1/me/contact/start" and PIN and _device is not None and BASE_URL and _pick(body):
+        body.update(pin=PIN, challenge_id=SIGN_LATER, device_signature="")
     return case
 
 
@@ -203,7 +209,12 @@ def before_call(ctx, case, kwargs):
             body["challenge_id"] = "ikd-apifuzz:no-challenge"
             return
         ch = res.json()
-        context = PIN_RESET_SIGNING_CONTEXT if case.operation.path.endswith("/pin/reset/start") else LOGIN_SIGNING_CONTEXT
+        path = case.operation.path
+        context = (
+            PIN_RESET_SIGNING_CONTEXT if path.endswith("/pin/reset/start")
+            else CONTACT_CHANGE_SIGNING_CONTEXT if path.endswith("/me/contact/start")
+            else LOGIN_SIGNING_CONTEXT
+        )
         der = _device.sign(context + _from_b64u(ch["challenge"]), ec.ECDSA(hashes.SHA256()))
         r, s = decode_dss_signature(der)
         body["challenge_id"] = ch["challenge_id"]

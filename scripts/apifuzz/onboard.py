@@ -20,10 +20,10 @@ What it leaves behind, in this order:
      no registry photo): the spare citizen whose session POST /me/device/release and whose
      NIK POST /officer/accounts/{nik}/release-device may end;
   5. two officer sessions: one for everything, one for POST /officer/logout;
-  6. a device change of Budi's (a second phone registered his active NIK, selfie accepted),
-     waiting in the officer's remote review queue: its id is for
-     /officer/remote-reviews/{id} and its decision (Budi's fuzzed device-change cancel may
-     end it first, which those answer with a documented 409).
+  6. Joko onboarded, then a second phone of his registered (selfie accepted): a device
+     change waiting in the officer's remote review queue, for /officer/remote-reviews/{id}
+     and its decision (no session or NIK the fuzzer uses can cancel it; the first decision
+     ends it, after which both answer a documented 409).
 
 Device keys are ECDSA P-256: the public key SEC1 uncompressed, base64url without padding;
 the login signature is ES256 over b"IKD login v1\\0" + challenge bytes, raw r||s (64 bytes),
@@ -58,6 +58,7 @@ SITI = "3171015503880004"  # has none
 AGUS = "3171012004900005"
 DEWI = "3171016107920006"
 RUDI = "3171010101950007"
+JOKO = "3171010202960008"  # onboarded, then moving to a second phone (remote review)
 PIN = "246810"  # not the schema's example (902417), so the examples phase cannot change it
 PHONE = "0812-3456-7890"
 REPO = Path(__file__).resolve().parents[2]
@@ -289,7 +290,8 @@ def main() -> int:
         budi_phone, budi = c.onboard(officer, BUDI, "budi.santoso@contoh.co.id", image, media, photo=True)
         budi_logout = c.login(budi_phone, BUDI, PIN)
         _, siti = c.onboard(officer, SITI, "siti.aminah@contoh.co.id", image, media, photo=False)
-        move = c.start(BUDI, "budi.ponsel.baru@contoh.co.id", Phone())
+        c.onboard(officer, JOKO, "joko.susilo@contoh.co.id", image, media, photo=True)
+        move = c.start(JOKO, "joko.ponsel.baru@contoh.co.id", Phone())
         if not move.get("device_change"):
             raise Failed("a second phone of an active NIK did not start a device change")
         c.selfie(move, image, media)
@@ -320,7 +322,7 @@ def main() -> int:
                 # Registrations waiting for the officer, for /officer/scan and /decision.
                 "scan_qr": scan_qr,
                 "decision_qr": decision_qr,
-                # Budi's device change waiting in the remote review queue.
+                # Joko's device change waiting in the remote review queue.
                 "device_change_id": move["registration_id"],
                 "pin": PIN,
                 # Budi's device key, so hooks.py can sign a login challenge (POST /login).

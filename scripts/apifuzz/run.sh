@@ -54,7 +54,7 @@ base="http://127.0.0.1:$port"
 # the registrations left open for the fuzzer are approved without the physical-KTP-el tick).
 photos="$work/photos"
 mkdir -p "$photos"
-for nik in 3171011708850003 3171012004900005 3171016107920006 3171010101950007; do
+for nik in 3171011708850003 3171012004900005 3171016107920006 3171010101950007 3171010202960008; do
   cp crates/ikd-demo/sample/photos/3171011708850003.png "$photos/$nik.png"
 done
 "$bin" import --csv scripts/apifuzz/residents.csv --photos "$photos" \

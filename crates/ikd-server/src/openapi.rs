@@ -155,12 +155,15 @@ fn complete(doc: &mut serde_json::Value) {
     schemas["ScanRegistration"]["properties"]["qr"] = reg_qr.clone();
     schemas["OfficerDecision"]["properties"]["qr"] = reg_qr;
     let max_reason = crate::routes::MAX_REASON;
-    schemas["OfficerDecision"]["properties"]["reason"]["maxLength"] = json!(max_reason);
-    schemas["OfficerDecision"]["if"] = json!({ "properties": { "approve": { "const": false } } });
-    schemas["OfficerDecision"]["then"] = json!({
-        "required": ["reason"],
-        "properties": { "reason": { "type": "string", "pattern": "\\S", "maxLength": max_reason } },
-    });
+    // The counter's and the remote queue's decisions follow the same rules.
+    for decision in ["OfficerDecision", "RemoteDecision"] {
+        schemas[decision]["properties"]["reason"]["maxLength"] = json!(max_reason);
+        schemas[decision]["if"] = json!({ "properties": { "approve": { "const": false } } });
+        schemas[decision]["then"] = json!({
+            "required": ["reason"],
+            "properties": { "reason": { "type": "string", "pattern": "\\S", "maxLength": max_reason } },
+        });
+    }
     // SEC1 uncompressed (0x04, then x and y: 65 bytes), base64url without padding.
     schemas["StartRegistration"]["properties"]["device_public_key"]["pattern"] =
         json!("^B[A-Za-z0-9_-]{86}$");
