@@ -258,6 +258,8 @@ pub enum ActivityKind {
     DeviceChangeCancelled,
     /// The registered email or phone was changed.
     ContactChanged,
+    /// The resident downloaded Data saya.
+    DataExported,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -527,6 +529,96 @@ pub struct ContactChangeFinish {
 pub struct ContactView {
     pub email_masked: String,
     pub phone_masked: String,
+}
+
+/// Data saya (UU PDP): everything the service holds about the signed-in resident.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MyData {
+    /// Unix seconds when this was put together.
+    pub generated_at: i64,
+    /// The registry record (the state's, kept if the IKD account is closed).
+    pub ktp: Ktp,
+    pub kk: Option<KartuKeluarga>,
+    pub documents: Vec<LinkedDocument>,
+    /// Whether the registry holds a photo of the resident (the photo itself is at
+    /// `/me/photo`).
+    pub registry_photo_on_record: bool,
+    pub account: MyAccount,
+    /// Every registration of the NIK, with the consent each was made under.
+    pub registrations: Vec<MyRegistration>,
+    /// Riwayat, newest first.
+    pub activity: Vec<Activity>,
+    /// Officers' and the resident's own actions about this NIK, from the audit log.
+    pub audit: Vec<MyAuditEntry>,
+}
+
+/// The IKD account.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MyAccount {
+    pub email: String,
+    pub phone: String,
+    pub activated_at: i64,
+    /// SHA-256 of the bound device key (SEC1), hex: which phone, without the key itself.
+    pub device_key_sha256: Option<String>,
+    pub pin_set: bool,
+    /// Unix seconds until which wrong PINs lock the account, if they do now.
+    pub locked_until: Option<i64>,
+    /// Locked after 10 wrong PINs.
+    pub locked_hard: bool,
+    /// Credentials issued to the phone (each lasts a day), and when the newest was.
+    pub credentials_issued: i64,
+    pub last_credential_at: Option<i64>,
+}
+
+/// One registration of the NIK.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MyRegistration {
+    pub registration_id: String,
+    pub state: RegistrationState,
+    pub email: String,
+    pub phone: String,
+    /// The version of the terms consented to (Persetujuan).
+    pub consent_version: String,
+    pub created_at: i64,
+    pub device_change: bool,
+    /// The officer who decided, and when.
+    pub decided_by: Option<String>,
+    pub decided_at: Option<i64>,
+    pub reason: Option<String>,
+}
+
+/// One audit-log entry about the resident.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MyAuditEntry {
+    pub at: i64,
+    /// The officer's username, or `warga` for the resident.
+    pub actor: String,
+    pub action: String,
+}
+
+/// The download: the data, and the same data signed by the issuer.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DataExport {
+    pub data: MyData,
+    /// COSE_Sign1 (ES256, the issuer's key; base64url) whose payload is `data` as JSON,
+    /// byte for byte: checkable against `/.well-known/ikd-keys`.
+    pub cose_sign1: String,
+}
+
+/// Tutup akun IKD: the PIN, and the resident's confirmation that they read what is deleted
+/// and what is kept. Not `Serialize`, as the PIN is not.
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CloseAccount {
+    pub pin: Pin,
+    /// Must be true.
+    pub confirm: bool,
 }
 
 /// Cancels a Lupa PIN that is waiting, with the token from the email's link.

@@ -89,6 +89,8 @@ pub enum Error {
     DeviceChangeNotFound,
     #[error("remote review of a resident with no registry photo")]
     RemoteReviewNeedsPhoto,
+    #[error("account closure not confirmed")]
+    CloseNotConfirmed,
     #[error("new email and phone are the registered ones")]
     ContactUnchanged,
     #[error("contact change unknown, expired or used up")]
@@ -144,7 +146,8 @@ impl Error {
             | BadRequest
             | SelfieUndecodable
             | PhysicalKtpNotChecked
-            | ContactUnchanged => StatusCode::UNPROCESSABLE_ENTITY,
+            | ContactUnchanged
+            | CloseNotConfirmed => StatusCode::UNPROCESSABLE_ENTITY,
             // The code and the captcha are what authenticates an activation.
             Captcha
             | CodeWrong { .. }
@@ -238,6 +241,7 @@ impl UserError for Error {
             DeviceChangeCancelled => "DEVICE_CHANGE_CANCELLED",
             DeviceChangeNotFound => "DEVICE_CHANGE_NOT_FOUND",
             RemoteReviewNeedsPhoto => "REMOTE_REVIEW_NEEDS_REGISTRY_PHOTO",
+            CloseNotConfirmed => "CLOSE_NOT_CONFIRMED",
             ContactUnchanged => "CONTACT_UNCHANGED",
             ContactChangeExpired => "CONTACT_CHANGE_EXPIRED",
             ContactChangeCodeWrong { .. } => "CONTACT_CHANGE_CODE_WRONG",
@@ -324,6 +328,8 @@ impl UserError for Error {
                 "There is no device change to cancel: it completed, was cancelled, or the link no longer works. If your account was moved without your consent, visit a Dukcapil office with your KTP-el.".into()),
             RemoteReviewNeedsPhoto => ("Warga ini tidak punya foto registri, jadi wajahnya tidak dapat dicocokkan dari jauh. Tolak dengan alasan agar warga datang ke loket membawa KTP-el.".into(),
                 "This resident has no registry photo, so the face cannot be compared remotely. Reject, asking the citizen to come to the counter with the KTP-el.".into()),
+            CloseNotConfirmed => ("Tandai bahwa Anda sudah membaca apa yang dihapus dan apa yang disimpan, lalu tutup akun.".into(),
+                "Tick that you have read what is deleted and what is kept, then close the account.".into()),
             ContactUnchanged => ("Email dan nomor ponsel yang diisi sama dengan yang terdaftar. Ubah salah satunya, lalu kirim lagi.".into(),
                 "The email and phone entered are the registered ones. Change one of them, then send again.".into()),
             ContactChangeExpired => ("Kode kedaluwarsa, sudah dipakai, atau terlalu sering salah. Mulai ubah email/nomor ponsel lagi untuk mendapat kode baru.".into(),

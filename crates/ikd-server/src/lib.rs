@@ -17,6 +17,7 @@ pub mod keys;
 pub mod limits;
 pub mod mail;
 pub mod metrics;
+pub mod my_data;
 pub mod openapi;
 pub mod pin_reset;
 pub mod proxy;

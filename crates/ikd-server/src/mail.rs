@@ -201,6 +201,8 @@ pub enum Notice {
     /// The registered email or phone was changed (to the address it was before, and to a
     /// new one).
     ContactChanged,
+    /// The resident closed the IKD account.
+    AccountClosed,
 }
 
 impl std::fmt::Debug for Notice {
@@ -224,6 +226,7 @@ impl Notice {
             Notice::DeviceChangeCompleted => "device_change_completed",
             Notice::DeviceChangeCancelled => "device_change_cancelled",
             Notice::ContactChanged => "contact_changed",
+            Notice::AccountClosed => "account_closed",
         }
     }
 
@@ -365,6 +368,15 @@ impl Notice {
                 ),
                 format!(
                     "The email or phone of your IKD account was changed at {when} from the registered phone, with the PIN and a code sent by email. Further notices go to the new address. {NOT_YOU_EN}"
+                ),
+            ),
+            Notice::AccountClosed => (
+                "Akun IKD ditutup / Your IKD account was closed",
+                format!(
+                    "Akun IKD Anda ditutup pada {when} dari ponsel terdaftar, dengan PIN. Akun, perangkat, sesi, kredensial, data pendaftaran dan Riwayat sudah dihapus; data kependudukan Anda tetap di Dukcapil. Untuk memakai IKD lagi, daftar di ponsel Anda. {NOT_YOU_ID}"
+                ),
+                format!(
+                    "Your IKD account was closed at {when} from the registered phone, with the PIN. The account, device, sessions, credentials, registration data and activity log were deleted; your population record stays at Dukcapil. To use IKD again, register on your phone. {NOT_YOU_EN}"
                 ),
             ),
         };

@@ -164,6 +164,8 @@ fn complete(doc: &mut serde_json::Value) {
             "properties": { "reason": { "type": "string", "pattern": "\\S", "maxLength": max_reason } },
         });
     }
+    // Closing an account needs the resident's confirmation.
+    schemas["CloseAccount"]["properties"]["confirm"]["const"] = json!(true);
     // SEC1 uncompressed (0x04, then x and y: 65 bytes), base64url without padding.
     schemas["StartRegistration"]["properties"]["device_public_key"]["pattern"] =
         json!("^B[A-Za-z0-9_-]{86}$");

@@ -9,6 +9,7 @@
 pub(crate) mod base45;
 mod cbor;
 mod credential;
+mod data_export;
 mod element;
 pub(crate) mod envelope;
 mod presentation;
@@ -19,6 +20,7 @@ mod signed_profile;
 mod verify;
 
 pub use credential::{Credential, CredentialError, claims_from_ktp};
+pub use data_export::{MAX_EXPORT_LEN, sign_export, verify_export};
 pub use element::{Element, ElementValue};
 pub use envelope::{IDENTITY_QR_PREFIX, MAX_QR_TEXT_LEN};
 pub use presentation::{Nonce, PresentError, present};

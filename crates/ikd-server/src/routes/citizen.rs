@@ -100,6 +100,35 @@ async fn documents(
     }))
 }
 
+/// Riwayat, newest first, at most `limit` entries.
+pub(crate) async fn activity_entries(
+    state: &AppState,
+    nik: &ikd_core::Nik,
+    limit: i64,
+) -> Result<Vec<Activity>> {
+    let rows = sqlx::query(
+        "SELECT at, kind, actor, profile FROM access_log WHERE nik = $1 ORDER BY at DESC, id DESC LIMIT $2",
+    )
+    .bind(nik.as_str())
+    .bind(limit)
+    .fetch_all(&state.db.pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| {
+            let profile = r
+                .get::<Option<String>, _>(3)
+                .and_then(|p| serde_json::from_value(serde_json::Value::String(p)).ok());
+            Some(Activity {
+                at: r.get(0),
+                kind: kind(&r.get::<String, _>(1))?,
+                actor: r.get(2),
+                profile,
+            })
+        })
+        .collect())
+}
+
 fn kind(s: &str) -> Option<ActivityKind> {
     Some(match s {
         "login" => ActivityKind::Login,
@@ -113,6 +142,7 @@ fn kind(s: &str) -> Option<ActivityKind> {
         "device_changed" => ActivityKind::DeviceChanged,
         "device_change_cancelled" => ActivityKind::DeviceChangeCancelled,
         "contact_changed" => ActivityKind::ContactChanged,
+        "data_exported" => ActivityKind::DataExported,
         _ => return None,
     })
 }
@@ -126,25 +156,6 @@ async fn activity_log(
     State(state): State<AppState>,
     Citizen(nik): Citizen,
 ) -> Result<Json<ActivityLog>> {
-    let rows = sqlx::query(
-        "SELECT at, kind, actor, profile FROM access_log WHERE nik = $1 ORDER BY at DESC, id DESC LIMIT 200",
-    )
-    .bind(nik.as_str())
-    .fetch_all(&state.db.pool)
-    .await?;
-    let entries = rows
-        .into_iter()
-        .filter_map(|r| {
-            let profile = r
-                .get::<Option<String>, _>(3)
-                .and_then(|p| serde_json::from_value(serde_json::Value::String(p)).ok());
-            Some(Activity {
-                at: r.get(0),
-                kind: kind(&r.get::<String, _>(1))?,
-                actor: r.get(2),
-                profile,
-            })
-        })
-        .collect();
+    let entries = activity_entries(&state, &nik, 200).await?;
     Ok(Json(ActivityLog { entries }))
 }

@@ -3,9 +3,12 @@
 mod activation;
 mod auth;
 mod citizen;
+pub(crate) use citizen::activity_entries;
+pub(crate) use registration::parse_state as parse_registration_state;
 mod contact;
 mod device_change;
 mod health;
+mod my_data;
 mod officer;
 mod pin_reset;
 pub use activation::MAX_CODE_ATTEMPTS;
@@ -55,6 +58,7 @@ pub fn documented() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(citizen::router())
         .merge(device_change::router())
         .merge(contact::router())
+        .merge(my_data::router())
         .merge(verify::router());
     OpenApiRouter::with_openapi(crate::openapi::ApiDoc::openapi())
         .nest("/api/v1", api)

@@ -8,6 +8,7 @@ mod device_change;
 mod flow;
 mod helpers;
 mod limits;
+mod my_data;
 mod operations;
 mod photos;
 mod pin_reset;

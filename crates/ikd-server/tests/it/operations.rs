@@ -34,6 +34,8 @@ const OPERATIONS: &[(&str, &str)] = &[
     ("post", "/api/v1/pin/reset/start"),
     ("get", "/api/v1/me/device-change"),
     ("get", "/api/v1/me/contact"),
+    ("get", "/api/v1/me/data"),
+    ("post", "/api/v1/me/close"),
     ("post", "/api/v1/me/contact/start"),
     ("post", "/api/v1/me/contact/finish"),
     ("post", "/api/v1/me/device-change/cancel"),

@@ -1,0 +1,193 @@
+//! Data saya: everything the service holds about a resident, signed by the issuer; and
+//! Tutup akun IKD, which deletes the account's data and keeps the registry.
+
+use serde_json::{Value, json};
+
+use crate::flow::{login, onboard};
+use crate::helpers::{Backend, Phone, TestApp, spawn_app};
+use crate::verification::keyset;
+
+const PIN: &str = "902417";
+
+fn code(v: &Value) -> &str {
+    v["error"]["code"].as_str().unwrap_or("")
+}
+
+async fn count(app: &TestApp, sql: &str, nik: &str) -> i64 {
+    sqlx::query_scalar(sql)
+        .bind(nik)
+        .fetch_one(&app.running.state.db.pool)
+        .await
+        .unwrap()
+}
+
+async fn exported_and_signed(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let r = app.adult(0).clone();
+    let nik = r.ktp.nik.as_str().to_owned();
+    let session = onboard(&app, &r, &Phone::new(), "data@contoh.id", PIN).await;
+    let (s, v) = app.get("/me/data", &session).await;
+    assert_eq!(s, 200, "{v}");
+    let data = &v["data"];
+    assert_eq!(data["ktp"]["nik"], nik.as_str());
+    assert_eq!(data["account"]["email"], "data@contoh.id");
+    assert_eq!(data["account"]["pin_set"], true);
+    assert_eq!(
+        data["account"]["device_key_sha256"].as_str().unwrap().len(),
+        64
+    );
+    assert!(
+        data["account"]["credentials_issued"].as_i64().unwrap() >= 1,
+        "{data}"
+    );
+    let regs = data["registrations"].as_array().unwrap();
+    assert_eq!(regs.len(), 1, "{data}");
+    assert_eq!(regs[0]["consent_version"], "2026-01");
+    assert_eq!(regs[0]["decided_by"], crate::helpers::OFFICER.0);
+    let kinds: Vec<&str> = data["activity"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert!(
+        kinds.contains(&"login") && kinds.contains(&"activated"),
+        "{kinds:?}"
+    );
+    let actions: Vec<&str> = data["audit"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert!(
+        actions.contains(&"approve") && actions.contains(&"scan"),
+        "{actions:?}"
+    );
+
+    // The signature holds against the published keys, over exactly the data shown.
+    let signed = ikd_server::security::from_b64u(v["cose_sign1"].as_str().unwrap()).unwrap();
+    let payload = ikd_core::wire::verify_export(&signed, &keyset(&app).await)
+        .expect("signed by a published issuer key");
+    let signed_data: Value = serde_json::from_slice(&payload).unwrap();
+    assert_eq!(&signed_data, data);
+    // Changed by one byte, it no longer verifies.
+    let mut changed = signed.clone();
+    let at = changed
+        .windows(nik.len())
+        .position(|w| w == nik.as_bytes())
+        .unwrap();
+    changed[at] ^= 1;
+    assert!(ikd_core::wire::verify_export(&changed, &keyset(&app).await).is_none());
+
+    let (_, log) = app.get("/me/activity", &session).await;
+    assert_eq!(log["entries"][0]["kind"], "data_exported", "{log}");
+}
+
+#[tokio::test]
+async fn data_saya_holds_the_record_account_registrations_riwayat_and_audit_signed_by_the_issuer_on_sqlite()
+ {
+    exported_and_signed(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn data_saya_holds_the_record_account_registrations_riwayat_and_audit_signed_by_the_issuer_on_postgres()
+ {
+    exported_and_signed(Backend::Postgres).await;
+}
+
+async fn closed(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let r = app.adult(1).clone();
+    let nik = r.ktp.nik.as_str().to_owned();
+    let phone = Phone::new();
+    let session = onboard(&app, &r, &phone, "tutup@contoh.id", PIN).await;
+
+    let (s, v) = app
+        .post(
+            "/me/close",
+            json!({"pin": PIN, "confirm": false}),
+            Some(&session),
+        )
+        .await;
+    assert_eq!((s, code(&v)), (422, "CLOSE_NOT_CONFIRMED"), "{v}");
+    let (s, v) = app
+        .post(
+            "/me/close",
+            json!({"pin": "905513", "confirm": true}),
+            Some(&session),
+        )
+        .await;
+    assert_eq!((s, code(&v)), (401, "PIN_WRONG"), "{v}");
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM accounts WHERE nik = $1", &nik).await,
+        1
+    );
+
+    let (s, v) = app
+        .post(
+            "/me/close",
+            json!({"pin": PIN, "confirm": true}),
+            Some(&session),
+        )
+        .await;
+    assert_eq!(s, 204, "{v}");
+    let (s, _) = app.get("/me/ktp", &session).await;
+    assert_eq!(s, 401, "the session ended");
+    let (s, v) = login(&app, &phone, &nik, PIN).await;
+    assert_eq!((s, code(&v)), (401, "NIK_NOT_ACTIVATED"), "{v}");
+    for table in [
+        "accounts",
+        "registrations",
+        "access_log",
+        "credentials",
+        "pin_resets",
+        "contact_changes",
+    ] {
+        let sql = format!("SELECT COUNT(*) FROM {table} WHERE nik = $1");
+        assert_eq!(
+            count(&app, &sql, &nik).await,
+            0,
+            "{table} still holds the NIK"
+        );
+    }
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM tokens WHERE subject = $1", &nik).await,
+        0
+    );
+    // Kept: the registry, and that a closure happened, without the NIK.
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM residents WHERE nik = $1", &nik).await,
+        1
+    );
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'account_closed' AND subject = '-' AND officer <> $1",
+            &nik
+        )
+        .await,
+        1
+    );
+    let notice = app.wait_for_mail("tutup@contoh.id", "ditutup pada").await;
+    assert!(!notice.contains(&nik), "{notice}");
+    // The resident can register again, as a first registration.
+    let (s, v) = app
+        .post(
+            "/registrations",
+            crate::helpers::start_body(&r, &Phone::new(), "tutup@contoh.id"),
+            None,
+        )
+        .await;
+    assert_eq!((s, v["device_change"].as_bool()), (201, Some(false)), "{v}");
+}
+
+#[tokio::test]
+async fn closing_the_account_deletes_its_data_and_keeps_the_registry_on_sqlite() {
+    closed(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn closing_the_account_deletes_its_data_and_keeps_the_registry_on_postgres() {
+    closed(Backend::Postgres).await;
+}
