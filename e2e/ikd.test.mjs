@@ -951,7 +951,7 @@ step('a new phone asks to move the account; an officer approves it remotely; the
   await newPhone.context().close();
 });
 
-step('a device change completes after the wait: the new phone signs in, changes the email and phone, and the old phone is refused', async () => {
+step('a device change completes after the wait: the new phone signs in, changes the email and phone, the old phone is refused; then Data saya downloads the signed data and closes the account', async () => {
   const newPhone = await (await browser.newContext({ ...devices['Pixel 7'] })).newPage();
   await register(newPhone, mover.nik, `baru2.${mover.email}`);
   await newPhone.waitForSelector('#device-change-note', WAIT);
@@ -998,6 +998,30 @@ step('a device change completes after the wait: the new phone signs in, changes 
   await enterPin(oldPhone, '902417');
   await oldPhone.waitForSelector('.error-box[data-code="DEVICE_SIGNATURE_INVALID"]', WAIT);
   await shot(oldPhone, 'old-phone-after-device-change');
-  await newPhone.context().close();
   await oldPhone.context().close();
+
+  // Data saya: the signed download, then the account closed with the PIN and a tick.
+  await clickUntil(newPhone, '#kembali-pengaturan', '#data-saya-buka');
+  await clickUntil(newPhone, '#data-saya-buka', '#unduh-data');
+  await shot(newPhone, 'data-saya');
+  await clickUntil(newPhone, '#unduh-data', '#data-siap, #data-saya .progress');
+  await newPhone.waitForSelector('#data-siap', WAIT);
+  const href = await newPhone.getAttribute('#simpan-data', 'href');
+  const file = JSON.parse(Buffer.from(href.split(',')[1], 'base64').toString('utf8'));
+  assert.equal(file.data.ktp.nik, mover.nik);
+  assert.ok(file.cose_sign1.length > 100, 'the signature comes with the data');
+  await shot(newPhone, 'data-saya-siap');
+  await typeInto(newPhone, '#tutup-pin', '913580');
+  await actUntil('tick "I have read"', async (attempt) => {
+    if (attempt > 0) await newPhone.uncheck('#tutup-mengerti');
+    await newPhone.check('#tutup-mengerti');
+  }, newPhone.locator('#tutup-akun:not([disabled])'));
+  await clickUntil(newPhone, '#tutup-akun', '#tutup-yakin');
+  await shot(newPhone, 'tutup-akun-yakin');
+  await clickUntil(newPhone, '#tutup-yakin', '#akun-ditutup, #data-saya .progress');
+  await newPhone.waitForSelector('#akun-ditutup', WAIT);
+  await shot(newPhone, 'akun-ditutup');
+  assert.match(newestMail('ditutup pada'), /Data kependudukan|data kependudukan/);
+  await clickUntil(newPhone, '#ke-awal', '#daftar');
+  await newPhone.context().close();
 });

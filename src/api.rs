@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use ikd_core::api::{
     Activate, Activated, ActivityLog, ApiError, Captcha, ContactChangeStarted, ContactView,
-    CredentialView, DeviceChangeStatus, Documents, KkView, KtpView, LoginChallenge,
+    CredentialView, DataExport, DeviceChangeStatus, Documents, KkView, KtpView, LoginChallenge,
     OfficerDecision, OfficerLogin, OfficerSession, PinResetDone, PinResetStart, PinResetStarted,
     RegistrationReview, RegistrationStarted, RegistrationStatus, RemoteDecision, RemoteReviews,
     ScanRegistration, SelfieResult, Session, StartRegistration, VerifyQr, VerifyResult,
@@ -360,6 +360,21 @@ impl ApiClient {
         self.post(
             "/me/device-change/cancel",
             &serde_json::json!({}),
+            Some(token),
+        )
+        .await
+    }
+
+    /// Data saya: everything the service holds about the resident, and its signature.
+    pub async fn my_data(&self, token: &str) -> ApiResult<DataExport> {
+        self.get("/me/data", token).await
+    }
+
+    /// Tutup akun IKD, with the PIN and the resident's confirmation.
+    pub async fn close_account(&self, token: &str, pin: &str) -> ApiResult<()> {
+        self.post(
+            "/me/close",
+            &serde_json::json!({ "pin": pin, "confirm": true }),
             Some(token),
         )
         .await

@@ -66,6 +66,8 @@ pub enum Route {
         Pengaturan {},
         #[route("/beranda/pengaturan/kontak")]
         UbahKontak {},
+        #[route("/beranda/pengaturan/data")]
+        DataSaya {},
     #[end_layout]
     #[route("/:..segments")]
     NotFound { segments: Vec<String> },

@@ -17,7 +17,7 @@ pub use consent::Consent;
 pub use data_entry::DataEntry;
 pub use forgot_pin::LupaPin;
 pub use home::{
-    Dokumen, HomeLayout, KkDigital, KtpCard, KtpDigital, Pengaturan, Riwayat, UbahKontak,
+    DataSaya, Dokumen, HomeLayout, KkDigital, KtpCard, KtpDigital, Pengaturan, Riwayat, UbahKontak,
 };
 pub use login::Login;
 pub use notice::Notice;

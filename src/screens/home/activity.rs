@@ -25,6 +25,7 @@ fn kind_label(k: &ActivityKind, l: Lang) -> &'static str {
             t(l, "Pindah perangkat dibatalkan", "Device change cancelled")
         }
         ActivityKind::ContactChanged => t(l, "Email/nomor ponsel diubah", "Email/phone changed"),
+        ActivityKind::DataExported => t(l, "Data saya diunduh", "My data downloaded"),
     }
 }
 
@@ -74,6 +75,7 @@ impl Filter {
                     | DeviceChanged
                     | DeviceChangeCancelled
                     | ContactChanged
+                    | DataExported
             ),
         }
     }
@@ -131,6 +133,11 @@ fn what(k: &ActivityKind, l: Lang) -> &'static str {
             l,
             "Permintaan memindahkan akun ke ponsel lain dibatalkan.",
             "A request to move the account to another phone was cancelled.",
+        ),
+        ActivityKind::DataExported => t(
+            l,
+            "Semua data Anda diunduh dari Pengaturan, Data saya.",
+            "All your data was downloaded from Pengaturan, Data saya.",
         ),
         ActivityKind::ContactChanged => t(
             l,

@@ -8,6 +8,7 @@ mod documents;
 mod kk;
 mod ktp_card;
 mod ktp_qr;
+mod my_data;
 mod settings;
 
 pub use activity::Riwayat;
@@ -16,6 +17,7 @@ pub use documents::Dokumen;
 pub use kk::KkDigital;
 pub use ktp_card::KtpCard;
 pub use ktp_qr::KtpDigital;
+pub use my_data::DataSaya;
 pub use settings::Pengaturan;
 
 use std::future::Future;
@@ -87,7 +89,8 @@ pub fn HomeLayout() -> Element {
                 for (to, icon, label) in tabs {
                     Link { key: "{label}", to: to.clone(),
                         // A screen under Pengaturan keeps its tab lit.
-                        class: if route == to || (to == (Route::Pengaturan {}) && route == (Route::UbahKontak {})) { "tab active" } else { "tab" },
+                        class: if route == to || (to == (Route::Pengaturan {})
+                            && matches!(route, Route::UbahKontak {} | Route::DataSaya {})) { "tab active" } else { "tab" },
                         span { class: "icon", aria_hidden: "true", "{icon}" }
                         span { class: "label", "{label}" }
                     }

@@ -1,4 +1,5 @@
-//! Pengaturan: change the PIN, the way to Ubah email / nomor ponsel, release this device (after a confirmation), language, sign
+//! Pengaturan: change the PIN, the ways to Ubah email / nomor ponsel and Data saya, release
+//! this device (after a confirmation), language, sign
 //! out.
 
 use dioxus::prelude::*;
@@ -122,6 +123,13 @@ pub fn Pengaturan() -> Element {
                 p { class: "hint", {t(l, "Tempat kode dan pemberitahuan keamanan dikirim.", "Where codes and security notices are sent.")} }
                 button { r#type: "button", id: "ubah-kontak-buka", class: "secondary",
                     onclick: move |_| { nav.push(Route::UbahKontak {}); }, {t(l, "Ubah email / nomor ponsel", "Change email / phone")} }
+            }
+            section { class: "card",
+                h3 { {t(l, "Data saya", "My data")} }
+                p { class: "hint", {t(l, "Unduh semua data Anda (ditandatangani Dukcapil), atau tutup akun IKD.",
+                    "Download all your data (signed by Dukcapil), or close your IKD account.")} }
+                button { r#type: "button", id: "data-saya-buka", class: "secondary",
+                    onclick: move |_| { nav.push(Route::DataSaya {}); }, {t(l, "Data saya", "My data")} }
             }
             section { class: "card",
                 h3 { {t(l, "Bahasa", "Language")} }

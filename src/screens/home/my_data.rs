@@ -1,0 +1,166 @@
+//! Data saya (UU PDP, Pengaturan): download everything the service holds about me, signed by
+//! Dukcapil, and Tutup akun IKD, which says exactly what is deleted and what is kept, and
+//! asks for the PIN, a tick and one more tap.
+
+use base64::Engine as _;
+use dioxus::prelude::*;
+use ikd_core::api::DataExport;
+
+use crate::Route;
+use crate::api::ClientError;
+use crate::components::{ErrorNote, Progress, TextField};
+use crate::i18n::t;
+use crate::session::use_session;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Closing {
+    Form,
+    Confirm,
+    Busy,
+    Done,
+}
+
+#[component]
+pub fn DataSaya() -> Element {
+    let mut s = use_session();
+    let l = s.lang();
+    let nav = use_navigator();
+    let mut export = use_signal(|| None::<(DataExport, String)>);
+    let mut loading = use_signal(|| false);
+    let mut error = use_signal(|| None::<ClientError>);
+    let mut pin = use_signal(String::new);
+    let mut understood = use_signal(|| false);
+    let mut closing = use_signal(|| Closing::Form);
+    let mut close_error = use_signal(|| None::<ClientError>);
+
+    let download = move |_| {
+        let token = (s.token)().unwrap_or_default();
+        loading.set(true);
+        error.set(None);
+        spawn(async move {
+            let r = s.api().my_data(&token).await;
+            loading.set(false);
+            match r {
+                Ok(x) => {
+                    // The file as the service gave it: the data and its signature.
+                    let json = serde_json::to_vec_pretty(&x).unwrap_or_default();
+                    let href = format!(
+                        "data:application/json;base64,{}",
+                        base64::engine::general_purpose::STANDARD.encode(json)
+                    );
+                    export.set(Some((x, href)));
+                }
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    let close = move |_| {
+        let token = (s.token)().unwrap_or_default();
+        closing.set(Closing::Busy);
+        close_error.set(None);
+        spawn(async move {
+            let r = s.api().close_account(&token, &pin()).await;
+            pin.set(String::new());
+            match r {
+                Ok(()) => closing.set(Closing::Done),
+                Err(e) => {
+                    close_error.set(Some(e));
+                    closing.set(Closing::Form);
+                }
+            }
+        });
+    };
+    let pin_ok = pin().len() == 6 && pin().bytes().all(|b| b.is_ascii_digit());
+
+    if closing() == Closing::Done {
+        return rsx! {
+            main { class: "screen tab-screen", id: "data-saya",
+                section { class: "card success", id: "akun-ditutup", role: "status",
+                    h3 { {t(l, "Akun IKD ditutup", "Your IKD account is closed")} }
+                    p { {t(l,
+                        "Akun, perangkat, sesi, kredensial, data pendaftaran dan Riwayat sudah dihapus. Data kependudukan Anda tetap di Dukcapil. Email pemberitahuan dikirim ke alamat terdaftar.",
+                        "The account, device, sessions, credentials, registration data and activity log are deleted. Your population record stays at Dukcapil. A notice was sent to the registered email.")} }
+                }
+                button { r#type: "button", class: "primary", id: "ke-awal",
+                    onclick: move |_| {
+                        s.token.set(None);
+                        if s.forget_device().is_ok() {
+                            nav.replace(Route::Welcome {});
+                        }
+                    },
+                    {t(l, "Selesai", "Done")} }
+            }
+        };
+    }
+
+    rsx! {
+        main { class: "screen tab-screen", id: "data-saya",
+            h2 { {t(l, "Data saya", "My data")} }
+            section { class: "card",
+                h3 { {t(l, "Unduh data saya", "Download my data")} }
+                p { class: "hint", {t(l,
+                    "Semua yang disimpan layanan IKD tentang Anda: data kependudukan, akun, pendaftaran beserta persetujuannya, Riwayat, dan catatan audit. Berkas JSON ini ditandatangani Dukcapil, sehingga dapat ditunjukkan di tempat lain dan diperiksa keasliannya.",
+                    "Everything the IKD service holds about you: the population record, the account, registrations with their consents, the activity log and audit entries. This JSON file is signed by Dukcapil, so it can be shown elsewhere and checked.")} }
+                if let Some((x, href)) = export() {
+                    div { id: "data-siap", role: "status",
+                        dl { class: "facts",
+                            dt { {t(l, "Pendaftaran", "Registrations")} } dd { "{x.data.registrations.len()}" }
+                            dt { "Riwayat" } dd { "{x.data.activity.len()}" }
+                            dt { {t(l, "Catatan audit", "Audit entries")} } dd { "{x.data.audit.len()}" }
+                            dt { {t(l, "Tanda tangan", "Signature")} } dd { "COSE_Sign1, ES256" }
+                        }
+                        a { class: "button primary", id: "simpan-data", href: "{href}", download: "ikd-data-saya.json",
+                            {t(l, "Simpan berkas (JSON)", "Save the file (JSON)")} }
+                    }
+                } else if loading() {
+                    Progress { label: t(l, "Menyiapkan data…", "Preparing your data…") }
+                } else {
+                    button { r#type: "button", class: "secondary", id: "unduh-data", onclick: download,
+                        {t(l, "Unduh data saya", "Download my data")} }
+                }
+                if let Some(e) = error() {
+                    ErrorNote { error: e }
+                }
+            }
+            section { class: "card", id: "tutup-akun-bagian",
+                h3 { {t(l, "Tutup akun IKD", "Close my IKD account")} }
+                p { strong { {t(l, "Dihapus: ", "Deleted: ")} }
+                    {t(l,
+                        "akun IKD, perangkat dan sesi, kredensial KTP digital, data pendaftaran (email, nomor ponsel, persetujuan, swafoto bila masih ada), dan Riwayat.",
+                        "the IKD account, the device and sessions, the digital KTP credentials, the registration data (email, phone, consents, the selfie if still held), and the activity log.")} }
+                p { strong { {t(l, "Disimpan: ", "Kept: ")} }
+                    {t(l,
+                        "data kependudukan Anda (KTP-el, KK, dokumen), karena itu catatan negara yang dikelola Dukcapil; dan catatan audit tindakan petugas, untuk pertanggungjawaban. Audit mencatat bahwa sebuah akun ditutup, tanpa NIK.",
+                        "your population record (KTP-el, KK, documents), as it is the state's record kept by Dukcapil; and the audit log of officers' actions, for accountability. The audit records that an account was closed, without the NIK.")} }
+                p { class: "hint", {t(l, "Unduh data Anda lebih dulu bila ingin menyimpannya. Untuk memakai IKD lagi, daftar ulang.",
+                    "Download your data first if you want to keep it. To use IKD again, register again.")} }
+                label { r#for: "tutup-pin", "PIN" }
+                TextField { id: "tutup-pin", value: pin, r#type: "password", inputmode: "numeric", maxlength: "6" }
+                label { class: "check",
+                    input { r#type: "checkbox", id: "tutup-mengerti", checked: understood(),
+                        onchange: move |e| understood.set(e.checked()) }
+                    {t(l, " Saya sudah membaca apa yang dihapus dan apa yang disimpan.", " I have read what is deleted and what is kept.")}
+                }
+                if let Some(e) = close_error() {
+                    ErrorNote { error: e }
+                }
+                match closing() {
+                    Closing::Busy => rsx! { Progress { label: t(l, "Menutup akun…", "Closing the account…") } },
+                    Closing::Confirm => rsx! {
+                        p { class: "error", role: "alert", {t(l, "Yakin? Tindakan ini tidak dapat dibatalkan.", "Are you sure? This cannot be undone.")} }
+                        div { class: "row",
+                            button { r#type: "button", class: "secondary", id: "tutup-batal", onclick: move |_| closing.set(Closing::Form),
+                                {t(l, "Batal", "Cancel")} }
+                            button { r#type: "button", class: "danger", id: "tutup-yakin", disabled: !pin_ok || !understood(), onclick: close,
+                                {t(l, "Ya, tutup akun", "Yes, close the account")} }
+                        }
+                    },
+                    _ => rsx! {
+                        button { r#type: "button", class: "danger", id: "tutup-akun", disabled: !pin_ok || !understood(),
+                            onclick: move |_| closing.set(Closing::Confirm), {t(l, "Tutup akun IKD", "Close my IKD account")} }
+                    },
+                }
+            }
+        }
+    }
+}
