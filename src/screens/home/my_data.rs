@@ -76,6 +76,10 @@ pub fn DataSaya() -> Element {
         return rsx! {
             main { class: "screen tab-screen", id: "data-saya",
                 section { class: "card success", id: "akun-ditutup", role: "status",
+                    // The page was scrolled down to the form: the outcome comes into sight.
+                    onmounted: move |e| async move {
+                        let _ = e.scroll_to(ScrollBehavior::Instant).await;
+                    },
                     h3 { {t(l, "Akun IKD ditutup", "Your IKD account is closed")} }
                     p { {t(l,
                         "Akun, perangkat, sesi, kredensial, data pendaftaran dan Riwayat sudah dihapus. Data kependudukan Anda tetap di Dukcapil. Email pemberitahuan dikirim ke alamat terdaftar.",
