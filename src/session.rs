@@ -209,12 +209,18 @@ impl Session {
 
     /// Forgets everything on this device (after "Lepas perangkat" or a rejected device).
     pub fn forget_device(&mut self) -> Result<(), StoreError> {
-        self.set_credential(None)?;
-        self.set_device(None)?;
-        save::<PinVerifier>(&self.config.peek().store, PIN_VERIFIER, None)?;
+        self.forget_keys()?;
         self.token.set(None);
         self.offline.set(false);
         Ok(())
+    }
+
+    /// Removes the device key, the credential and the offline PIN verifier from the store,
+    /// and keeps the screen's session (a closed account's last screen still shows).
+    pub fn forget_keys(&mut self) -> Result<(), StoreError> {
+        self.set_credential(None)?;
+        self.set_device(None)?;
+        save::<PinVerifier>(&self.config.peek().store, PIN_VERIFIER, None)
     }
 
     /// Keeps an Argon2id hash of a PIN the service has just accepted (login, change).

@@ -605,8 +605,10 @@ pub struct MyAuditEntry {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DataExport {
     pub data: MyData,
-    /// COSE_Sign1 (ES256, the issuer's key; base64url) whose payload is `data` as JSON,
-    /// byte for byte: checkable against `/.well-known/ikd-keys`.
+    /// COSE_Sign1 (ES256, the issuer's key, external data `IKD data export v1`; base64url)
+    /// whose payload is `data` as JSON: checkable against `/.well-known/ikd-keys`. `data` is
+    /// a readable copy; a checker reads the data from the verified payload
+    /// (`ikd_core::wire::verify_export`).
     pub cose_sign1: String,
 }
 

@@ -106,14 +106,16 @@ pub async fn start(
         return Err(crate::routes::wrong_pin(state, nik.as_str(), failed, lock).await?);
     };
     let mut tx = state.db.pool.begin().await?;
-    // The right PIN clears the attempt it was counted as, only over the PIN that was
-    // checked (a PIN changed meanwhile makes this one wrong).
-    let cleared =
-        sqlx::query("UPDATE accounts SET failed_pins = 0 WHERE nik = $1 AND pin_hash = $2")
-            .bind(nik.as_str())
-            .bind(&pin_hash)
-            .execute(&mut *tx)
-            .await?;
+    // The right PIN clears the count and the lock this attempt may have set, as at login,
+    // only over the PIN that was checked (a PIN changed meanwhile makes this one wrong).
+    let cleared = sqlx::query(
+        "UPDATE accounts SET failed_pins = 0, locked_until = NULL, locked_hard = 0
+         WHERE nik = $1 AND pin_hash = $2",
+    )
+    .bind(nik.as_str())
+    .bind(&pin_hash)
+    .execute(&mut *tx)
+    .await?;
     if cleared.rows_affected() != 1 {
         return Err(Error::PinWrong {
             attempts_left: (crate::routes::HARD_LOCK_AFTER - failed).max(0) as u32,
@@ -196,8 +198,32 @@ pub async fn finish(state: &AppState, nik: &Nik, req: &ContactChangeFinish) -> R
             }
         });
     }
+    // The address told afterwards: read before the change (the claim below makes a second
+    // finish fail, so no other change comes between).
+    let old_email: String = sqlx::query("SELECT email FROM accounts WHERE nik = $1")
+        .bind(nik.as_str())
+        .fetch_optional(&state.db.pool)
+        .await?
+        .ok_or(Error::NotActivated)?
+        .get(0);
     let mut tx = state.db.pool.begin().await?;
-    // Claimed once: of two finishes with the right code, one applies it.
+    // The account's row first, as a closure writes it, so the two never wait on each other
+    // in opposite orders (and on SQLite the first statement is a write).
+    let applied = sqlx::query(
+        "UPDATE accounts SET
+             email = (SELECT new_email FROM contact_changes WHERE nik = $1 AND code_hash = $2),
+             phone = (SELECT new_phone FROM contact_changes WHERE nik = $1 AND code_hash = $2)
+         WHERE nik = $1
+             AND EXISTS (SELECT 1 FROM contact_changes WHERE nik = $1 AND code_hash = $2)",
+    )
+    .bind(nik.as_str())
+    .bind(&hash)
+    .execute(&mut *tx)
+    .await?;
+    if applied.rows_affected() != 1 {
+        return Err(Error::ContactChangeExpired);
+    }
+    // Claimed once: of two finishes with the right code, one commits.
     let claimed = sqlx::query(
         "DELETE FROM contact_changes WHERE nik = $1 AND code_hash = $2 RETURNING new_email, new_phone",
     )
@@ -207,18 +233,6 @@ pub async fn finish(state: &AppState, nik: &Nik, req: &ContactChangeFinish) -> R
     .await?
     .ok_or(Error::ContactChangeExpired)?;
     let (new_email, new_phone): (String, String) = (claimed.get(0), claimed.get(1));
-    let old_email: String = sqlx::query("SELECT email FROM accounts WHERE nik = $1")
-        .bind(nik.as_str())
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or(Error::NotActivated)?
-        .get(0);
-    sqlx::query("UPDATE accounts SET email = $1, phone = $2 WHERE nik = $3")
-        .bind(&new_email)
-        .bind(&new_phone)
-        .bind(nik.as_str())
-        .execute(&mut *tx)
-        .await?;
     activity(&mut *tx, nik.as_str(), "contact_changed", None).await?;
     // The audit log keeps that it happened, by the citizen, not the values.
     audit(&mut tx, "warga", "contact_changed", nik.as_str()).await?;

@@ -147,7 +147,7 @@ impl Mailer {
                 .send(msg)
                 .await
                 .map(|_| ())
-                .map_err(|e| Error::internal(format!("SMTP: {e}"))),
+                .map_err(|e| Error::internal(smtp_failure(&e))),
             Mailer::Outbox(t, _) => t
                 .send(msg)
                 .await
@@ -166,6 +166,26 @@ impl Mailer {
                 tracing::warn!(error = %e, kind = notice.kind(), "security notice not sent");
             }
         });
+    }
+}
+
+/// An SMTP failure for the log: the reply code and the kind, never the server's text, which
+/// often repeats the recipient's address.
+fn smtp_failure(e: &lettre::transport::smtp::Error) -> String {
+    let kind = if e.is_permanent() {
+        "permanent"
+    } else if e.is_transient() {
+        "transient"
+    } else if e.is_timeout() {
+        "timeout"
+    } else if e.is_tls() {
+        "tls"
+    } else {
+        "connection or protocol"
+    };
+    match e.status() {
+        Some(code) => format!("SMTP: {kind} error, reply {code}"),
+        None => format!("SMTP: {kind} error"),
     }
 }
 

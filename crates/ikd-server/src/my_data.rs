@@ -7,9 +7,13 @@
 //!   - It deletes the account, its devices, sessions and credentials, any selfie still
 //!     held, the registrations (with the consents and contact data they carry), open Lupa
 //!     PIN and contact changes, and Riwayat.
+//!   - It also deletes the resident's own audit entries (which name the NIK) and the
+//!     rate-limit counters keyed by it.
 //!   - It keeps the registry (the state's record of the resident) and the officers' audit
 //!     log (who did what, their accountability). The log gains one entry saying that an
 //!     account was closed, without the NIK.
+//!   - Credentials already on the phone cannot be called back: their QRs are refused
+//!     online at once (the credential rows are gone) and expire within a day offline.
 
 use base64::Engine as _;
 use ikd_core::Nik;
@@ -19,7 +23,7 @@ use sqlx::Row;
 use crate::app::AppState;
 use crate::error::{Error, Result};
 use crate::mail::Notice;
-use crate::routes::{activity, audit};
+use crate::routes::audit;
 use crate::security::verify_secret;
 
 /// Riwayat entries in an export at most (newest first).
@@ -110,7 +114,15 @@ pub async fn export(state: &AppState, nik: &Nik) -> Result<DataExport> {
     };
     let json = serde_json::to_vec(&data).map_err(Error::internal)?;
     let signed = ikd_core::wire::sign_export(&state.issuer, &json).map_err(Error::internal)?;
-    activity(&state.db.pool, nik.as_str(), "data_exported", None).await?;
+    // In Riwayat only while the account stands: an export racing a closure leaves nothing.
+    sqlx::query(
+        "INSERT INTO access_log (nik, at, kind, actor)
+         SELECT $1, $2, 'data_exported', NULL WHERE EXISTS (SELECT 1 FROM accounts WHERE nik = $1)",
+    )
+    .bind(nik.as_str())
+    .bind(crate::error::now())
+    .execute(&state.db.pool)
+    .await?;
     Ok(DataExport {
         data,
         cose_sign1: base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(signed),
@@ -153,7 +165,11 @@ pub async fn close(state: &AppState, nik: &Nik, req: &CloseAccount) -> Result<()
         .execute(&mut *tx)
         .await?;
     if closed.rows_affected() != 1 {
-        return Err(Error::NotActivated);
+        // The PIN changed (or the account closed) since it was checked.
+        return Err(Error::PinWrong {
+            attempts_left: (crate::routes::HARD_LOCK_AFTER - failed).max(0) as u32,
+            locked_until: None,
+        });
     }
     for statement in [
         "DELETE FROM tokens WHERE subject = $1",
@@ -166,9 +182,16 @@ pub async fn close(state: &AppState, nik: &Nik, req: &CloseAccount) -> Result<()
         "DELETE FROM contact_changes WHERE nik = $1",
         "DELETE FROM credentials WHERE nik = $1",
         "DELETE FROM access_log WHERE nik = $1",
+        // The resident's own entries name the NIK; officers' entries stay (accountability).
+        "DELETE FROM audit_log WHERE officer = 'warga' AND subject = $1",
     ] {
         sqlx::query(statement).bind(n).execute(&mut *tx).await?;
     }
+    // Rate-limit counters keyed by the NIK (`name:NIK`; they would expire within two days).
+    sqlx::query("DELETE FROM rate_limits WHERE key LIKE $1")
+        .bind(format!("%:{n}"))
+        .execute(&mut *tx)
+        .await?;
     // That a closure happened, without the NIK or anything else personal.
     audit(&mut tx, "warga", "account_closed", "-").await?;
     tx.commit().await?;

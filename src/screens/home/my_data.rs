@@ -31,6 +31,8 @@ pub fn DataSaya() -> Element {
     let mut pin = use_signal(String::new);
     let mut understood = use_signal(|| false);
     let mut closing = use_signal(|| Closing::Form);
+    // Whether this phone forgot its device key after the closure.
+    let mut forgot = use_signal(|| true);
     let mut close_error = use_signal(|| None::<ClientError>);
 
     let download = move |_| {
@@ -62,7 +64,11 @@ pub fn DataSaya() -> Element {
             let r = s.api().close_account(&token, &pin()).await;
             pin.set(String::new());
             match r {
-                Ok(()) => closing.set(Closing::Done),
+                Ok(()) => {
+                    // The key goes at once, not at the last tap.
+                    forgot.set(s.forget_keys().is_ok());
+                    closing.set(Closing::Done);
+                }
                 Err(e) => {
                     close_error.set(Some(e));
                     closing.set(Closing::Form);
@@ -82,15 +88,19 @@ pub fn DataSaya() -> Element {
                     },
                     h3 { {t(l, "Akun IKD ditutup", "Your IKD account is closed")} }
                     p { {t(l,
-                        "Akun, perangkat, sesi, kredensial, data pendaftaran dan Riwayat sudah dihapus. Data kependudukan Anda tetap di Dukcapil. Email pemberitahuan dikirim ke alamat terdaftar.",
-                        "The account, device, sessions, credentials, registration data and activity log are deleted. Your population record stays at Dukcapil. A notice was sent to the registered email.")} }
+                        "Akun, perangkat, sesi, kredensial, data pendaftaran dan Riwayat sudah dihapus. QR KTP digital yang sudah dibuat ditolak saat diperiksa daring dan kedaluwarsa dalam sehari. Data kependudukan Anda tetap di Dukcapil. Email pemberitahuan dikirim ke alamat terdaftar.",
+                        "The account, device, sessions, credentials, registration data and activity log are deleted. Digital KTP QRs already made are refused when checked online and expire within a day. Your population record stays at Dukcapil. A notice was sent to the registered email.")} }
+                    if !forgot() {
+                        p { class: "error", role: "alert", {t(l,
+                            "Kunci perangkat tidak dapat dihapus dari penyimpanan ponsel ini. Hapus aplikasi IKD dari pengaturan ponsel.",
+                            "The device key could not be removed from this phone's storage. Remove the IKD app in the phone's settings.")} }
+                    }
                 }
                 button { r#type: "button", class: "primary", id: "ke-awal",
                     onclick: move |_| {
                         s.token.set(None);
-                        if s.forget_device().is_ok() {
-                            nav.replace(Route::Welcome {});
-                        }
+                        s.offline.set(false);
+                        nav.replace(Route::Welcome {});
                     },
                     {t(l, "Selesai", "Done")} }
             }
@@ -130,8 +140,8 @@ pub fn DataSaya() -> Element {
                 h3 { {t(l, "Tutup akun IKD", "Close my IKD account")} }
                 p { strong { {t(l, "Dihapus: ", "Deleted: ")} }
                     {t(l,
-                        "akun IKD, perangkat dan sesi, kredensial KTP digital, data pendaftaran (email, nomor ponsel, persetujuan, swafoto bila masih ada), dan Riwayat.",
-                        "the IKD account, the device and sessions, the digital KTP credentials, the registration data (email, phone, consents, the selfie if still held), and the activity log.")} }
+                        "akun IKD, perangkat dan sesi, kredensial KTP digital (QR yang sudah dibuat ditolak saat diperiksa daring dan kedaluwarsa dalam sehari), data pendaftaran (email, nomor ponsel, persetujuan, swafoto bila masih ada), catatan audit tindakan Anda sendiri, dan Riwayat.",
+                        "the IKD account, the device and sessions, the digital KTP credentials (QRs already made are refused when checked online and expire within a day), the registration data (email, phone, consents, the selfie if still held), the audit entries of your own actions, and the activity log.")} }
                 p { strong { {t(l, "Disimpan: ", "Kept: ")} }
                     {t(l,
                         "data kependudukan Anda (KTP-el, KK, dokumen), karena itu catatan negara yang dikelola Dukcapil; dan catatan audit tindakan petugas, untuk pertanggungjawaban. Audit mencatat bahwa sebuah akun ditutup, tanpa NIK.",

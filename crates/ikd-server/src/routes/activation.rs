@@ -226,6 +226,7 @@ async fn activate(
         "DELETE FROM tokens WHERE kind = 'device_change_cancel' AND subject IN
              (SELECT id FROM registrations WHERE nik = $1)",
         "DELETE FROM pin_resets WHERE nik = $1",
+        "DELETE FROM contact_changes WHERE nik = $1",
     ] {
         sqlx::query(statement).bind(&nik).execute(&mut *tx).await?;
     }

@@ -269,6 +269,7 @@ pub async fn unbind_device(
     for statement in [
         "DELETE FROM tokens WHERE subject = $1 AND kind IN ('session', 'setup', 'pin_reset_cancel')",
         "DELETE FROM pin_resets WHERE nik = $1",
+        "DELETE FROM contact_changes WHERE nik = $1",
     ] {
         sqlx::query(statement).bind(nik).execute(&mut **tx).await?;
     }

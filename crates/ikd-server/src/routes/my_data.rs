@@ -21,6 +21,8 @@ pub fn router() -> OpenApiRouter<AppState> {
     responses(
         (status = 200, description = "Everything the service holds about the resident (registry record, account, registrations with their consents, Riwayat, audit entries), and the same JSON signed by the issuer (COSE_Sign1)", body = DataExport),
         (status = 401, description = "No valid session", body = ApiError),
+        (status = 404, description = "The NIK is no longer in the registry", body = ApiError),
+        (status = 503, description = "Busy (SERVICE_BUSY, without Retry-After): no database connection came free", body = ApiError),
     ))]
 async fn my_data(State(state): State<AppState>, Citizen(nik): Citizen) -> Result<Json<DataExport>> {
     Ok(Json(crate::my_data::export(&state, &nik).await?))
@@ -30,7 +32,7 @@ async fn my_data(State(state): State<AppState>, Citizen(nik): Citizen) -> Result
     request_body = CloseAccount,
     responses(
         (status = 204, description = "Closed: the account, devices, sessions, credentials, registrations and Riwayat are deleted; the registry and the officers' audit log are kept"),
-        (status = 401, description = "No valid session, or a wrong PIN (PIN_WRONG, counted toward the lockout)", body = ApiError),
+        (status = 401, description = "No valid session, or a wrong PIN (PIN_WRONG, counted toward the lockout; also when the PIN changed since it was checked)", body = ApiError),
         (status = 422, description = "Not confirmed (CLOSE_NOT_CONFIRMED), or the PIN is not valid", body = ApiError),
         (status = 423, description = "The account is locked by wrong PINs", body = ApiError),
         (status = 503, description = "Busy (SERVICE_BUSY). With Retry-After: no CPU permit came free in time, before anything was used or counted; send the same request again after it. Without: no database connection came free, perhaps after part of the request was done", body = ApiError),

@@ -312,3 +312,26 @@ async fn a_sixth_contact_change_in_a_day_waits() {
     .await;
     assert_eq!((s, code(&v)), (429, "RATE_LIMITED"), "{v}");
 }
+
+#[tokio::test]
+async fn the_right_pin_on_a_contact_change_lifts_the_lock_its_own_count_set() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let c = citizen(&app, 4).await;
+    for _ in 0..3 {
+        crate::flow::login(&app, &c.phone, &c.nik, "905513").await;
+    }
+    app.running.state.clock.advance(31);
+    let (s, v) = start_with(
+        &app,
+        &c,
+        CONTACT_CHANGE_SIGNING_CONTEXT,
+        "kunci@contoh.id",
+        "0813-1111-5555",
+        PIN,
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    // Counted as the 4th attempt, which would lock for a minute; the right PIN lifts it.
+    let (s, v) = crate::flow::login(&app, &c.phone, &c.nik, PIN).await;
+    assert_eq!(s, 200, "{v}");
+}
