@@ -113,6 +113,19 @@ _NIK = st.builds(
 )
 schemathesis.openapi.format("nik", _NIK)
 
+# `format: p256-sec1` (StartRegistration's device_public_key): a P-256 public key, SEC1
+# uncompressed, base64url. The pattern says its length and first byte; only a real point
+# is a key the service can accept, so the generator derives one from a private scalar.
+_P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
+_P256_SEC1 = st.integers(1, _P256_ORDER - 1).map(
+    lambda k: base64.urlsafe_b64encode(
+        ec.derive_private_key(k, ec.SECP256R1()).public_key().public_bytes(
+            serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+        )
+    ).rstrip(b"=").decode()
+)
+schemathesis.openapi.format("p256-sec1", _P256_SEC1)
+
 
 def _b64u(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()

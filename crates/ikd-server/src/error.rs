@@ -146,7 +146,6 @@ impl Error {
             | BadRequest
             | SelfieUndecodable
             | PhysicalKtpNotChecked
-            | ContactUnchanged
             | CloseNotConfirmed => StatusCode::UNPROCESSABLE_ENTITY,
             // The code and the captcha are what authenticates an activation.
             Captcha
@@ -169,7 +168,9 @@ impl Error {
             | RegistrationDecided
             | AwaitingActivation { .. }
             | DeviceChangeCancelled
-            | RemoteReviewNeedsPhoto => StatusCode::CONFLICT,
+            | RemoteReviewNeedsPhoto
+            // Valid values that meet the account's state: the ones already registered.
+            | ContactUnchanged => StatusCode::CONFLICT,
             RegistrationExpired | CodeExpired | PinResetExpired | ContactChangeExpired => {
                 StatusCode::GONE
             }

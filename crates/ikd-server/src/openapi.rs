@@ -169,6 +169,9 @@ fn complete(doc: &mut serde_json::Value) {
     // SEC1 uncompressed (0x04, then x and y: 65 bytes), base64url without padding.
     schemas["StartRegistration"]["properties"]["device_public_key"]["pattern"] =
         json!("^B[A-Za-z0-9_-]{86}$");
+    // And a point on P-256, which no pattern can state (a schema-driven client registers a
+    // generator for this format; scripts/apifuzz/hooks.py does).
+    schemas["StartRegistration"]["properties"]["device_public_key"]["format"] = json!("p256-sec1");
     // Any text gets a verdict: one longer than a version-40 QR holds (4 296 characters) is
     // `valid: false` with QR_ENCODING, never decoded.
     schemas["VerifyQr"]["properties"]["qr"]["description"] = json!(

@@ -210,7 +210,7 @@ async fn a_phone_alone_is_confirmed_through_the_registered_email_and_nothing_cha
         PIN,
     )
     .await;
-    assert_eq!((s, code(&v)), (422, "CONTACT_UNCHANGED"), "{v}");
+    assert_eq!((s, code(&v)), (409, "CONTACT_UNCHANGED"), "{v}");
     let (s, v) = start_with(
         &app,
         &c,
