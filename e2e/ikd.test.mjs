@@ -1010,6 +1010,19 @@ step('a device change completes after the wait: the new phone signs in, changes 
   const file = JSON.parse(Buffer.from(href.split(',')[1], 'base64').toString('utf8'));
   assert.equal(file.data.ktp.nik, mover.nik);
   assert.ok(file.cose_sign1.length > 100, 'the signature comes with the data');
+  // The readable PDF, as poppler reads it: the resident's record, and the signed export
+  // attached.
+  const pdfHref = await newPhone.getAttribute('#simpan-pdf', 'href');
+  assert.match(pdfHref, /^data:application\/pdf;base64,/);
+  // Kept beside the screenshots, for the README's picture of it.
+  const pdfFile = path.join(out, 'data-saya.pdf');
+  fs.writeFileSync(pdfFile, Buffer.from(pdfHref.split(',')[1], 'base64'));
+  const pdfText = spawnSync('pdftotext', [pdfFile, '-'], { encoding: 'utf8' });
+  assert.equal(pdfText.status, 0, `pdftotext (poppler-utils): ${pdfText.stderr}`);
+  assert.ok(pdfText.stdout.includes(mover.nik), pdfText.stdout);
+  assert.match(pdfText.stdout, /Tanda tangan \/ Signature/);
+  const attachments = spawnSync('pdfdetach', ['-list', pdfFile], { encoding: 'utf8' });
+  assert.match(attachments.stdout, /ikd-data-saya\.cose/);
   await shot(newPhone, 'data-saya-siap');
   await typeInto(newPhone, '#tutup-pin', '913580');
   await actUntil('tick "I have read"', async (attempt) => {

@@ -63,8 +63,12 @@ build=(-O --codegen-units "${FUZZ_CODEGEN_UNITS:-1}")
 cargo fuzz build "${build[@]}"
 summary=${FUZZ_SUMMARY:-fuzz/last-run.txt}
 : >"$summary"
-failed=0
-for t in "${targets[@]}"; do
+# FUZZ_JOBS targets at once (default 1): each libFuzzer run is one process on one core, so
+# the smoke run in the test command runs two side by side on a 2-core machine.
+jobs=${FUZZ_JOBS:-1}
+
+run_target() {
+  local t=$1 log max_len runs execs took cov result
   mkdir -p "fuzz/corpus/$t"
   log="fuzz/last-run-$t.log"
   # The selfie target decodes pictures of up to the service's own limit.
@@ -77,7 +81,6 @@ for t in "${targets[@]}"; do
     result=ok
   else
     result=FAILED
-    failed=1
   fi
   execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo '?')
   took=$(grep -o 'Done [0-9]* runs in [0-9]* second' "$log" | grep -o 'in [0-9]*' | grep -o '[0-9]*' || echo "$SECONDS_EACH")
@@ -86,6 +89,22 @@ for t in "${targets[@]}"; do
     "$t" "$result" "$execs" "$cov" "$took" | tee -a "$summary"
   if [ "$result" = FAILED ]; then
     tail -40 "$log"
+    return 1
   fi
+}
+
+failed=0
+running=0
+for t in "${targets[@]}"; do
+  if ((running >= jobs)); then
+    wait -n || failed=1
+    running=$((running - 1))
+  fi
+  run_target "$t" &
+  running=$((running + 1))
+done
+while ((running > 0)); do
+  wait -n || failed=1
+  running=$((running - 1))
 done
 exit $failed

@@ -14,6 +14,8 @@ packages=(
   libclang-dev
   # The service's tests: PostgreSQL and a real SMTP server
   postgresql python3-aiosmtpd
+  # Another reader of the Data saya PDF (pdftotext, pdfdetach, pdfinfo) in the tests
+  poppler-utils
   # The UI suite: Debian's Chromium driven by playwright-core on node
   chromium
   # Type-checking the Android build (ring's C against glibc's arm64 headers; no NDK here)

@@ -57,10 +57,11 @@ phase "API fuzzing: schemathesis with every check, as officer, citizen and regis
 cargo test --workspace --locked --no-run
 IKD_APIFUZZ_MAX_EXAMPLES=${IKD_APIFUZZ_MAX_EXAMPLES:-150} ./scripts/apifuzz/run.sh
 
-phase "fuzz targets, 20 s each (the long runs: scripts/fuzz.sh 1200, README)"
+phase "fuzz targets, 20 s each, two at a time (the long runs: scripts/fuzz.sh 1200, README)"
 # The smoke build trades speed of execution for speed of building (10.7 of 36.6 minutes
 # here with opt-level 3 and line tables): opt-level 1, no debug info. The long runs
 # (scripts/fuzz.sh alone) keep fuzz/Cargo.toml's profile.
-CARGO_PROFILE_RELEASE_OPT_LEVEL=1 CARGO_PROFILE_RELEASE_DEBUG=0 FUZZ_CODEGEN_UNITS=16 ./scripts/fuzz.sh 20
+CARGO_PROFILE_RELEASE_OPT_LEVEL=1 CARGO_PROFILE_RELEASE_DEBUG=0 FUZZ_CODEGEN_UNITS=16 FUZZ_JOBS=2 \
+  ./scripts/fuzz.sh 20
 
 phase "all checks passed"

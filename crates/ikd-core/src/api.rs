@@ -262,6 +262,32 @@ pub enum ActivityKind {
     DataExported,
 }
 
+impl ActivityKind {
+    /// What happened, as Riwayat and the Data saya PDF name it.
+    pub fn label(&self, lang: Lang) -> &'static str {
+        let (id, en) = match self {
+            ActivityKind::Login => ("Masuk", "Signed in"),
+            ActivityKind::LoginFailed => ("PIN salah", "Wrong PIN"),
+            ActivityKind::PinChanged => ("PIN diubah", "PIN changed"),
+            ActivityKind::PinReset => ("PIN baru lewat Lupa PIN", "New PIN through Lupa PIN"),
+            ActivityKind::PinResetCancelled => ("Reset PIN dibatalkan", "PIN reset cancelled"),
+            ActivityKind::DeviceReleased => ("Perangkat dilepas", "Device released"),
+            ActivityKind::Activated => ("Aktivasi", "Activated"),
+            ActivityKind::Verified => ("KTP Digital diperiksa", "Digital KTP checked"),
+            ActivityKind::DeviceChanged => ("Pindah ke ponsel baru", "Moved to a new phone"),
+            ActivityKind::DeviceChangeCancelled => {
+                ("Pindah perangkat dibatalkan", "Device change cancelled")
+            }
+            ActivityKind::ContactChanged => ("Email/nomor ponsel diubah", "Email/phone changed"),
+            ActivityKind::DataExported => ("Data saya diunduh", "My data downloaded"),
+        };
+        match lang {
+            Lang::Id => id,
+            Lang::En => en,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Activity {
@@ -547,8 +573,10 @@ pub struct MyData {
     pub account: MyAccount,
     /// Every registration of the NIK, with the consent each was made under.
     pub registrations: Vec<MyRegistration>,
-    /// Riwayat, newest first.
+    /// Riwayat, newest first: at most the newest 5 000 entries.
     pub activity: Vec<Activity>,
+    /// Riwayat entries held in all; more than `activity` holds when it was cut at 5 000.
+    pub activity_total: i64,
     /// Officers' and the resident's own actions about this NIK, from the audit log.
     pub audit: Vec<MyAuditEntry>,
 }

@@ -8,6 +8,8 @@ pub mod api;
 pub mod contact;
 pub mod crypto;
 pub mod error;
+#[cfg(feature = "pdf")]
+pub mod export_pdf;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;

@@ -101,6 +101,10 @@ pub async fn export(state: &AppState, nik: &Nik) -> Result<DataExport> {
         action: r.get(2),
     })
     .collect();
+    let activity_total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM access_log WHERE nik = $1")
+        .bind(nik.as_str())
+        .fetch_one(&state.db.pool)
+        .await?;
     let data = MyData {
         generated_at: state.now(),
         ktp: resident.ktp,
@@ -110,6 +114,7 @@ pub async fn export(state: &AppState, nik: &Nik) -> Result<DataExport> {
         account,
         registrations,
         activity: crate::routes::activity_entries(state, nik, MAX_ACTIVITY).await?,
+        activity_total,
         audit: audit_entries,
     };
     let json = serde_json::to_vec(&data).map_err(Error::internal)?;

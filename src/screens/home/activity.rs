@@ -10,25 +10,6 @@ use ikd_core::{Lang, Nik};
 use crate::i18n::t;
 use crate::session::use_session;
 
-fn kind_label(k: &ActivityKind, l: Lang) -> &'static str {
-    match k {
-        ActivityKind::Login => t(l, "Masuk", "Signed in"),
-        ActivityKind::LoginFailed => t(l, "PIN salah", "Wrong PIN"),
-        ActivityKind::PinChanged => t(l, "PIN diubah", "PIN changed"),
-        ActivityKind::PinReset => t(l, "PIN baru lewat Lupa PIN", "New PIN through Lupa PIN"),
-        ActivityKind::PinResetCancelled => t(l, "Reset PIN dibatalkan", "PIN reset cancelled"),
-        ActivityKind::DeviceReleased => t(l, "Perangkat dilepas", "Device released"),
-        ActivityKind::Activated => t(l, "Aktivasi", "Activated"),
-        ActivityKind::Verified => t(l, "KTP Digital diperiksa", "Digital KTP checked"),
-        ActivityKind::DeviceChanged => t(l, "Pindah ke ponsel baru", "Moved to a new phone"),
-        ActivityKind::DeviceChangeCancelled => {
-            t(l, "Pindah perangkat dibatalkan", "Device change cancelled")
-        }
-        ActivityKind::ContactChanged => t(l, "Email/nomor ponsel diubah", "Email/phone changed"),
-        ActivityKind::DataExported => t(l, "Data saya diunduh", "My data downloaded"),
-    }
-}
-
 /// Riwayat's filters (issue 17, item 6): everything, or one kind of entry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Filter {
@@ -229,11 +210,11 @@ pub fn Riwayat() -> Element {
                 }
                 ul { class: "activity", id: "activity",
                     for (i, a) in shown {
-                        li { key: "{i}", class: "card", "data-kind": "{kind_label(&a.kind, Lang::En)}",
+                        li { key: "{i}", class: "card", "data-kind": "{a.kind.label(Lang::En)}",
                             button { r#type: "button", class: "activity-head", id: "activity-{i}",
                                 aria_expanded: if open() == Some(i) { "true" } else { "false" },
                                 onclick: move |_| open.set(if open() == Some(i) { None } else { Some(i) }),
-                                div { class: "activity-kind", "{kind_label(&a.kind, l)}" }
+                                div { class: "activity-kind", "{a.kind.label(l)}" }
                                 div { class: "hint", "{zone.format(a.at)}" }
                                 if let Some(p) = a.profile {
                                     div { class: "hint", {t(l, "Data", "Data")} ": {p.label(l)}" }

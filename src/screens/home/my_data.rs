@@ -25,7 +25,8 @@ pub fn DataSaya() -> Element {
     let mut s = use_session();
     let l = s.lang();
     let nav = use_navigator();
-    let mut export = use_signal(|| None::<(DataExport, String)>);
+    // The export, and the files to save: the JSON and, if it could be drawn, the PDF.
+    let mut export = use_signal(|| None::<(DataExport, String, Option<String>)>);
     let mut loading = use_signal(|| false);
     let mut error = use_signal(|| None::<ClientError>);
     let mut pin = use_signal(String::new);
@@ -45,12 +46,17 @@ pub fn DataSaya() -> Element {
             match r {
                 Ok(x) => {
                     // The file as the service gave it: the data and its signature.
+                    let b64 = base64::engine::general_purpose::STANDARD;
                     let json = serde_json::to_vec_pretty(&x).unwrap_or_default();
-                    let href = format!(
-                        "data:application/json;base64,{}",
-                        base64::engine::general_purpose::STANDARD.encode(json)
-                    );
-                    export.set(Some((x, href)));
+                    let href = format!("data:application/json;base64,{}", b64.encode(json));
+                    // The readable copy, drawn from the signed payload with the signature
+                    // attached; the JSON stays the file to check.
+                    let pdf = base64::engine::general_purpose::URL_SAFE_NO_PAD
+                        .decode(&x.cose_sign1)
+                        .ok()
+                        .and_then(|cose| ikd_core::export_pdf::render_export_pdf(&cose).ok())
+                        .map(|pdf| format!("data:application/pdf;base64,{}", b64.encode(pdf)));
+                    export.set(Some((x, href, pdf)));
                 }
                 Err(e) => error.set(Some(e)),
             }
@@ -113,18 +119,33 @@ pub fn DataSaya() -> Element {
             section { class: "card",
                 h3 { {t(l, "Unduh data saya", "Download my data")} }
                 p { class: "hint", {t(l,
-                    "Semua yang disimpan layanan IKD tentang Anda: data kependudukan, akun, pendaftaran beserta persetujuannya, Riwayat, dan catatan audit. Berkas JSON ini ditandatangani Dukcapil, sehingga dapat ditunjukkan di tempat lain dan diperiksa keasliannya.",
-                    "Everything the IKD service holds about you: the population record, the account, registrations with their consents, the activity log and audit entries. This JSON file is signed by Dukcapil, so it can be shown elsewhere and checked.")} }
-                if let Some((x, href)) = export() {
+                    "Semua yang disimpan layanan IKD tentang Anda: data kependudukan, akun, pendaftaran beserta persetujuannya, Riwayat, dan catatan audit. Ada dua berkas: PDF untuk dibaca dan JSON untuk mesin. Keduanya memuat tanda tangan Dukcapil, sehingga dapat ditunjukkan di tempat lain dan diperiksa keasliannya.",
+                    "Everything the IKD service holds about you: the population record, the account, registrations with their consents, the activity log and audit entries. There are two files: a PDF to read and JSON for machines. Both carry Dukcapil's signature, so they can be shown elsewhere and checked.")} }
+                if let Some((x, href, pdf)) = export() {
                     div { id: "data-siap", role: "status",
                         dl { class: "facts",
                             dt { {t(l, "Pendaftaran", "Registrations")} } dd { "{x.data.registrations.len()}" }
-                            dt { "Riwayat" } dd { "{x.data.activity.len()}" }
+                            dt { "Riwayat" }
+                            dd {
+                                if x.data.activity_total > x.data.activity.len() as i64 {
+                                    {format!("{} {} {}", x.data.activity.len(), t(l, "terbaru dari", "newest of"), x.data.activity_total)}
+                                } else {
+                                    "{x.data.activity.len()}"
+                                }
+                            }
                             dt { {t(l, "Catatan audit", "Audit entries")} } dd { "{x.data.audit.len()}" }
                             dt { {t(l, "Tanda tangan", "Signature")} } dd { "COSE_Sign1, ES256" }
                         }
-                        a { class: "button primary", id: "simpan-data", href: "{href}", download: "ikd-data-saya.json",
-                            {t(l, "Simpan berkas (JSON)", "Save the file (JSON)")} }
+                        if let Some(pdf) = pdf {
+                            a { class: "button primary", id: "simpan-pdf", href: "{pdf}", download: "ikd-data-saya.pdf",
+                                {t(l, "Simpan untuk dibaca (PDF)", "Save to read (PDF)")} }
+                        } else {
+                            p { class: "error", role: "alert", id: "pdf-gagal", {t(l,
+                                "PDF tidak dapat dibuat dari data ini. Simpan berkas JSON; isinya sama dan bertanda tangan.",
+                                "The PDF could not be made from this data. Save the JSON file; it holds the same data, signed.")} }
+                        }
+                        a { class: "button secondary", id: "simpan-data", href: "{href}", download: "ikd-data-saya.json",
+                            {t(l, "Simpan berkas bertanda tangan (JSON)", "Save the signed file (JSON)")} }
                     }
                 } else if loading() {
                     Progress { label: t(l, "Menyiapkan data…", "Preparing your data…") }

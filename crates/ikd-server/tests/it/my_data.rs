@@ -54,6 +54,7 @@ async fn exported_and_signed(backend: Backend) {
         kinds.contains(&"login") && kinds.contains(&"activated"),
         "{kinds:?}"
     );
+    assert_eq!(data["activity_total"], kinds.len(), "nothing was cut");
     let actions: Vec<&str> = data["audit"]
         .as_array()
         .unwrap()
@@ -94,6 +95,103 @@ async fn data_saya_holds_the_record_account_registrations_riwayat_and_audit_sign
 async fn data_saya_holds_the_record_account_registrations_riwayat_and_audit_signed_by_the_issuer_on_postgres()
  {
     exported_and_signed(Backend::Postgres).await;
+}
+
+/// Runs a poppler tool; poppler-utils is installed by scripts/install-deps.sh.
+fn poppler(tool: &str, args: &[&std::ffi::OsStr]) -> String {
+    let out = std::process::Command::new(tool)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("{tool} (poppler-utils, scripts/install-deps.sh): {e}"));
+    assert!(
+        out.status.success(),
+        "{tool}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The readable PDF as the app draws it, judged by another reader (poppler): its text says
+/// who and what, and the attachment it carries is the signed export, which verifies.
+#[tokio::test]
+async fn data_saya_as_pdf_reads_in_poppler_and_carries_the_signed_export_that_verifies() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let r = app.adult(2).clone();
+    let nik = r.ktp.nik.as_str().to_owned();
+    let session = onboard(&app, &r, &Phone::new(), "pdf@contoh.id", PIN).await;
+    let (s, v) = app.get("/me/data", &session).await;
+    assert_eq!(s, 200, "{v}");
+    let signed = ikd_server::security::from_b64u(v["cose_sign1"].as_str().unwrap()).unwrap();
+    let pdf = ikd_core::export_pdf::render_export_pdf(&signed).unwrap();
+
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("ikd-data-saya.pdf");
+    std::fs::write(&file, &pdf).unwrap();
+    let info = poppler("pdfinfo", &[file.as_os_str()]);
+    assert!(info.contains("Title:           Data saya (IKD)"), "{info}");
+    assert!(
+        info.contains("Page size:       595 x 842 pts (A4)"),
+        "{info}"
+    );
+    let text = poppler(
+        "pdftotext",
+        &["-layout".as_ref(), file.as_os_str(), "-".as_ref()],
+    );
+    for expected in [
+        nik.as_str(),
+        r.ktp.nama.as_str(),
+        "pdf@contoh.id",
+        "Riwayat / Activity log",
+        "Aktivasi",
+        "Catatan audit / Audit log",
+        "Tanda tangan / Signature",
+        "Halaman 1 dari",
+    ] {
+        assert!(text.contains(expected), "{expected:?} not in:\n{text}");
+    }
+    // Every word stays inside the right margin (50 pt of 595) as poppler lays it out.
+    let boxes = poppler(
+        "pdftotext",
+        &["-bbox".as_ref(), file.as_os_str(), "-".as_ref()],
+    );
+    let right: Vec<f64> = boxes
+        .split("xMax=\"")
+        .skip(1)
+        .map(|rest| rest.split('"').next().unwrap().parse().unwrap())
+        .collect();
+    assert!(right.len() > 100, "{boxes}");
+    let widest = right.iter().copied().fold(0.0, f64::max);
+    assert!(
+        widest <= 546.0,
+        "a word ends at {widest} pt, past the margin at 545"
+    );
+    let list = poppler("pdfdetach", &["-list".as_ref(), file.as_os_str()]);
+    assert!(
+        list.contains("1 embedded files") && list.contains("ikd-data-saya.cose"),
+        "{list}"
+    );
+    let out = dir.path().join("attached.cose");
+    poppler(
+        "pdfdetach",
+        &[
+            "-save".as_ref(),
+            "1".as_ref(),
+            "-o".as_ref(),
+            out.as_os_str(),
+            file.as_os_str(),
+        ],
+    );
+    let attached = std::fs::read(&out).unwrap();
+    assert_eq!(attached, signed);
+    let payload = ikd_core::wire::verify_export(&attached, &keyset(&app).await)
+        .expect("the attachment is signed by a published issuer key");
+    let data: Value = serde_json::from_slice(&payload).unwrap();
+    assert_eq!(data["ktp"]["nik"], nik.as_str());
+    // The pages are drawn from the signed payload alone: rendering it again gives the file.
+    assert_eq!(
+        ikd_core::export_pdf::render_export_pdf(&attached).unwrap(),
+        pdf
+    );
 }
 
 async fn closed(backend: Backend) {
