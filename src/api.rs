@@ -517,8 +517,11 @@ pub struct PinResetFinishBody<'a> {
 /// Step 1 of Ubah email / nomor ponsel (`ContactChangeStart` on the service).
 #[derive(Debug, Serialize)]
 pub struct ContactChangeBody<'a> {
-    pub email: &'a str,
-    pub phone: &'a str,
+    /// Left out (None) keeps the registered one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phone: Option<&'a str>,
     pub pin: &'a str,
     pub challenge_id: String,
     pub device_signature: String,

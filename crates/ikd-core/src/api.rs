@@ -514,16 +514,20 @@ pub struct PinResetDone {
 /// (domain separation from login and Lupa PIN).
 pub const CONTACT_CHANGE_SIGNING_CONTEXT: &[u8] = b"IKD contact change v1\0";
 
-/// Ubah email / nomor ponsel, step 1 (signed in): the new email and phone (either may stay
-/// as it is), the PIN, and a fresh challenge signed by the device key under
+/// Ubah email / nomor ponsel, step 1 (signed in): the new email and/or phone (one left out
+/// keeps the registered one), the PIN, and a fresh challenge signed by the device key under
 /// [`CONTACT_CHANGE_SIGNING_CONTEXT`]. Not `Serialize`, as the PIN is not: the app sends its
 /// own body of borrowed strings.
 #[derive(Debug, Clone, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ContactChangeStart {
-    pub email: Email,
-    pub phone: PhoneNumber,
+    /// The new email; absent keeps the registered one.
+    #[serde(default)]
+    pub email: Option<Email>,
+    /// The new phone; absent keeps the registered one.
+    #[serde(default)]
+    pub phone: Option<PhoneNumber>,
     pub pin: Pin,
     pub challenge_id: String,
     /// ES256 signature (raw r||s, base64url) by the device key.

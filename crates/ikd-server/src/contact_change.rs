@@ -54,7 +54,7 @@ fn masked(email: &str, phone: &str) -> ContactView {
 ///
 /// # Errors
 /// [`Error::Challenge`]; [`Error::DeviceSignature`]; [`Error::ContactUnchanged`] when both
-/// values are the registered ones; the login's PIN errors ([`Error::PinWrong`],
+/// values are the registered ones or left out; the login's PIN errors ([`Error::PinWrong`],
 /// [`Error::Locked`], [`Error::LockedHard`]); [`Error::RateLimited`] beyond five a day;
 /// busy, mail and database errors.
 pub async fn start(
@@ -85,8 +85,17 @@ pub async fn start(
         &req.device_signature,
     )?;
     let (old_email, old_phone): (String, String) = (account.get(1), account.get(2));
-    let email_changes = req.email.as_str() != old_email;
-    if !email_changes && req.phone.as_str() == old_phone {
+    // A value left out keeps the registered one.
+    let new_email = req
+        .email
+        .as_ref()
+        .map_or(old_email.as_str(), |e| e.as_str());
+    let new_phone = req
+        .phone
+        .as_ref()
+        .map_or(old_phone.as_str(), |p| p.as_str());
+    let email_changes = new_email != old_email;
+    if !email_changes && new_phone == old_phone {
         return Err(Error::ContactUnchanged);
     }
     // Counted after the signature, so nobody but the phone can spend the NIK's budget.
@@ -131,18 +140,15 @@ pub async fn start(
              expires_at = excluded.expires_at",
     )
     .bind(nik.as_str())
-    .bind(req.email.as_str())
-    .bind(req.phone.as_str())
+    .bind(new_email)
+    .bind(new_phone)
     .bind(code_hash)
     .bind(at + CODE_SECS)
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
-    let to = if email_changes {
-        req.email.clone()
-    } else {
-        Email::parse(&old_email).map_err(|_| Error::internal("stored email does not parse"))?
-    };
+    // The new email when it changes, else the registered one.
+    let to = Email::parse(new_email).map_err(|_| Error::internal("stored email does not parse"))?;
     // After the commit: a mail that fails leaves a code nobody has, which the next start
     // replaces; a mail before the commit could carry a code that was never stored.
     state.mailer.send_contact_change_code(&to, &code).await?;

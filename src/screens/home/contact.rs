@@ -34,7 +34,11 @@ pub fn UbahKontak() -> Element {
     let phone_check = (!phone().trim().is_empty())
         .then(|| PhoneNumber::parse(phone().trim()).map_err(|e| e.message(l).to_owned()));
     let pin_ok = pin().len() == 6 && pin().bytes().all(|b| b.is_ascii_digit());
-    let ready = matches!(email_check, Some(Ok(_))) && matches!(phone_check, Some(Ok(_))) && pin_ok;
+    // A field left blank keeps the registered value; at least one must be given.
+    let ready = !matches!(email_check, Some(Err(_)))
+        && !matches!(phone_check, Some(Err(_)))
+        && (email_check.is_some() || phone_check.is_some())
+        && pin_ok;
     let code_check = (!code().is_empty())
         .then(|| ActivationCode::parse(code().trim()).map_err(|e| e.message(l).to_owned()));
 
@@ -56,8 +60,8 @@ pub fn UbahKontak() -> Element {
                 api.contact_change_start(
                     &token,
                     &ContactChangeBody {
-                        email: e.trim(),
-                        phone: p.trim(),
+                        email: Some(e.trim()).filter(|v| !v.is_empty()),
+                        phone: Some(p.trim()).filter(|v| !v.is_empty()),
                         pin: &n,
                         challenge_id,
                         device_signature,
@@ -156,8 +160,8 @@ pub fn UbahKontak() -> Element {
             }
             section { class: "card",
                 p { class: "hint", {t(l,
-                    "Isi email dan nomor ponsel yang baru (salah satunya boleh tetap). Kode konfirmasi dikirim ke email baru; bila hanya nomor ponsel yang berubah, ke email terdaftar.",
-                    "Enter the new email and phone (one may stay the same). A confirmation code goes to the new email; if only the phone changes, to the registered email.")} }
+                    "Isi email dan/atau nomor ponsel yang baru; yang dikosongkan tetap seperti sekarang. Kode konfirmasi dikirim ke email baru; bila hanya nomor ponsel yang berubah, ke email terdaftar.",
+                    "Enter the new email and/or phone; a field left blank stays as it is. A confirmation code goes to the new email; if only the phone changes, to the registered email.")} }
                 label { r#for: "kontak-email", {t(l, "Email baru", "New email")} }
                 TextField { id: "kontak-email", value: email, r#type: "email", inputmode: "email", autocomplete: "email", placeholder: "nama@contoh.co.id" }
                 if let Some(Err(m)) = &email_check {

@@ -227,6 +227,56 @@ async fn a_phone_alone_is_confirmed_through_the_registered_email_and_nothing_cha
     assert!(v["phone_masked"].as_str().unwrap().ends_with("34"), "{v}");
 }
 
+/// Starts a change with `fields` (any of email and phone) beside the PIN and a signature.
+async fn start_leaving_out(app: &TestApp, c: &Citizen, fields: Value) -> (u16, Value) {
+    let (s, ch) = app.post("/login/challenge", json!({}), None).await;
+    assert_eq!(s, 200, "{ch}");
+    let sig = c.phone.sign_with(
+        CONTACT_CHANGE_SIGNING_CONTEXT,
+        ch["challenge"].as_str().unwrap(),
+    );
+    let mut body = json!({"pin": PIN, "challenge_id": ch["challenge_id"], "device_signature": sig});
+    body.as_object_mut()
+        .unwrap()
+        .extend(fields.as_object().unwrap().clone());
+    app.post("/me/contact/start", body, Some(&c.session)).await
+}
+
+#[tokio::test]
+async fn a_field_left_out_keeps_the_registered_value_and_leaving_out_both_changes_nothing() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let c = citizen(&app, 2).await;
+    let (s, v) = start_leaving_out(&app, &c, json!({})).await;
+    assert_eq!((s, code(&v)), (409, "CONTACT_UNCHANGED"), "{v}");
+
+    // The phone alone: the code goes to the registered email, which stays.
+    let (s, v) = start_leaving_out(&app, &c, json!({"phone": "0857-0000-5678"})).await;
+    assert_eq!(s, 200, "{v}");
+    let (s, v) = finish(&app, &c, &confirmation_code(&app, &c.email)).await;
+    assert_eq!(s, 200, "{v}");
+    let (email, phone): (String, String) =
+        sqlx::query_as("SELECT email, phone FROM accounts WHERE nik = $1")
+            .bind(&c.nik)
+            .fetch_one(&app.running.state.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(email, c.email);
+    assert!(phone.ends_with("5678"), "{phone}");
+
+    // The email alone: the phone just set stays.
+    let (s, v) = start_leaving_out(&app, &c, json!({"email": "baru.saja@contoh.id"})).await;
+    assert_eq!(s, 200, "{v}");
+    let (s, v) = finish(&app, &c, &confirmation_code(&app, "baru.saja@contoh.id")).await;
+    assert_eq!(s, 200, "{v}");
+    let (email, kept): (String, String) =
+        sqlx::query_as("SELECT email, phone FROM accounts WHERE nik = $1")
+            .bind(&c.nik)
+            .fetch_one(&app.running.state.db.pool)
+            .await
+            .unwrap();
+    assert_eq!((email.as_str(), kept), ("baru.saja@contoh.id", phone));
+}
+
 #[tokio::test]
 async fn five_wrong_codes_or_fifteen_minutes_end_a_change() {
     let app = spawn_app(Backend::Sqlite).await;
