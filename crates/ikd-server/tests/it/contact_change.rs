@@ -147,12 +147,7 @@ async fn email_and_phone_changed(backend: Backend) {
         "used once: {v}"
     );
 
-    let (email, phone): (String, String) =
-        sqlx::query_as("SELECT email, phone FROM accounts WHERE nik = $1")
-            .bind(&c.nik)
-            .fetch_one(&app.running.state.db.pool)
-            .await
-            .unwrap();
+    let (email, phone) = stored_contact(&app, &c).await;
     assert_eq!(
         (email.as_str(), phone.as_str()),
         (new_email, "+6281311112222")
@@ -242,6 +237,14 @@ async fn start_leaving_out(app: &TestApp, c: &Citizen, fields: Value) -> (u16, V
     app.post("/me/contact/start", body, Some(&c.session)).await
 }
 
+async fn stored_contact(app: &TestApp, c: &Citizen) -> (String, String) {
+    sqlx::query_as("SELECT email, phone FROM accounts WHERE nik = $1")
+        .bind(&c.nik)
+        .fetch_one(&app.running.state.db.pool)
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
 async fn a_field_left_out_keeps_the_registered_value_and_leaving_out_both_changes_nothing() {
     let app = spawn_app(Backend::Sqlite).await;
@@ -254,12 +257,7 @@ async fn a_field_left_out_keeps_the_registered_value_and_leaving_out_both_change
     assert_eq!(s, 200, "{v}");
     let (s, v) = finish(&app, &c, &confirmation_code(&app, &c.email)).await;
     assert_eq!(s, 200, "{v}");
-    let (email, phone): (String, String) =
-        sqlx::query_as("SELECT email, phone FROM accounts WHERE nik = $1")
-            .bind(&c.nik)
-            .fetch_one(&app.running.state.db.pool)
-            .await
-            .unwrap();
+    let (email, phone) = stored_contact(&app, &c).await;
     assert_eq!(email, c.email);
     assert!(phone.ends_with("5678"), "{phone}");
 
@@ -268,12 +266,7 @@ async fn a_field_left_out_keeps_the_registered_value_and_leaving_out_both_change
     assert_eq!(s, 200, "{v}");
     let (s, v) = finish(&app, &c, &confirmation_code(&app, "baru.saja@contoh.id")).await;
     assert_eq!(s, 200, "{v}");
-    let (email, kept): (String, String) =
-        sqlx::query_as("SELECT email, phone FROM accounts WHERE nik = $1")
-            .bind(&c.nik)
-            .fetch_one(&app.running.state.db.pool)
-            .await
-            .unwrap();
+    let (email, kept) = stored_contact(&app, &c).await;
     assert_eq!((email.as_str(), kept), ("baru.saja@contoh.id", phone));
 }
 
