@@ -66,6 +66,11 @@ summary=${FUZZ_SUMMARY:-fuzz/last-run.txt}
 # FUZZ_JOBS targets at once (default 1): each libFuzzer run is one process on one core, so
 # the smoke run in the test command runs two side by side on a 2-core machine.
 jobs=${FUZZ_JOBS:-1}
+case "$jobs" in
+  '' | *[!0-9]* | 0) echo "FUZZ_JOBS must be a positive number, not '$jobs'" >&2; exit 2 ;;
+esac
+# A run stopped early stops its fuzzers too.
+trap 'kill $(jobs -p) 2>/dev/null || true' EXIT
 
 run_target() {
   local t=$1 log max_len runs execs took cov result

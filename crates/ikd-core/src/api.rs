@@ -244,6 +244,8 @@ pub struct Documents {
 pub enum ActivityKind {
     Login,
     LoginFailed,
+    /// Signed out from the phone (Keluar).
+    Logout,
     PinChanged,
     /// A new PIN set through Lupa PIN (device signature and emailed code).
     PinReset,
@@ -268,6 +270,7 @@ impl ActivityKind {
         let (id, en) = match self {
             ActivityKind::Login => ("Masuk", "Signed in"),
             ActivityKind::LoginFailed => ("PIN salah", "Wrong PIN"),
+            ActivityKind::Logout => ("Keluar", "Signed out"),
             ActivityKind::PinChanged => ("PIN diubah", "PIN changed"),
             ActivityKind::PinReset => ("PIN baru lewat Lupa PIN", "New PIN through Lupa PIN"),
             ActivityKind::PinResetCancelled => ("Reset PIN dibatalkan", "PIN reset cancelled"),
@@ -580,6 +583,8 @@ pub struct MyData {
     /// Riwayat, newest first: at most the newest 5 000 entries.
     pub activity: Vec<Activity>,
     /// Riwayat entries held in all; more than `activity` holds when it was cut at 5 000.
+    /// Absent from exports made before it was added.
+    #[serde(default)]
     pub activity_total: i64,
     /// Officers' and the resident's own actions about this NIK, from the audit log.
     pub audit: Vec<MyAuditEntry>,

@@ -8,9 +8,10 @@
 //!   an embedded file stream named in the catalog's `EmbeddedFiles`): a checker takes it out
 //!   (any PDF reader, `pdfdetach`) and verifies it with [`crate::wire::verify_export`]
 //!   against `/.well-known/ikd-keys`.
-//! - Rendering is deterministic (no clock, no random ID): the same signed export always
-//!   gives the same bytes, so a checker holding the verified attachment can render it again
-//!   and compare, which binds the readable pages to the signature too.
+//! - Rendering is deterministic (no clock, no random ID): the same signed export gives the
+//!   same bytes with the same version of this renderer (the PDF's `/Producer` names it), so
+//!   a checker holding the verified attachment can render it again with that version and
+//!   compare, which binds the readable pages to the signature too.
 //!
 //! Text uses three of the standard 14 fonts with WinAnsiEncoding (PDF 32000-1 §9.6.2.2,
 //! Annex D), which every reader has, so nothing is embedded. Values are in Courier, whose
@@ -160,13 +161,19 @@ fn write_data(p: &mut Pages, d: &MyData) {
                 p.field(
                     m.hubungan.label(Lang::Id),
                     &format!(
-                        "{} · NIK {} · {}, {} · {} · {}",
+                        "{} · NIK {} · {}, {} · {} · {} · {} · {} · {} · {} · ayah {} · ibu {}",
                         m.nama,
                         m.nik.as_str(),
                         m.tempat_lahir,
                         dmy(m.tanggal_lahir),
                         m.jenis_kelamin.label(Lang::Id),
-                        m.pekerjaan
+                        printed(&m.agama),
+                        m.pendidikan,
+                        m.pekerjaan,
+                        printed(&m.status_perkawinan),
+                        printed(&m.kewarganegaraan),
+                        m.nama_ayah,
+                        m.nama_ibu
                     ),
                 );
             }
@@ -242,13 +249,21 @@ fn write_data(p: &mut Pages, d: &MyData) {
         if r.device_change {
             v.push_str(" · ganti perangkat/device change");
         }
-        if let (Some(by), Some(when)) = (&r.decided_by, r.decided_at) {
-            v.push_str(&format!(" · diputuskan/decided {by} {}", at(when)));
+        match (&r.decided_by, r.decided_at) {
+            (Some(by), Some(when)) => {
+                v.push_str(&format!(" · diputuskan/decided {by} {}", at(when)))
+            }
+            (Some(by), None) => v.push_str(&format!(" · diputuskan/decided {by}")),
+            (None, Some(when)) => v.push_str(&format!(" · diputuskan/decided {}", at(when))),
+            (None, None) => {}
         }
         if let Some(reason) = &r.reason {
             v.push_str(&format!(" · alasan/reason: {reason}"));
         }
-        p.field(&r.registration_id, &v);
+        p.field(
+            "Pendaftaran / Registration",
+            &format!("{} · {v}", r.registration_id),
+        );
     }
 
     let shown = d.activity.len();
@@ -378,6 +393,7 @@ fn win_ansi(text: &str) -> Vec<u8> {
 /// Greedy word wrap of WinAnsi bytes to lines of at most `width` glyphs; a word longer than
 /// a line is cut.
 fn wrap(text: &[u8], width: usize) -> Vec<Vec<u8>> {
+    assert!(width > 0, "a line holds at least one glyph");
     let mut lines = Vec::new();
     let mut line: Vec<u8> = Vec::new();
     for word in text.split(|b| *b == b' ').filter(|w| !w.is_empty()) {
@@ -467,8 +483,9 @@ impl Pages {
         self.y -= LINE;
     }
 
-    /// Explanatory text across the page, in Helvetica. It wraps at Courier's width, which
-    /// is wider than Helvetica's for all but a few capitals, so a line stays on the page.
+    /// Explanatory text across the page, in Helvetica. It wraps at Courier's width (0.6 em),
+    /// wider than Helvetica's lower case: fine for our own sentences, which are mostly lower
+    /// case (Helvetica's capitals are wider; `tests/it/my_data.rs` checks the margin).
     fn paragraph(&mut self, text: &str) {
         for l in wrap(&win_ansi(text), glyphs(PAGE_W - 2.0 * MARGIN, TEXT_SIZE)) {
             self.room(1);
@@ -479,19 +496,21 @@ impl Pages {
     }
 
     /// A label left, its value right in Courier (wrapped within the value column).
+    /// A long label (a document kind's name) wraps within its column, like the value.
     fn field(&mut self, label: &str, value: &str) {
-        let lines = wrap(
+        let values = wrap(
             &win_ansi(value),
             glyphs(PAGE_W - MARGIN - VALUE_X, VALUE_SIZE),
         );
-        for (i, l) in lines.iter().enumerate() {
+        let labels = wrap(&win_ansi(label), glyphs(VALUE_X - MARGIN - 6.0, TEXT_SIZE));
+        for i in 0..values.len().max(labels.len()) {
             self.room(1);
-            if i == 0 {
-                // Labels are ours and short; a long one (a registration's id) is cut.
-                let label = wrap(&win_ansi(label), glyphs(VALUE_X - MARGIN - 6.0, TEXT_SIZE));
-                self.text(HELVETICA, TEXT_SIZE, MARGIN, &label[0]);
+            if let Some(l) = labels.get(i) {
+                self.text(HELVETICA, TEXT_SIZE, MARGIN, l);
             }
-            self.text(COURIER, VALUE_SIZE, VALUE_X, l);
+            if let Some(v) = values.get(i) {
+                self.text(COURIER, VALUE_SIZE, VALUE_X, v);
+            }
             self.y -= LINE;
         }
     }
@@ -547,7 +566,9 @@ impl Pages {
         }
         pdf.document_info(info_id)
             .title(TextStr("Data saya (IKD)"))
-            .creator(TextStr("IKD"));
+            .creator(TextStr("IKD"))
+            // What drew it: the same signed export renders to the same bytes with this version.
+            .producer(TextStr(concat!("ikd-core ", env!("CARGO_PKG_VERSION"))));
         {
             let mut file = pdf.embedded_file(file_id, cose_sign1);
             file.subtype(Name(b"application/cose"));
@@ -562,10 +583,15 @@ impl Pages {
             .embedded_file(file_id);
 
         let total = self.pages.len();
+        // The name in the header is cut to keep the line on the page (Helvetica capitals).
+        let name: String = if d.ktp.nama.chars().count() > 40 {
+            d.ktp.nama.chars().take(39).chain(['…']).collect()
+        } else {
+            d.ktp.nama.clone()
+        };
         let header = win_ansi(&format!(
-            "Data saya / My data · IKD · NIK {} · {}",
+            "Data saya / My data · IKD · NIK {} · {name}",
             d.ktp.nik.as_str(),
-            d.ktp.nama
         ));
         for (i, ((page_id, content_id), mut c)) in
             page_ids.iter().zip(self.pages.drain(..)).enumerate()

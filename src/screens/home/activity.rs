@@ -44,7 +44,7 @@ impl Filter {
         use ActivityKind::*;
         match self {
             Filter::All => true,
-            Filter::SignIn => matches!(k, Login | LoginFailed),
+            Filter::SignIn => matches!(k, Login | LoginFailed | Logout),
             Filter::QrCheck => matches!(k, Verified),
             Filter::Change => matches!(
                 k,
@@ -74,6 +74,11 @@ fn what(k: &ActivityKind, l: Lang) -> &'static str {
             l,
             "PIN salah dimasukkan; dihitung untuk penguncian akun.",
             "A wrong PIN was entered; it counts toward the account lock.",
+        ),
+        ActivityKind::Logout => t(
+            l,
+            "Keluar dari IKD di ponsel terdaftar; sesinya diakhiri.",
+            "Signed out of IKD on the registered phone; the session ended.",
         ),
         ActivityKind::PinChanged => t(
             l,

@@ -133,6 +133,7 @@ fn kind(s: &str) -> Option<ActivityKind> {
     Some(match s {
         "login" => ActivityKind::Login,
         "login_failed" => ActivityKind::LoginFailed,
+        "logout" => ActivityKind::Logout,
         "pin_changed" | "pin_set" | "pin_reset_by_officer" => ActivityKind::PinChanged,
         "pin_reset" => ActivityKind::PinReset,
         "pin_reset_cancelled" => ActivityKind::PinResetCancelled,

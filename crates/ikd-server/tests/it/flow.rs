@@ -210,6 +210,17 @@ async fn whole_flow(backend: Backend) {
     assert_eq!(s, 204);
     let (s, _) = app.get("/me/ktp", token).await;
     assert_eq!(s, 401, "the session ended");
+    // The next session's Riwayat shows the sign-out under the sign-in.
+    let (s, again) = login(&app, &phone, citizen.ktp.nik.as_str(), "246810").await;
+    assert_eq!(s, 200, "{again}");
+    let (_, log) = app
+        .get("/me/activity", again["token"].as_str().unwrap())
+        .await;
+    assert_eq!(
+        (&log["entries"][0]["kind"], &log["entries"][1]["kind"]),
+        (&json!("login"), &json!("logout")),
+        "{log}"
+    );
 
     // A second registration for the same NIK, while the device is bound, is a device
     // change (tests/it/device_change.rs follows it through).

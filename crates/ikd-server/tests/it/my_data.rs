@@ -129,6 +129,7 @@ async fn data_saya_as_pdf_reads_in_poppler_and_carries_the_signed_export_that_ve
     std::fs::write(&file, &pdf).unwrap();
     let info = poppler("pdfinfo", &[file.as_os_str()]);
     assert!(info.contains("Title:           Data saya (IKD)"), "{info}");
+    assert!(info.contains("Producer:        ikd-core "), "{info}");
     assert!(
         info.contains("Page size:       595 x 842 pts (A4)"),
         "{info}"
@@ -141,6 +142,11 @@ async fn data_saya_as_pdf_reads_in_poppler_and_carries_the_signed_export_that_ve
         nik.as_str(),
         r.ktp.nama.as_str(),
         "pdf@contoh.id",
+        "KTP-el (data kependudukan / population record)",
+        "Kartu Keluarga / Family card",
+        "Dokumen / Documents",
+        "Akun IKD / IKD account",
+        "Pendaftaran dan persetujuan / Registrations and consents",
         "Riwayat / Activity log",
         "Aktivasi",
         "Catatan audit / Audit log",
