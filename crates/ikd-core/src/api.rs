@@ -260,6 +260,8 @@ pub enum ActivityKind {
     DeviceChangeCancelled,
     /// The registered email or phone was changed.
     ContactChanged,
+    /// A contact change was undone from the link mailed to the address it replaced.
+    ContactRestored,
     /// The resident downloaded Data saya.
     DataExported,
 }
@@ -282,6 +284,9 @@ impl ActivityKind {
                 ("Pindah perangkat dibatalkan", "Device change cancelled")
             }
             ActivityKind::ContactChanged => ("Email/nomor ponsel diubah", "Email/phone changed"),
+            ActivityKind::ContactRestored => {
+                ("Email/nomor ponsel dikembalikan", "Email/phone restored")
+            }
             ActivityKind::DataExported => ("Data saya diunduh", "My data downloaded"),
         };
         match lang {

@@ -8,7 +8,12 @@
 //!    use, valid [`CODE_SECS`], with [`MAX_CODE_ATTEMPTS`] attempts.
 //! 2. [`finish`]: the code applies the change, in Riwayat and the audit log. The address
 //!    that was registered is told, so a change the owner did not make does not go
-//!    unnoticed.
+//!    unnoticed, with a link that undoes it for [`RESTORE_SECS`].
+//! 3. [`restore`], from that link: the email and phone return to what they were, every
+//!    session ends and an open change is dropped. Someone who held the phone and the PIN
+//!    could otherwise move the account's email, where Lupa PIN codes and every notice go,
+//!    beyond the owner's reach. A second change within those days keeps the first one's
+//!    link and old values, so a chain of changes is undone to the owner's address.
 
 use ikd_core::api::{
     CONTACT_CHANGE_SIGNING_CONTEXT, ContactChangeFinish, ContactChangeStart, ContactChangeStarted,
@@ -27,6 +32,10 @@ use crate::security::{hash_secret, verify_secret};
 pub const CODE_SECS: i64 = 15 * 60;
 /// Wrong codes before the change must start again.
 pub const MAX_CODE_ATTEMPTS: i64 = 5;
+/// How long the address a change moved away from can undo it (seconds): 7 days.
+pub const RESTORE_SECS: i64 = 7 * 86_400;
+/// The longest restore token read (a real one is 43 characters).
+const MAX_TOKEN: usize = 64;
 
 /// The registered email and phone, masked.
 ///
@@ -204,14 +213,14 @@ pub async fn finish(state: &AppState, nik: &Nik, req: &ContactChangeFinish) -> R
             }
         });
     }
-    // The address told afterwards: read before the change (the claim below makes a second
-    // finish fail, so no other change comes between).
-    let old_email: String = sqlx::query("SELECT email FROM accounts WHERE nik = $1")
+    // The values replaced, which the address told afterwards can restore: read before the
+    // change (the claim below makes a second finish fail, so no other change comes between).
+    let old = sqlx::query("SELECT email, phone FROM accounts WHERE nik = $1")
         .bind(nik.as_str())
         .fetch_optional(&state.db.pool)
         .await?
-        .ok_or(Error::NotActivated)?
-        .get(0);
+        .ok_or(Error::NotActivated)?;
+    let (old_email, old_phone): (String, String) = (old.get(0), old.get(1));
     let mut tx = state.db.pool.begin().await?;
     // The account's row first, as a closure writes it, so the two never wait on each other
     // in opposite orders (and on SQLite the first statement is a write).
@@ -239,19 +248,122 @@ pub async fn finish(state: &AppState, nik: &Nik, req: &ContactChangeFinish) -> R
     .await?
     .ok_or(Error::ContactChangeExpired)?;
     let (new_email, new_phone): (String, String) = (claimed.get(0), claimed.get(1));
+    // The way back for the address moved from: a new link, unless one from an earlier change
+    // is still open, which keeps its old values and now undoes this change too.
+    sqlx::query("DELETE FROM contact_restores WHERE nik = $1 AND expires_at <= $2")
+        .bind(nik.as_str())
+        .bind(at)
+        .execute(&mut *tx)
+        .await?;
+    let (token, token_hash) = crate::security::new_token()?;
+    let kept: Vec<u8> = sqlx::query(
+        "INSERT INTO contact_restores
+             (nik, token_hash, old_email, old_phone, new_email, new_phone, expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)
+         ON CONFLICT (nik) DO UPDATE SET new_email = excluded.new_email,
+             new_phone = excluded.new_phone
+         RETURNING token_hash",
+    )
+    .bind(nik.as_str())
+    .bind(&token_hash)
+    .bind(&old_email)
+    .bind(&old_phone)
+    .bind(&new_email)
+    .bind(&new_phone)
+    .bind(at + RESTORE_SECS)
+    .fetch_one(&mut *tx)
+    .await?
+    .get(0);
+    let restore_link = (kept == token_hash)
+        .then(|| format!("{}/kontak/kembalikan/{token}", state.config.public_url()));
     activity(&mut *tx, nik.as_str(), "contact_changed", None).await?;
     // The audit log keeps that it happened, by the citizen, not the values.
     audit(&mut tx, "warga", "contact_changed", nik.as_str()).await?;
     tx.commit().await?;
     tracing::info!("registered contact changed");
     if let Ok(old) = Email::parse(&old_email) {
-        state
-            .mailer
-            .notify(old, Notice::ContactChanged, at, nik.time_zone());
+        state.mailer.notify(
+            old,
+            Notice::ContactChanged { restore_link },
+            at,
+            nik.time_zone(),
+        );
     }
     if new_email != old_email {
         // The new address hears it too: it is where the next notices go.
-        notify_owner(state, nik.as_str(), Notice::ContactChanged).await;
+        notify_owner(
+            state,
+            nik.as_str(),
+            Notice::ContactChanged { restore_link: None },
+        )
+        .await;
     }
     Ok(masked(&new_email, &new_phone))
+}
+
+/// Undoes a contact change from the link mailed to the address it moved away from: the
+/// email and phone it replaced return, every session ends (whoever changed it may hold one),
+/// and an open change is dropped. The link works once, for [`RESTORE_SECS`], and only while
+/// the account still has the values it set.
+///
+/// # Errors
+/// [`Error::ContactRestoreNotFound`] for an unknown, used or expired link, or an account
+/// closed or changed otherwise since; database errors.
+pub async fn restore(state: &AppState, token: &str) -> Result<()> {
+    if token.len() > MAX_TOKEN {
+        return Err(Error::ContactRestoreNotFound);
+    }
+    let hash = crate::security::token_hash(token);
+    let at = state.now();
+    let mut tx = state.db.pool.begin().await?;
+    // The account's row first, as a change and a closure write it (one lock order). Only
+    // while it holds what the change set: of two restores, or a restore and a newer change,
+    // one wins.
+    let restored = sqlx::query(
+        "UPDATE accounts SET
+             email = (SELECT old_email FROM contact_restores WHERE token_hash = $1),
+             phone = (SELECT old_phone FROM contact_restores WHERE token_hash = $1)
+         WHERE nik = (SELECT nik FROM contact_restores WHERE token_hash = $1 AND expires_at > $2)
+             AND email = (SELECT new_email FROM contact_restores WHERE token_hash = $1)
+             AND phone = (SELECT new_phone FROM contact_restores WHERE token_hash = $1)
+         RETURNING nik",
+    )
+    .bind(&hash)
+    .bind(at)
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(Error::ContactRestoreNotFound)?;
+    let nik: String = restored.get(0);
+    let claimed = sqlx::query(
+        "DELETE FROM contact_restores WHERE token_hash = $1 RETURNING old_email, new_email",
+    )
+    .bind(&hash)
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(Error::ContactRestoreNotFound)?;
+    let (old_email, new_email): (String, String) = (claimed.get(0), claimed.get(1));
+    sqlx::query("DELETE FROM contact_changes WHERE nik = $1")
+        .bind(&nik)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("DELETE FROM tokens WHERE subject = $1 AND kind = 'session'")
+        .bind(&nik)
+        .execute(&mut *tx)
+        .await?;
+    activity(&mut *tx, &nik, "contact_restored", None).await?;
+    audit(&mut tx, "warga", "contact_restored", &nik).await?;
+    tx.commit().await?;
+    tracing::info!("registered contact restored from the link");
+    let zone = Nik::parse(&nik)
+        .map(|n| n.time_zone())
+        .unwrap_or(ikd_core::region::TimeZone::Wib);
+    for to in [old_email.as_str(), new_email.as_str()] {
+        if let Ok(to) = Email::parse(to) {
+            state.mailer.notify(to, Notice::ContactRestored, at, zone);
+        }
+        if old_email == new_email {
+            break;
+        }
+    }
+    Ok(())
 }

@@ -87,6 +87,8 @@ pub enum Error {
     DeviceChangeCancelled,
     #[error("no device change to cancel")]
     DeviceChangeNotFound,
+    #[error("no contact change to restore")]
+    ContactRestoreNotFound,
     #[error("remote review of a resident with no registry photo")]
     RemoteReviewNeedsPhoto,
     #[error("account closure not confirmed")]
@@ -160,7 +162,8 @@ impl Error {
             | NoRegistryPhoto
             | NotFound
             | PinResetCancelInvalid
-            | DeviceChangeNotFound => StatusCode::NOT_FOUND,
+            | DeviceChangeNotFound
+            | ContactRestoreNotFound => StatusCode::NOT_FOUND,
             AlreadyActive
             | RegistrationState
             | ConsentOutdated
@@ -241,6 +244,7 @@ impl UserError for Error {
             DeviceChangeWaiting { .. } => "DEVICE_CHANGE_WAITING",
             DeviceChangeCancelled => "DEVICE_CHANGE_CANCELLED",
             DeviceChangeNotFound => "DEVICE_CHANGE_NOT_FOUND",
+            ContactRestoreNotFound => "CONTACT_RESTORE_NOT_FOUND",
             RemoteReviewNeedsPhoto => "REMOTE_REVIEW_NEEDS_REGISTRY_PHOTO",
             CloseNotConfirmed => "CLOSE_NOT_CONFIRMED",
             ContactUnchanged => "CONTACT_UNCHANGED",
@@ -325,6 +329,8 @@ impl UserError for Error {
                 format!("The device change is approved and takes effect from {}. The wait gives the old phone and the registered email time to cancel it if this was not you. Enter the activation code after that time.", zone.format(*until))),
             DeviceChangeCancelled => ("Pindah perangkat ini dibatalkan dari ponsel lama atau lewat email terdaftar. Bila Anda pemilik akun, datang ke kantor Dukcapil dengan KTP-el: petugas dapat memindahkan akun di loket.".into(),
                 "This device change was cancelled from the old phone or the registered email. If the account is yours, visit a Dukcapil office with your KTP-el: an officer can move it at the counter.".into()),
+            ContactRestoreNotFound => ("Tautan ini tidak dapat mengembalikan email dan nomor ponsel: sudah dipakai, lewat 7 hari, tidak dikenal, atau akun sudah diubah atau ditutup sejak itu. Bila akun Anda diubah tanpa izin, datang ke kantor Dukcapil dengan KTP-el.".into(),
+                "This link cannot restore the email and phone: it was used, is over 7 days old, is unknown, or the account was changed or closed since. If your account was changed without your consent, visit a Dukcapil office with your KTP-el.".into()),
             DeviceChangeNotFound => ("Tidak ada permintaan pindah perangkat yang dapat dibatalkan: sudah selesai, sudah dibatalkan, atau tautannya tidak berlaku. Bila akun Anda dipindah tanpa izin, datang ke kantor Dukcapil dengan KTP-el.".into(),
                 "There is no device change to cancel: it completed, was cancelled, or the link no longer works. If your account was moved without your consent, visit a Dukcapil office with your KTP-el.".into()),
             RemoteReviewNeedsPhoto => ("Warga ini tidak punya foto registri, jadi wajahnya tidak dapat dicocokkan dari jauh. Tolak dengan alasan agar warga datang ke loket membawa KTP-el.".into(),

@@ -218,9 +218,11 @@ pub enum Notice {
     DeviceChangeCompleted,
     /// A device change was cancelled.
     DeviceChangeCancelled,
-    /// The registered email or phone was changed (to the address it was before, and to a
-    /// new one).
-    ContactChanged,
+    /// The registered email or phone was changed (to the address it was before, with the
+    /// link that undoes it, and to a new one, without).
+    ContactChanged { restore_link: Option<String> },
+    /// A contact change was undone from that link.
+    ContactRestored,
     /// The resident closed the IKD account.
     AccountClosed,
 }
@@ -245,7 +247,8 @@ impl Notice {
             Notice::DeviceChangeRequested { .. } => "device_change_requested",
             Notice::DeviceChangeCompleted => "device_change_completed",
             Notice::DeviceChangeCancelled => "device_change_cancelled",
-            Notice::ContactChanged => "contact_changed",
+            Notice::ContactChanged { .. } => "contact_changed",
+            Notice::ContactRestored => "contact_restored",
             Notice::AccountClosed => "account_closed",
         }
     }
@@ -381,13 +384,35 @@ impl Notice {
                     "The request to move your IKD account to a new phone was cancelled at {when}. The account stays on the old phone. If you do want to move, register again on the new phone, or visit a Dukcapil office with your KTP-el."
                 ),
             ),
-            Notice::ContactChanged => (
-                "Email/nomor ponsel IKD diubah / Your IKD email or phone was changed",
+            Notice::ContactChanged { restore_link } => {
+                let (undo_id, undo_en) = match restore_link {
+                    Some(link) => (
+                        format!(
+                            "Jika bukan Anda, kembalikan email dan nomor ponsel yang lama dalam 7 hari lewat tautan ini (semua sesi juga diakhiri):\n{link}\n\n"
+                        ),
+                        format!(
+                            "If this was not you, restore the previous email and phone within 7 days from this link (every session also ends):\n{link}\n\n"
+                        ),
+                    ),
+                    None => (String::new(), String::new()),
+                };
+                (
+                    "Email/nomor ponsel IKD diubah / Your IKD email or phone was changed",
+                    format!(
+                        "Email atau nomor ponsel akun IKD Anda diubah pada {when} dari ponsel terdaftar, dengan PIN dan kode yang dikirim ke email. Pemberitahuan berikutnya dikirim ke alamat yang baru.\n\n{undo_id}{NOT_YOU_ID}"
+                    ),
+                    format!(
+                        "The email or phone of your IKD account was changed at {when} from the registered phone, with the PIN and a code sent by email. Further notices go to the new address.\n\n{undo_en}{NOT_YOU_EN}"
+                    ),
+                )
+            }
+            Notice::ContactRestored => (
+                "Email/nomor ponsel IKD dikembalikan / Your IKD email and phone were restored",
                 format!(
-                    "Email atau nomor ponsel akun IKD Anda diubah pada {when} dari ponsel terdaftar, dengan PIN dan kode yang dikirim ke email. Pemberitahuan berikutnya dikirim ke alamat yang baru. {NOT_YOU_ID}"
+                    "Pada {when} email dan nomor ponsel akun IKD Anda dikembalikan ke yang lama lewat tautan di email pemberitahuan, dan semua sesi diakhiri. Bila ponsel atau PIN Anda dipegang orang lain, ubah PIN, atau datang ke kantor Dukcapil dengan KTP-el agar petugas melepas perangkat."
                 ),
                 format!(
-                    "The email or phone of your IKD account was changed at {when} from the registered phone, with the PIN and a code sent by email. Further notices go to the new address. {NOT_YOU_EN}"
+                    "At {when} the email and phone of your IKD account were restored to the previous ones from the link in the notice email, and every session ended. If someone else holds your phone or knows your PIN, change the PIN, or visit a Dukcapil office with your KTP-el to have an officer release the device."
                 ),
             ),
             Notice::AccountClosed => (

@@ -185,6 +185,7 @@ pub async fn close(state: &AppState, nik: &Nik, req: &CloseAccount) -> Result<()
         "DELETE FROM registrations WHERE nik = $1",
         "DELETE FROM pin_resets WHERE nik = $1",
         "DELETE FROM contact_changes WHERE nik = $1",
+        "DELETE FROM contact_restores WHERE nik = $1",
         "DELETE FROM credentials WHERE nik = $1",
         "DELETE FROM access_log WHERE nik = $1",
         // The resident's own entries name the NIK; officers' entries stay (accountability).

@@ -29,6 +29,7 @@ pub struct Swept {
     pub rate_limits: u64,
     pub pin_resets: u64,
     pub contact_changes: u64,
+    pub contact_restores: u64,
     pub registrations: u64,
 }
 
@@ -60,6 +61,7 @@ pub async fn sweep(db: &Db, at: i64) -> Result<Swept> {
         .await?,
         pin_resets: delete("DELETE FROM pin_resets WHERE expires_at < $1", at).await?,
         contact_changes: delete("DELETE FROM contact_changes WHERE expires_at < $1", at).await?,
+        contact_restores: delete("DELETE FROM contact_restores WHERE expires_at < $1", at).await?,
         registrations: 0,
     };
     // The code row references the registration: both go in one transaction.

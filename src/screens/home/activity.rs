@@ -56,6 +56,7 @@ impl Filter {
                     | DeviceChanged
                     | DeviceChangeCancelled
                     | ContactChanged
+                    | ContactRestored
                     | DataExported
             ),
         }
@@ -124,6 +125,11 @@ fn what(k: &ActivityKind, l: Lang) -> &'static str {
             l,
             "Semua data Anda diunduh dari Pengaturan, Data saya.",
             "All your data was downloaded from Pengaturan, Data saya.",
+        ),
+        ActivityKind::ContactRestored => t(
+            l,
+            "Email dan nomor ponsel dikembalikan ke yang lama lewat tautan di email; semua sesi diakhiri.",
+            "The email and phone were restored to the previous ones from the email's link; every session ended.",
         ),
         ActivityKind::ContactChanged => t(
             l,

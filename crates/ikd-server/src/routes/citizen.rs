@@ -143,6 +143,7 @@ fn kind(s: &str) -> Option<ActivityKind> {
         "device_changed" => ActivityKind::DeviceChanged,
         "device_change_cancelled" => ActivityKind::DeviceChangeCancelled,
         "contact_changed" => ActivityKind::ContactChanged,
+        "contact_restored" => ActivityKind::ContactRestored,
         "data_exported" => ActivityKind::DataExported,
         _ => return None,
     })

@@ -1,7 +1,10 @@
 //! Ubah email / nomor ponsel over HTTP: thin adapters over [`crate::contact_change`].
 
-use axum::Json;
-use axum::extract::State;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::get;
+use axum::{Json, Router};
 use ikd_core::api::{
     ApiError, ContactChangeFinish, ContactChangeStart, ContactChangeStarted, ContactView,
 };
@@ -11,6 +14,52 @@ use utoipa_axum::routes;
 use super::{ApiJson, Citizen};
 use crate::app::AppState;
 use crate::error::Result;
+
+/// `GET /kontak/kembalikan/{token}` says what restoring does and shows a button; `POST`
+/// does it. A GET changes nothing, since mail scanners open links.
+pub fn restore_page() -> Router<AppState> {
+    Router::new().route(
+        "/kontak/kembalikan/{token}",
+        get(restore_form).post(restore_submit),
+    )
+}
+
+async fn restore_form() -> Response {
+    super::pin_reset::page(
+        StatusCode::OK,
+        "Kembalikan email dan nomor ponsel / Restore the email and phone",
+        "Email atau nomor ponsel akun IKD Anda baru saja diubah. Bila bukan Anda, kembalikan: \
+         email dan nomor ponsel yang lama berlaku lagi, dan semua sesi diakhiri.",
+        "The email or phone of your IKD account was just changed. If it was not you, restore \
+         them: the previous email and phone apply again, and every session ends.",
+        Some("Kembalikan / Restore"),
+    )
+}
+
+async fn restore_submit(
+    State(state): State<AppState>,
+    ip: super::ClientIp,
+    Path(token): Path<String>,
+) -> Response {
+    let done = match ip.limit(&state, crate::limits::CANCEL_LINK_PER_IP).await {
+        Ok(()) => crate::contact_change::restore(&state, &token).await,
+        Err(e) => Err(e),
+    };
+    match done {
+        Ok(()) => super::pin_reset::page(
+            StatusCode::OK,
+            "Email dan nomor ponsel dikembalikan / Email and phone restored",
+            "Email dan nomor ponsel yang lama berlaku lagi, dan semua sesi diakhiri. Bila ponsel \
+             atau PIN Anda dipegang orang lain, ubah PIN, atau datang ke kantor Dukcapil dengan \
+             KTP-el agar petugas melepas perangkat.",
+            "The previous email and phone apply again, and every session has ended. If someone \
+             else holds your phone or knows your PIN, change the PIN, or visit a Dukcapil office \
+             with your KTP-el to have an officer release the device.",
+            None,
+        ),
+        Err(e) => super::pin_reset::failed_page(&e),
+    }
+}
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

@@ -40,7 +40,8 @@ pub fn router() -> Router<AppState> {
     let router = router
         .merge(crate::openapi::router(&doc))
         .merge(pin_reset::cancel_page())
-        .merge(device_change::cancel_page());
+        .merge(device_change::cancel_page())
+        .merge(contact::restore_page());
     #[cfg(feature = "test-hooks")]
     let router = router.nest("/api/v1", test_hooks::router());
     router

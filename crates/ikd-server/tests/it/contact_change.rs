@@ -270,6 +270,192 @@ async fn a_field_left_out_keeps_the_registered_value_and_leaving_out_both_change
     assert_eq!((email.as_str(), kept), ("baru.saja@contoh.id", phone));
 }
 
+/// Changes the contact through both steps, with the code from the mail to `code_to`.
+async fn changed(app: &TestApp, c: &Citizen, email: &str, phone: &str, code_to: &str) {
+    let (s, v) = start_with(app, c, CONTACT_CHANGE_SIGNING_CONTEXT, email, phone, PIN).await;
+    assert_eq!(s, 200, "{v}");
+    let (s, v) = finish(app, c, &confirmation_code(app, code_to)).await;
+    assert_eq!(s, 200, "{v}");
+}
+
+/// Every mail in the outbox to `email` containing `needle`.
+fn mails_to(app: &TestApp, email: &str, needle: &str) -> Vec<String> {
+    std::fs::read_dir(app.outbox())
+        .unwrap()
+        .map(|e| {
+            crate::helpers::quoted_printable(&std::fs::read_to_string(e.unwrap().path()).unwrap())
+        })
+        .filter(|text| text.contains(email) && text.contains(needle))
+        .collect()
+}
+
+/// The restore link in a notice, on this test's service.
+fn restore_link(app: &TestApp, mail: &str) -> String {
+    let (_, rest) = mail
+        .split_once("/kontak/kembalikan/")
+        .expect("a restore link");
+    let token: String = rest.chars().take_while(|c| !c.is_whitespace()).collect();
+    format!(
+        "{}/kontak/kembalikan/{token}",
+        app.base.replace("/api/v1", "")
+    )
+}
+
+async fn restored_from_the_link(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let c = citizen(&app, 3).await;
+    let (first_email, first_phone) = stored_contact(&app, &c).await;
+
+    // Someone with the phone and the PIN moves the email away, then away again.
+    changed(
+        &app,
+        &c,
+        "pencuri.a@contoh.id",
+        "0857-1111-0001",
+        "pencuri.a@contoh.id",
+    )
+    .await;
+    let notice = app.wait_for_mail(&c.email, "/kontak/kembalikan/").await;
+    let link = restore_link(&app, &notice);
+    let to_new = app
+        .wait_for_mail("pencuri.a@contoh.id", "diubah pada")
+        .await;
+    assert!(!to_new.contains("/kontak/kembalikan/"), "{to_new}");
+    changed(
+        &app,
+        &c,
+        "pencuri.b@contoh.id",
+        "0857-1111-0002",
+        "pencuri.b@contoh.id",
+    )
+    .await;
+    // pencuri.a hears of both changes (as the new address, then as the old one), and
+    // neither notice carries a link: the first link undoes the chain.
+    let mut notices = Vec::new();
+    for _ in 0..200 {
+        notices = mails_to(&app, "pencuri.a@contoh.id", "diubah pada");
+        if notices.len() == 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(notices.len(), 2);
+    assert!(notices.iter().all(|m| !m.contains("/kontak/kembalikan/")));
+
+    // Opening the link changes nothing; its button restores the owner's values.
+    let page = app.http.get(&link).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(
+        page.text()
+            .await
+            .unwrap()
+            .contains("<form method=\"post\">")
+    );
+    assert_eq!(stored_contact(&app, &c).await.0, "pencuri.b@contoh.id");
+    let done = app.http.post(&link).send().await.unwrap();
+    assert_eq!(done.status(), 200);
+    assert!(done.text().await.unwrap().contains("dikembalikan"));
+    assert_eq!(
+        stored_contact(&app, &c).await,
+        (first_email.clone(), first_phone)
+    );
+    // Every session ended; the owner's address and the last one are told.
+    let (s, _) = app.get("/me/contact", &c.session).await;
+    assert_eq!(s, 401, "the session ended");
+    app.wait_for_mail(&first_email, "dikembalikan ke yang lama")
+        .await;
+    app.wait_for_mail("pencuri.b@contoh.id", "dikembalikan ke yang lama")
+        .await;
+    let again = app.http.post(&link).send().await.unwrap();
+    assert_eq!(again.status(), 404);
+    assert_eq!(
+        again.headers()["x-ikd-error-code"],
+        "CONTACT_RESTORE_NOT_FOUND"
+    );
+    let (s, session) = crate::flow::login(&app, &c.phone, &c.nik, PIN).await;
+    assert_eq!(s, 200, "{session}");
+    let (_, log) = app
+        .get("/me/activity", session["token"].as_str().unwrap())
+        .await;
+    assert_eq!(log["entries"][1]["kind"], "contact_restored", "{log}");
+    let audited: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_log WHERE action = 'contact_restored' AND subject = $1",
+    )
+    .bind(&c.nik)
+    .fetch_one(&app.running.state.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(audited, 1);
+}
+
+#[tokio::test]
+async fn the_old_address_restores_a_chain_of_changes_from_its_link_and_every_session_ends_on_sqlite()
+ {
+    restored_from_the_link(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn the_old_address_restores_a_chain_of_changes_from_its_link_and_every_session_ends_on_postgres()
+ {
+    restored_from_the_link(Backend::Postgres).await;
+}
+
+#[tokio::test]
+async fn a_restore_link_ends_after_seven_days_and_once_the_account_changed_otherwise() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let c = citizen(&app, 4).await;
+    changed(
+        &app,
+        &c,
+        "baru.4@contoh.id",
+        "0857-2222-0004",
+        "baru.4@contoh.id",
+    )
+    .await;
+    let link = restore_link(
+        &app,
+        &app.wait_for_mail(&c.email, "/kontak/kembalikan/").await,
+    );
+    app.running
+        .state
+        .clock
+        .advance(ikd_server::contact_change::RESTORE_SECS + 1);
+    let late = app.http.post(&link).send().await.unwrap();
+    assert_eq!(late.status(), 404);
+    assert_eq!(stored_contact(&app, &c).await.0, "baru.4@contoh.id");
+
+    // A fresh change gets a fresh link (the old one expired); once the owner changes the
+    // email again, the link no longer applies to values the account does not hold.
+    let (s, session) = crate::flow::login(&app, &c.phone, &c.nik, PIN).await;
+    assert_eq!(s, 200, "{session}");
+    let c = Citizen {
+        session: session["token"].as_str().unwrap().to_owned(),
+        email: "baru.4@contoh.id".to_owned(),
+        ..c
+    };
+    changed(
+        &app,
+        &c,
+        "baru.5@contoh.id",
+        "0857-2222-0005",
+        "baru.5@contoh.id",
+    )
+    .await;
+    let link = restore_link(
+        &app,
+        &app.wait_for_mail("baru.4@contoh.id", "/kontak/kembalikan/")
+            .await,
+    );
+    sqlx::query("UPDATE accounts SET email = 'lain@contoh.id' WHERE nik = $1")
+        .bind(&c.nik)
+        .execute(&app.running.state.db.pool)
+        .await
+        .unwrap();
+    let res = app.http.post(&link).send().await.unwrap();
+    assert_eq!(res.status(), 404);
+    assert_eq!(stored_contact(&app, &c).await.0, "lain@contoh.id");
+}
+
 #[tokio::test]
 async fn five_wrong_codes_or_fifteen_minutes_end_a_change() {
     let app = spawn_app(Backend::Sqlite).await;

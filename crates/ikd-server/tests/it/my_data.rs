@@ -247,6 +247,7 @@ async fn closed(backend: Backend) {
         "credentials",
         "pin_resets",
         "contact_changes",
+        "contact_restores",
     ] {
         let sql = format!("SELECT COUNT(*) FROM {table} WHERE nik = $1");
         assert_eq!(
