@@ -991,6 +991,19 @@ step('a device change completes after the wait: the new phone signs in, changes 
   await newPhone.waitForSelector('#kontak-diubah', WAIT);
   assert.match(await newPhone.textContent('#kontak-diubah'), /k•••@contoh\.id/);
   await shot(newPhone, 'ubah-kontak-selesai');
+  // The address moved from gets a link that would undo it (opened, not pressed: a GET
+  // changes nothing).
+  let restoreMail;
+  for (let i = 0; i < 100 && !restoreMail; i++) {
+    try { restoreMail = newestMail('/kontak/kembalikan/'); } catch { await sleep(100); }
+  }
+  assert.ok(restoreMail, 'a notice with the restore link');
+  const restoreToken = restoreMail.split('/kontak/kembalikan/')[1].match(/^[A-Za-z0-9_-]+/)[0];
+  const restorePage = await newPhone.context().newPage();
+  await restorePage.goto(`${base}/kontak/kembalikan/${restoreToken}`);
+  await restorePage.waitForSelector('form[method="post"] button', WAIT);
+  await shot(restorePage, 'kontak-kembalikan');
+  await restorePage.close();
 
   // The old phone's session ended; its key no longer signs in.
   await oldPhone.goto(base + '/masuk');
