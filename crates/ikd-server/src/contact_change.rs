@@ -10,10 +10,16 @@
 //!    that was registered is told, so a change the owner did not make does not go
 //!    unnoticed, with a link that undoes it for [`RESTORE_SECS`].
 //! 3. [`restore`], from that link: the email and phone return to what they were, every
-//!    session ends and an open change is dropped. Someone who held the phone and the PIN
-//!    could otherwise move the account's email, where Lupa PIN codes and every notice go,
-//!    beyond the owner's reach. A second change within those days keeps the first one's
-//!    link and old values, so a chain of changes is undone to the owner's address.
+//!    session ends and an open change or Lupa PIN is dropped. Someone who held the phone
+//!    and the PIN could otherwise move the account's email, where Lupa PIN codes and every
+//!    notice go, beyond the owner's reach; after a restore, changes from the app wait
+//!    [`RESTORE_SECS`] (the counter can still change them).
+//!    - A second change within those days keeps the first one's old values and mails a new
+//!      link (the earlier one dies) to that first address, which hears of every change in
+//!      the chain and can undo it to its own values.
+//!    - A link goes only to an address that came from the registration an officer approved,
+//!      or was held [`TRUSTED_AFTER_SECS`]: an address a change set (perhaps an attacker's)
+//!      gets no way to undo the owner's recovery.
 
 use ikd_core::api::{
     CONTACT_CHANGE_SIGNING_CONTEXT, ContactChangeFinish, ContactChangeStart, ContactChangeStarted,
@@ -34,6 +40,9 @@ pub const CODE_SECS: i64 = 15 * 60;
 pub const MAX_CODE_ATTEMPTS: i64 = 5;
 /// How long the address a change moved away from can undo it (seconds): 7 days.
 pub const RESTORE_SECS: i64 = 7 * 86_400;
+/// How long an address a change set must be held before a link undoing a later change goes
+/// to it (seconds): 30 days.
+pub const TRUSTED_AFTER_SECS: i64 = 30 * 86_400;
 /// The longest restore token read (a real one is 43 characters).
 const MAX_TOKEN: usize = 64;
 
@@ -106,6 +115,19 @@ pub async fn start(
     let email_changes = new_email != old_email;
     if !email_changes && new_phone == old_phone {
         return Err(Error::ContactUnchanged);
+    }
+    // Restored from a link lately: whoever changed it may still hold the phone and PIN.
+    let restored_at: Option<i64> = sqlx::query_scalar(
+        "SELECT MAX(at) FROM audit_log WHERE action = 'contact_restored' AND subject = $1",
+    )
+    .bind(nik.as_str())
+    .fetch_one(&state.db.pool)
+    .await?;
+    if let Some(restored_at) = restored_at.filter(|r| at - r < RESTORE_SECS) {
+        return Err(Error::ContactChangeAfterRestore {
+            until: restored_at + RESTORE_SECS,
+            zone: nik.time_zone(),
+        });
     }
     // Counted after the signature, so nobody but the phone can spend the NIK's budget.
     crate::limits::hit(state, crate::limits::CONTACT_CHANGE_PER_NIK, nik.as_str()).await?;
@@ -215,24 +237,27 @@ pub async fn finish(state: &AppState, nik: &Nik, req: &ContactChangeFinish) -> R
     }
     // The values replaced, which the address told afterwards can restore: read before the
     // change (the claim below makes a second finish fail, so no other change comes between).
-    let old = sqlx::query("SELECT email, phone FROM accounts WHERE nik = $1")
+    let old = sqlx::query("SELECT email, phone, contact_set_at FROM accounts WHERE nik = $1")
         .bind(nik.as_str())
         .fetch_optional(&state.db.pool)
         .await?
         .ok_or(Error::NotActivated)?;
     let (old_email, old_phone): (String, String) = (old.get(0), old.get(1));
+    let old_set_at: Option<i64> = old.get(2);
     let mut tx = state.db.pool.begin().await?;
     // The account's row first, as a closure writes it, so the two never wait on each other
     // in opposite orders (and on SQLite the first statement is a write).
     let applied = sqlx::query(
         "UPDATE accounts SET
              email = (SELECT new_email FROM contact_changes WHERE nik = $1 AND code_hash = $2),
-             phone = (SELECT new_phone FROM contact_changes WHERE nik = $1 AND code_hash = $2)
+             phone = (SELECT new_phone FROM contact_changes WHERE nik = $1 AND code_hash = $2),
+             contact_set_at = $3
          WHERE nik = $1
              AND EXISTS (SELECT 1 FROM contact_changes WHERE nik = $1 AND code_hash = $2)",
     )
     .bind(nik.as_str())
     .bind(&hash)
+    .bind(at)
     .execute(&mut *tx)
     .await?;
     if applied.rows_affected() != 1 {
@@ -248,46 +273,79 @@ pub async fn finish(state: &AppState, nik: &Nik, req: &ContactChangeFinish) -> R
     .await?
     .ok_or(Error::ContactChangeExpired)?;
     let (new_email, new_phone): (String, String) = (claimed.get(0), claimed.get(1));
-    // The way back for the address moved from: a new link, unless one from an earlier change
-    // is still open, which keeps its old values and now undoes this change too.
+    // The way back. An open one from an earlier change keeps its old values (the first
+    // address) and takes a new token: its link now undoes this change too, and goes there
+    // again, in case the first mail was lost. Otherwise a new one, for an address the
+    // owner's own (from the approved registration, or held long enough).
     sqlx::query("DELETE FROM contact_restores WHERE nik = $1 AND expires_at <= $2")
         .bind(nik.as_str())
         .bind(at)
         .execute(&mut *tx)
         .await?;
     let (token, token_hash) = crate::security::new_token()?;
-    let kept: Vec<u8> = sqlx::query(
-        "INSERT INTO contact_restores
-             (nik, token_hash, old_email, old_phone, new_email, new_phone, expires_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)
-         ON CONFLICT (nik) DO UPDATE SET new_email = excluded.new_email,
-             new_phone = excluded.new_phone
-         RETURNING token_hash",
-    )
-    .bind(nik.as_str())
-    .bind(&token_hash)
-    .bind(&old_email)
-    .bind(&old_phone)
-    .bind(&new_email)
-    .bind(&new_phone)
-    .bind(at + RESTORE_SECS)
-    .fetch_one(&mut *tx)
-    .await?
-    .get(0);
-    let restore_link = (kept == token_hash)
-        .then(|| format!("{}/kontak/kembalikan/{token}", state.config.public_url()));
+    let trusted = old_set_at.is_none_or(|set| at - set >= TRUSTED_AFTER_SECS);
+    let link_to: Option<(String, i64)> = if trusted {
+        sqlx::query(
+            "INSERT INTO contact_restores (nik, token_hash, old_email, old_phone, old_set_at,
+                 new_email, new_phone, expires_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+             ON CONFLICT (nik) DO UPDATE SET token_hash = excluded.token_hash,
+                 new_email = excluded.new_email, new_phone = excluded.new_phone
+             RETURNING old_email, expires_at",
+        )
+        .bind(nik.as_str())
+        .bind(&token_hash)
+        .bind(&old_email)
+        .bind(&old_phone)
+        .bind(old_set_at)
+        .bind(&new_email)
+        .bind(&new_phone)
+        .bind(at + RESTORE_SECS)
+        .fetch_optional(&mut *tx)
+        .await?
+    } else {
+        sqlx::query(
+            "UPDATE contact_restores SET token_hash = $2, new_email = $3, new_phone = $4
+             WHERE nik = $1 RETURNING old_email, expires_at",
+        )
+        .bind(nik.as_str())
+        .bind(&token_hash)
+        .bind(&new_email)
+        .bind(&new_phone)
+        .fetch_optional(&mut *tx)
+        .await?
+    }
+    .map(|r| (r.get(0), r.get(1)));
+    let link = format!("{}/kontak/kembalikan/{token}", state.config.public_url());
     activity(&mut *tx, nik.as_str(), "contact_changed", None).await?;
     // The audit log keeps that it happened, by the citizen, not the values.
     audit(&mut tx, "warga", "contact_changed", nik.as_str()).await?;
     tx.commit().await?;
     tracing::info!("registered contact changed");
+    // The address moved from is told; the one that can undo the chain gets the link.
+    let zone = nik.time_zone();
+    let restore_link = |to: &str| {
+        link_to
+            .as_ref()
+            .filter(|(first, _)| first == to)
+            .map(|(_, until)| (link.clone(), *until))
+    };
     if let Ok(old) = Email::parse(&old_email) {
-        state.mailer.notify(
-            old,
-            Notice::ContactChanged { restore_link },
-            at,
-            nik.time_zone(),
-        );
+        let restore_link = restore_link(&old_email);
+        state
+            .mailer
+            .notify(old, Notice::ContactChanged { restore_link }, at, zone);
+    }
+    // The first address of a chain, when this change moved from another one.
+    let first = link_to
+        .as_ref()
+        .map(|(first, _)| first.as_str())
+        .filter(|first| *first != old_email && *first != new_email);
+    if let Some((first, to)) = first.and_then(|f| Some((f, Email::parse(f).ok()?))) {
+        let restore_link = restore_link(first);
+        state
+            .mailer
+            .notify(to, Notice::ContactChanged { restore_link }, at, zone);
     }
     if new_email != old_email {
         // The new address hears it too: it is where the next notices go.
@@ -303,7 +361,8 @@ pub async fn finish(state: &AppState, nik: &Nik, req: &ContactChangeFinish) -> R
 
 /// Undoes a contact change from the link mailed to the address it moved away from: the
 /// email and phone it replaced return, every session ends (whoever changed it may hold one),
-/// and an open change is dropped. The link works once, for [`RESTORE_SECS`], and only while
+/// and an open change or Lupa PIN is dropped; changes from the app then wait
+/// [`RESTORE_SECS`]. The link works once, for [`RESTORE_SECS`], and only while
 /// the account still has the values it set.
 ///
 /// # Errors
@@ -322,7 +381,8 @@ pub async fn restore(state: &AppState, token: &str) -> Result<()> {
     let restored = sqlx::query(
         "UPDATE accounts SET
              email = (SELECT old_email FROM contact_restores WHERE token_hash = $1),
-             phone = (SELECT old_phone FROM contact_restores WHERE token_hash = $1)
+             phone = (SELECT old_phone FROM contact_restores WHERE token_hash = $1),
+             contact_set_at = (SELECT old_set_at FROM contact_restores WHERE token_hash = $1)
          WHERE nik = (SELECT nik FROM contact_restores WHERE token_hash = $1 AND expires_at > $2)
              AND email = (SELECT new_email FROM contact_restores WHERE token_hash = $1)
              AND phone = (SELECT new_phone FROM contact_restores WHERE token_hash = $1)
@@ -342,14 +402,15 @@ pub async fn restore(state: &AppState, token: &str) -> Result<()> {
     .await?
     .ok_or(Error::ContactRestoreNotFound)?;
     let (old_email, new_email): (String, String) = (claimed.get(0), claimed.get(1));
-    sqlx::query("DELETE FROM contact_changes WHERE nik = $1")
-        .bind(&nik)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query("DELETE FROM tokens WHERE subject = $1 AND kind = 'session'")
-        .bind(&nik)
-        .execute(&mut *tx)
-        .await?;
+    // What the address being undone could still use: sessions, an open change, a Lupa PIN
+    // whose code went there, and its link to cancel a waiting reset.
+    for statement in [
+        "DELETE FROM contact_changes WHERE nik = $1",
+        "DELETE FROM pin_resets WHERE nik = $1",
+        "DELETE FROM tokens WHERE subject = $1 AND kind IN ('session', 'pin_reset_cancel')",
+    ] {
+        sqlx::query(statement).bind(&nik).execute(&mut *tx).await?;
+    }
     activity(&mut *tx, &nik, "contact_restored", None).await?;
     audit(&mut tx, "warga", "contact_restored", &nik).await?;
     tx.commit().await?;

@@ -83,6 +83,12 @@ pub enum Error {
         until: i64,
         zone: ikd_core::region::TimeZone,
     },
+    /// A contact change from the app within 7 days of a restore from the emailed link.
+    #[error("contact changes wait after a restore")]
+    ContactChangeAfterRestore {
+        until: i64,
+        zone: ikd_core::region::TimeZone,
+    },
     #[error("device change cancelled")]
     DeviceChangeCancelled,
     #[error("no device change to cancel")]
@@ -184,9 +190,11 @@ impl Error {
             | OfficerLogin
             | NotActivated
             | RegistrationSecret => StatusCode::UNAUTHORIZED,
-            Locked { .. } | LockedHard | PinWaiting { .. } | DeviceChangeWaiting { .. } => {
-                StatusCode::LOCKED
-            }
+            Locked { .. }
+            | LockedHard
+            | PinWaiting { .. }
+            | DeviceChangeWaiting { .. }
+            | ContactChangeAfterRestore { .. } => StatusCode::LOCKED,
             RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Busy => StatusCode::SERVICE_UNAVAILABLE,
             Db(_) | Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -242,6 +250,7 @@ impl UserError for Error {
             PinResetCodeWrong { .. } => "PIN_RESET_CODE_WRONG",
             PinResetCancelInvalid => "PIN_RESET_CANCEL_INVALID",
             DeviceChangeWaiting { .. } => "DEVICE_CHANGE_WAITING",
+            ContactChangeAfterRestore { .. } => "CONTACT_CHANGE_AFTER_RESTORE",
             DeviceChangeCancelled => "DEVICE_CHANGE_CANCELLED",
             DeviceChangeNotFound => "DEVICE_CHANGE_NOT_FOUND",
             ContactRestoreNotFound => "CONTACT_RESTORE_NOT_FOUND",
@@ -325,6 +334,8 @@ impl UserError for Error {
                 format!("Wrong PIN reset code. Check the latest email from IKD. Attempts left: {attempts_left}.")),
             PinResetCancelInvalid => ("Tautan pembatalan tidak berlaku lagi: PIN baru sudah berlaku, atau reset sudah dibatalkan. Bila bukan Anda yang mengganti PIN, datang ke kantor Dukcapil dengan KTP-el.".into(),
                 "This cancel link no longer works: the new PIN is already in force, or the reset was cancelled. If you did not change the PIN, visit a Dukcapil office with your KTP-el.".into()),
+            ContactChangeAfterRestore { until, zone } => (format!("Email dan nomor ponsel akun ini baru dikembalikan lewat tautan di email, jadi perubahan dari aplikasi ditutup hingga {}. Bila perlu mengubahnya sebelum itu, datang ke kantor Dukcapil dengan KTP-el.", zone.format(*until)),
+                format!("This account's email and phone were just restored from the emailed link, so changes from the app are closed until {}. To change them sooner, visit a Dukcapil office with your KTP-el.", zone.format(*until))),
             DeviceChangeWaiting { until, zone } => (format!("Pindah perangkat disetujui petugas dan berlaku mulai {}. Masa tunggu ini memberi ponsel lama dan email terdaftar waktu untuk membatalkan bila bukan Anda. Masukkan kode aktivasi setelah waktu itu.", zone.format(*until)),
                 format!("The device change is approved and takes effect from {}. The wait gives the old phone and the registered email time to cancel it if this was not you. Enter the activation code after that time.", zone.format(*until))),
             DeviceChangeCancelled => ("Pindah perangkat ini dibatalkan dari ponsel lama atau lewat email terdaftar. Bila Anda pemilik akun, datang ke kantor Dukcapil dengan KTP-el: petugas dapat memindahkan akun di loket.".into(),

@@ -220,7 +220,10 @@ pub enum Notice {
     DeviceChangeCancelled,
     /// The registered email or phone was changed (to the address it was before, with the
     /// link that undoes it, and to a new one, without).
-    ContactChanged { restore_link: Option<String> },
+    ContactChanged {
+        /// The link that undoes it, and until when (unix seconds).
+        restore_link: Option<(String, i64)>,
+    },
     /// A contact change was undone from that link.
     ContactRestored,
     /// The resident closed the IKD account.
@@ -386,14 +389,17 @@ impl Notice {
             ),
             Notice::ContactChanged { restore_link } => {
                 let (undo_id, undo_en) = match restore_link {
-                    Some(link) => (
-                        format!(
-                            "Jika bukan Anda, kembalikan email dan nomor ponsel yang lama dalam 7 hari lewat tautan ini (semua sesi juga diakhiri):\n{link}\n\n"
-                        ),
-                        format!(
-                            "If this was not you, restore the previous email and phone within 7 days from this link (every session also ends):\n{link}\n\n"
-                        ),
-                    ),
+                    Some((link, until)) => {
+                        let until = zone.format(*until);
+                        (
+                            format!(
+                                "Jika bukan Anda, kembalikan email dan nomor ponsel yang lama sebelum {until} lewat tautan ini (semua sesi juga diakhiri):\n{link}\n\n"
+                            ),
+                            format!(
+                                "If this was not you, restore the previous email and phone before {until} from this link (every session also ends):\n{link}\n\n"
+                            ),
+                        )
+                    }
                     None => (String::new(), String::new()),
                 };
                 (

@@ -176,6 +176,15 @@ pub async fn close(state: &AppState, nik: &Nik, req: &CloseAccount) -> Result<()
             locked_until: None,
         });
     }
+    // An address a contact change moved away from within the restore window is told too: a
+    // change then a closure by whoever holds the phone must not reach only their address.
+    let restorer: Option<String> = sqlx::query_scalar(
+        "SELECT old_email FROM contact_restores WHERE nik = $1 AND expires_at > $2",
+    )
+    .bind(n)
+    .bind(state.now())
+    .fetch_optional(&mut *tx)
+    .await?;
     for statement in [
         "DELETE FROM tokens WHERE subject = $1",
         "DELETE FROM tokens WHERE kind = 'device_change_cancel'
@@ -202,10 +211,12 @@ pub async fn close(state: &AppState, nik: &Nik, req: &CloseAccount) -> Result<()
     audit(&mut tx, "warga", "account_closed", "-").await?;
     tx.commit().await?;
     tracing::info!("IKD account closed");
-    if let Ok(email) = ikd_core::Email::parse(&email) {
-        state
-            .mailer
-            .notify(email, Notice::AccountClosed, state.now(), nik.time_zone());
+    for to in std::iter::once(email.as_str()).chain(restorer.as_deref().filter(|r| *r != email)) {
+        if let Ok(to) = ikd_core::Email::parse(to) {
+            state
+                .mailer
+                .notify(to, Notice::AccountClosed, state.now(), nik.time_zone());
+        }
     }
     Ok(())
 }

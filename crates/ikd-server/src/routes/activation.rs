@@ -204,7 +204,7 @@ async fn activate(
          VALUES ($1, $2, $3, $4, NULL, 0, NULL, 0, $5)
          ON CONFLICT (nik) DO UPDATE SET device_key = $2, email = $3, phone = $4, pin_hash = NULL, failed_pins = 0,
              locked_until = NULL, locked_hard = 0, activated_at = $5, pin_usable_at = NULL,
-             pin_before_reset = NULL
+             pin_before_reset = NULL, contact_set_at = NULL
          WHERE accounts.device_key IS NULL OR $6 = 1",
     )
     .bind(&nik)
@@ -227,6 +227,8 @@ async fn activate(
              (SELECT id FROM registrations WHERE nik = $1)",
         "DELETE FROM pin_resets WHERE nik = $1",
         "DELETE FROM contact_changes WHERE nik = $1",
+        // The contact now is the approved registration's: no link undoes it.
+        "DELETE FROM contact_restores WHERE nik = $1",
     ] {
         sqlx::query(statement).bind(&nik).execute(&mut *tx).await?;
     }

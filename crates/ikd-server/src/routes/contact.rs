@@ -57,7 +57,7 @@ async fn restore_submit(
              with your KTP-el to have an officer release the device.",
             None,
         ),
-        Err(e) => super::pin_reset::failed_page(&e),
+        Err(e) => super::pin_reset::failed_page(&e, "Tidak dapat dikembalikan / Could not restore"),
     }
 }
 
@@ -87,7 +87,7 @@ async fn contact_view(
         (status = 401, description = "No valid session, an unknown or expired challenge, a signature that is not the account's device, or a wrong PIN (PIN_WRONG, attempts left in the message; counted toward the login lockout)", body = ApiError),
         (status = 409, description = "Both are the registered ones (CONTACT_UNCHANGED)", body = ApiError),
         (status = 422, description = "A field is invalid; the code names which", body = ApiError),
-        (status = 423, description = "The account is locked by wrong PINs, or a PIN set through Lupa PIN still waits (PIN_RESET_WAITING)", body = ApiError),
+        (status = 423, description = "The account is locked by wrong PINs, or a PIN set through Lupa PIN still waits (PIN_RESET_WAITING), or the contact was restored from the emailed link in the last 7 days (CONTACT_CHANGE_AFTER_RESTORE, until when in the message)", body = ApiError),
         (status = 429, description = "Five changes a day per NIK; wait", body = ApiError),
         (status = 503, description = "Busy (SERVICE_BUSY). With Retry-After: no CPU permit came free in time, before anything was used or counted; send the same request again after it. Without: no database connection came free, perhaps after part of the request was done", body = ApiError),
     ))]

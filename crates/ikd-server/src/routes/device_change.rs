@@ -90,6 +90,6 @@ async fn cancel_submit(
              not ask for it, visit a Dukcapil office with your KTP-el.",
             None,
         ),
-        Err(e) => failed_page(&e),
+        Err(e) => failed_page(&e, "Pembatalan gagal / Could not cancel"),
     }
 }

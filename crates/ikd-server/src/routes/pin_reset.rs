@@ -111,21 +111,15 @@ async fn cancel_submit(
              Visit a Dukcapil office with your KTP-el to have an officer unlock it.",
             None,
         ),
-        Err(e) => failed_page(&e),
+        Err(e) => failed_page(&e, "Pembatalan gagal / Could not cancel"),
     }
 }
 
 /// The page for a cancel that failed: the error's message in both languages, and its
 /// stable code in a header, as the API gives it, for support.
-pub(super) fn failed_page(e: &crate::error::Error) -> Response {
+pub(super) fn failed_page(e: &crate::error::Error, title: &str) -> Response {
     let (id, en) = (e.message(Lang::Id), e.message(Lang::En));
-    let mut r = page(
-        e.status(),
-        "Pembatalan gagal / Could not cancel",
-        &id,
-        &en,
-        None,
-    );
+    let mut r = page(e.status(), title, &id, &en, None);
     if let Ok(v) = header::HeaderValue::from_str(e.code()) {
         r.headers_mut().insert("x-ikd-error-code", v);
     }

@@ -289,12 +289,28 @@ fn mails_to(app: &TestApp, email: &str, needle: &str) -> Vec<String> {
         .collect()
 }
 
-/// The restore link in a notice, on this test's service.
-fn restore_link(app: &TestApp, mail: &str) -> String {
-    let (_, rest) = mail
-        .split_once("/kontak/kembalikan/")
-        .expect("a restore link");
-    let token: String = rest.chars().take_while(|c| !c.is_whitespace()).collect();
+/// The token of each restore link in `mails`.
+fn tokens_in(mails: &[String]) -> Vec<String> {
+    mails
+        .iter()
+        .filter_map(|m| m.split_once("/kontak/kembalikan/"))
+        .map(|(_, rest)| rest.chars().take_while(|c| !c.is_whitespace()).collect())
+        .collect()
+}
+
+/// Waits up to 10 s for `n` mails to `email` containing `needle`.
+async fn wait_for_mails(app: &TestApp, email: &str, needle: &str, n: usize) -> Vec<String> {
+    for _ in 0..200 {
+        let mails = mails_to(app, email, needle);
+        if mails.len() >= n {
+            return mails;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("fewer than {n} mails to {email} with {needle:?}");
+}
+
+fn link_of(app: &TestApp, token: &str) -> String {
     format!(
         "{}/kontak/kembalikan/{token}",
         app.base.replace("/api/v1", "")
@@ -315,8 +331,7 @@ async fn restored_from_the_link(backend: Backend) {
         "pencuri.a@contoh.id",
     )
     .await;
-    let notice = app.wait_for_mail(&c.email, "/kontak/kembalikan/").await;
-    let link = restore_link(&app, &notice);
+    let first = tokens_in(&wait_for_mails(&app, &c.email, "/kontak/kembalikan/", 1).await);
     let to_new = app
         .wait_for_mail("pencuri.a@contoh.id", "diubah pada")
         .await;
@@ -329,20 +344,28 @@ async fn restored_from_the_link(backend: Backend) {
         "pencuri.b@contoh.id",
     )
     .await;
-    // pencuri.a hears of both changes (as the new address, then as the old one), and
-    // neither notice carries a link: the first link undoes the chain.
-    let mut notices = Vec::new();
-    for _ in 0..200 {
-        notices = mails_to(&app, "pencuri.a@contoh.id", "diubah pada");
-        if notices.len() == 2 {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    assert_eq!(notices.len(), 2);
+    // The owner's address hears of the second change too, with a new link for the chain;
+    // pencuri.a, moved from by it, gets none.
+    let links = tokens_in(&wait_for_mails(&app, &c.email, "/kontak/kembalikan/", 2).await);
+    let newest: Vec<&String> = links.iter().filter(|t| !first.contains(t)).collect();
+    assert_eq!(newest.len(), 1, "{links:?}");
+    let (old_link, link) = (link_of(&app, &first[0]), link_of(&app, newest[0]));
+    let notices = wait_for_mails(&app, "pencuri.a@contoh.id", "diubah pada", 2).await;
     assert!(notices.iter().all(|m| !m.contains("/kontak/kembalikan/")));
+    // An open change, which the restore drops.
+    let (s, v) = start_with(
+        &app,
+        &c,
+        CONTACT_CHANGE_SIGNING_CONTEXT,
+        "pencuri.c@contoh.id",
+        "0857-1111-0003",
+        PIN,
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
 
-    // Opening the link changes nothing; its button restores the owner's values.
+    // Opening the link changes nothing; its button restores the owner's values. The
+    // earlier link died with the new one.
     let page = app.http.get(&link).send().await.unwrap();
     assert_eq!(page.status(), 200);
     assert!(
@@ -352,6 +375,8 @@ async fn restored_from_the_link(backend: Backend) {
             .contains("<form method=\"post\">")
     );
     assert_eq!(stored_contact(&app, &c).await.0, "pencuri.b@contoh.id");
+    let stale = app.http.post(&old_link).send().await.unwrap();
+    assert_eq!(stale.status(), 404);
     let done = app.http.post(&link).send().await.unwrap();
     assert_eq!(done.status(), 200);
     assert!(done.text().await.unwrap().contains("dikembalikan"));
@@ -359,9 +384,15 @@ async fn restored_from_the_link(backend: Backend) {
         stored_contact(&app, &c).await,
         (first_email.clone(), first_phone)
     );
-    // Every session ended; the owner's address and the last one are told.
+    // Every session ended, the open change too; the owner's address and the last are told.
     let (s, _) = app.get("/me/contact", &c.session).await;
     assert_eq!(s, 401, "the session ended");
+    let open: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM contact_changes WHERE nik = $1")
+        .bind(&c.nik)
+        .fetch_one(&app.running.state.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(open, 0);
     app.wait_for_mail(&first_email, "dikembalikan ke yang lama")
         .await;
     app.wait_for_mail("pencuri.b@contoh.id", "dikembalikan ke yang lama")
@@ -372,11 +403,25 @@ async fn restored_from_the_link(backend: Backend) {
         again.headers()["x-ikd-error-code"],
         "CONTACT_RESTORE_NOT_FOUND"
     );
+
+    // Whoever holds the phone and PIN cannot change it back from the app for 7 days.
     let (s, session) = crate::flow::login(&app, &c.phone, &c.nik, PIN).await;
     assert_eq!(s, 200, "{session}");
-    let (_, log) = app
-        .get("/me/activity", session["token"].as_str().unwrap())
-        .await;
+    let c = Citizen {
+        session: session["token"].as_str().unwrap().to_owned(),
+        ..c
+    };
+    let (s, v) = start_with(
+        &app,
+        &c,
+        CONTACT_CHANGE_SIGNING_CONTEXT,
+        "pencuri.d@contoh.id",
+        "0857-1111-0004",
+        PIN,
+    )
+    .await;
+    assert_eq!((s, code(&v)), (423, "CONTACT_CHANGE_AFTER_RESTORE"), "{v}");
+    let (_, log) = app.get("/me/activity", &c.session).await;
     assert_eq!(log["entries"][1]["kind"], "contact_restored", "{log}");
     let audited: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM audit_log WHERE action = 'contact_restored' AND subject = $1",
@@ -400,10 +445,21 @@ async fn the_old_address_restores_a_chain_of_changes_from_its_link_and_every_ses
     restored_from_the_link(Backend::Postgres).await;
 }
 
-#[tokio::test]
-async fn a_restore_link_ends_after_seven_days_and_once_the_account_changed_otherwise() {
-    let app = spawn_app(Backend::Sqlite).await;
+/// Signs `c` in again (sessions end over the days the clock moves), with `email` now.
+async fn again(app: &TestApp, c: Citizen, email: &str) -> Citizen {
+    let (s, session) = crate::flow::login(app, &c.phone, &c.nik, PIN).await;
+    assert_eq!(s, 200, "{session}");
+    Citizen {
+        session: session["token"].as_str().unwrap().to_owned(),
+        email: email.to_owned(),
+        ..c
+    }
+}
+
+async fn links_end_and_go_only_to_an_owned_address(backend: Backend) {
+    let app = spawn_app(backend).await;
     let c = citizen(&app, 4).await;
+    let owner = c.email.clone();
     changed(
         &app,
         &c,
@@ -412,40 +468,44 @@ async fn a_restore_link_ends_after_seven_days_and_once_the_account_changed_other
         "baru.4@contoh.id",
     )
     .await;
-    let link = restore_link(
-        &app,
-        &app.wait_for_mail(&c.email, "/kontak/kembalikan/").await,
-    );
-    app.running
-        .state
-        .clock
-        .advance(ikd_server::contact_change::RESTORE_SECS + 1);
+    let first = tokens_in(&wait_for_mails(&app, &owner, "/kontak/kembalikan/", 1).await);
+    let link = link_of(&app, &first[0]);
+    let clock = &app.running.state.clock;
+    clock.advance(ikd_server::contact_change::RESTORE_SECS + 1);
     let late = app.http.post(&link).send().await.unwrap();
     assert_eq!(late.status(), 404);
     assert_eq!(stored_contact(&app, &c).await.0, "baru.4@contoh.id");
 
-    // A fresh change gets a fresh link (the old one expired); once the owner changes the
-    // email again, the link no longer applies to values the account does not hold.
-    let (s, session) = crate::flow::login(&app, &c.phone, &c.nik, PIN).await;
-    assert_eq!(s, 200, "{session}");
-    let c = Citizen {
-        session: session["token"].as_str().unwrap().to_owned(),
-        email: "baru.4@contoh.id".to_owned(),
-        ..c
-    };
+    // The owner takes the email back after the link's days. baru.4 was set by a change 7
+    // days ago, so it gets no link that could undo the owner's recovery.
+    let c = again(&app, c, "baru.4@contoh.id").await;
+    changed(&app, &c, &owner, "0857-2222-0005", &owner).await;
+    let told = wait_for_mails(&app, "baru.4@contoh.id", "Further notices go to", 2).await;
+    assert!(
+        told.iter().all(|m| !m.contains("/kontak/kembalikan/")),
+        "{told:?}"
+    );
+    let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM contact_restores WHERE nik = $1")
+        .bind(&c.nik)
+        .fetch_one(&app.running.state.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(rows, 0);
+
+    // Held 30 days, the address is the owner's again and gets the link of the next change,
+    // which dies once the account holds other values.
+    clock.advance(ikd_server::contact_change::TRUSTED_AFTER_SECS);
+    let c = again(&app, c, &owner).await;
     changed(
         &app,
         &c,
-        "baru.5@contoh.id",
-        "0857-2222-0005",
-        "baru.5@contoh.id",
+        "baru.6@contoh.id",
+        "0857-2222-0006",
+        "baru.6@contoh.id",
     )
     .await;
-    let link = restore_link(
-        &app,
-        &app.wait_for_mail("baru.4@contoh.id", "/kontak/kembalikan/")
-            .await,
-    );
+    let links = tokens_in(&wait_for_mails(&app, &owner, "/kontak/kembalikan/", 2).await);
+    let link = link_of(&app, links.iter().find(|t| !first.contains(t)).unwrap());
     sqlx::query("UPDATE accounts SET email = 'lain@contoh.id' WHERE nik = $1")
         .bind(&c.nik)
         .execute(&app.running.state.db.pool)
@@ -454,6 +514,18 @@ async fn a_restore_link_ends_after_seven_days_and_once_the_account_changed_other
     let res = app.http.post(&link).send().await.unwrap();
     assert_eq!(res.status(), 404);
     assert_eq!(stored_contact(&app, &c).await.0, "lain@contoh.id");
+}
+
+#[tokio::test]
+async fn a_restore_link_ends_after_seven_days_and_goes_only_to_an_address_the_owner_held_on_sqlite()
+{
+    links_end_and_go_only_to_an_owned_address(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn a_restore_link_ends_after_seven_days_and_goes_only_to_an_address_the_owner_held_on_postgres()
+ {
+    links_end_and_go_only_to_an_owned_address(Backend::Postgres).await;
 }
 
 #[tokio::test]
