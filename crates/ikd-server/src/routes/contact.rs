@@ -41,24 +41,22 @@ async fn restore_submit(
     ip: super::ClientIp,
     Path(token): Path<String>,
 ) -> Response {
-    let done = match ip.limit(&state, crate::limits::CANCEL_LINK_PER_IP).await {
-        Ok(()) => crate::contact_change::restore(&state, &token).await,
-        Err(e) => Err(e),
-    };
-    match done {
-        Ok(()) => super::pin_reset::page(
-            StatusCode::OK,
-            "Email dan nomor ponsel dikembalikan / Email and phone restored",
-            "Email dan nomor ponsel yang lama berlaku lagi, dan semua sesi diakhiri. Bila ponsel \
-             atau PIN Anda dipegang orang lain, ubah PIN, atau datang ke kantor Dukcapil dengan \
-             KTP-el agar petugas melepas perangkat.",
-            "The previous email and phone apply again, and every session has ended. If someone \
-             else holds your phone or knows your PIN, change the PIN, or visit a Dukcapil office \
-             with your KTP-el to have an officer release the device.",
-            None,
-        ),
-        Err(e) => super::pin_reset::failed_page(&e, "Tidak dapat dikembalikan / Could not restore"),
-    }
+    super::pin_reset::link_submit(
+        &state,
+        ip,
+        crate::contact_change::restore(&state, &token),
+        super::pin_reset::LinkPage {
+            title: "Email dan nomor ponsel dikembalikan / Email and phone restored",
+            id: "Email dan nomor ponsel yang lama berlaku lagi, dan semua sesi diakhiri. Bila \
+                 ponsel atau PIN Anda dipegang orang lain, ubah PIN, atau datang ke kantor \
+                 Dukcapil dengan KTP-el agar petugas melepas perangkat.",
+            en: "The previous email and phone apply again, and every session has ended. If \
+                 someone else holds your phone or knows your PIN, change the PIN, or visit a \
+                 Dukcapil office with your KTP-el to have an officer release the device.",
+        },
+        "Tidak dapat dikembalikan / Could not restore",
+    )
+    .await
 }
 
 pub fn router() -> OpenApiRouter<AppState> {

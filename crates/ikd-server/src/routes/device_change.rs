@@ -12,7 +12,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::Citizen;
-use super::pin_reset::{failed_page, page};
+use super::pin_reset::{LinkPage, link_submit, page};
 use crate::app::AppState;
 use crate::error::Result;
 
@@ -76,20 +76,18 @@ async fn cancel_submit(
     ip: super::ClientIp,
     Path(token): Path<String>,
 ) -> Response {
-    let done = match ip.limit(&state, crate::limits::CANCEL_LINK_PER_IP).await {
-        Ok(()) => crate::device_change::cancel_by_link(&state, &token).await,
-        Err(e) => Err(e),
-    };
-    match done {
-        Ok(()) => page(
-            StatusCode::OK,
-            "Pindah perangkat dibatalkan / Device change cancelled",
-            "Pindah perangkat dibatalkan. Akun IKD Anda tetap di ponsel lama. Bila bukan Anda yang \
-             memintanya, datang ke kantor Dukcapil dengan KTP-el.",
-            "The device change is cancelled. Your IKD account stays on the old phone. If you did \
-             not ask for it, visit a Dukcapil office with your KTP-el.",
-            None,
-        ),
-        Err(e) => failed_page(&e, "Pembatalan gagal / Could not cancel"),
-    }
+    link_submit(
+        &state,
+        ip,
+        crate::device_change::cancel_by_link(&state, &token),
+        LinkPage {
+            title: "Pindah perangkat dibatalkan / Device change cancelled",
+            id: "Pindah perangkat dibatalkan. Akun IKD Anda tetap di ponsel lama. Bila bukan Anda \
+                 yang memintanya, datang ke kantor Dukcapil dengan KTP-el.",
+            en: "The device change is cancelled. Your IKD account stays on the old phone. If you \
+                 did not ask for it, visit a Dukcapil office with your KTP-el.",
+        },
+        "Pembatalan gagal / Could not cancel",
+    )
+    .await
 }

@@ -97,21 +97,46 @@ async fn cancel_submit(
     ip: super::ClientIp,
     Path(token): Path<String>,
 ) -> Response {
-    let done = match ip.limit(&state, crate::limits::CANCEL_LINK_PER_IP).await {
-        Ok(()) => crate::pin_reset::cancel(&state, &token).await,
+    link_submit(
+        &state,
+        ip,
+        crate::pin_reset::cancel(&state, &token),
+        LinkPage {
+            title: "Reset PIN dibatalkan / PIN reset cancelled",
+            id: "Reset PIN dibatalkan. Akun IKD Anda tetap terkunci dan semua sesi diakhiri. \
+                 Datang ke kantor Dukcapil dengan KTP-el agar petugas membukanya.",
+            en: "The PIN reset is cancelled. Your IKD account stays locked and every session \
+                 has ended. Visit a Dukcapil office with your KTP-el to have an officer unlock it.",
+        },
+        "Pembatalan gagal / Could not cancel",
+    )
+    .await
+}
+
+/// What a link's page says once its button worked, in both languages.
+pub(super) struct LinkPage {
+    pub title: &'static str,
+    pub id: &'static str,
+    pub en: &'static str,
+}
+
+/// The POST behind an emailed link's button (cancel a reset or a device change, restore a
+/// contact): the per-address limit shared by every such link, then `act`; its outcome as a
+/// page, `done` or the error with `failed_title`. `act` runs only if the limit allows.
+pub(super) async fn link_submit(
+    state: &AppState,
+    ip: super::ClientIp,
+    act: impl std::future::Future<Output = Result<()>>,
+    done: LinkPage,
+    failed_title: &str,
+) -> Response {
+    let outcome = match ip.limit(state, crate::limits::CANCEL_LINK_PER_IP).await {
+        Ok(()) => act.await,
         Err(e) => Err(e),
     };
-    match done {
-        Ok(()) => page(
-            StatusCode::OK,
-            "Reset PIN dibatalkan / PIN reset cancelled",
-            "Reset PIN dibatalkan. Akun IKD Anda tetap terkunci dan semua sesi diakhiri. Datang ke \
-             kantor Dukcapil dengan KTP-el agar petugas membukanya.",
-            "The PIN reset is cancelled. Your IKD account stays locked and every session has ended. \
-             Visit a Dukcapil office with your KTP-el to have an officer unlock it.",
-            None,
-        ),
-        Err(e) => failed_page(&e, "Pembatalan gagal / Could not cancel"),
+    match outcome {
+        Ok(()) => page(StatusCode::OK, done.title, done.id, done.en, None),
+        Err(e) => failed_page(&e, failed_title),
     }
 }
 

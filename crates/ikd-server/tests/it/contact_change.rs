@@ -165,14 +165,7 @@ async fn email_and_phone_changed(backend: Backend) {
             .any(|e| e["kind"] == "contact_changed"),
         "{log}"
     );
-    let audited: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM audit_log WHERE action = 'contact_changed' AND subject = $1",
-    )
-    .bind(&c.nik)
-    .fetch_one(&app.running.state.db.pool)
-    .await
-    .unwrap();
-    assert_eq!(audited, 1);
+    assert_eq!(audited(&app, "contact_changed", &c.nik).await, 1);
 }
 
 #[tokio::test]
@@ -235,6 +228,16 @@ async fn start_leaving_out(app: &TestApp, c: &Citizen, fields: Value) -> (u16, V
         .unwrap()
         .extend(fields.as_object().unwrap().clone());
     app.post("/me/contact/start", body, Some(&c.session)).await
+}
+
+/// Audit entries with `action` about `nik`.
+async fn audited(app: &TestApp, action: &str, nik: &str) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = $1 AND subject = $2")
+        .bind(action)
+        .bind(nik)
+        .fetch_one(&app.running.state.db.pool)
+        .await
+        .unwrap()
 }
 
 async fn stored_contact(app: &TestApp, c: &Citizen) -> (String, String) {
@@ -423,14 +426,7 @@ async fn restored_from_the_link(backend: Backend) {
     assert_eq!((s, code(&v)), (423, "CONTACT_CHANGE_AFTER_RESTORE"), "{v}");
     let (_, log) = app.get("/me/activity", &c.session).await;
     assert_eq!(log["entries"][1]["kind"], "contact_restored", "{log}");
-    let audited: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM audit_log WHERE action = 'contact_restored' AND subject = $1",
-    )
-    .bind(&c.nik)
-    .fetch_one(&app.running.state.db.pool)
-    .await
-    .unwrap();
-    assert_eq!(audited, 1);
+    assert_eq!(audited(&app, "contact_restored", &c.nik).await, 1);
 }
 
 #[tokio::test]
