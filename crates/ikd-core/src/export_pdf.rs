@@ -23,7 +23,9 @@ use coset::{CborSerializable, CoseSign1};
 use pdf_writer::{Content, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
 
 use crate::api::{MyData, RegistrationState};
+use crate::crypto::hex;
 use crate::error::Lang;
+use crate::records::{card_date, printed};
 use crate::region::TimeZone;
 use crate::wire::{MAX_EXPORT_LEN, Profile};
 
@@ -105,7 +107,7 @@ fn write_data(p: &mut Pages, d: &MyData) {
     p.field("Nama / Name", &k.nama);
     p.field(
         "Tempat, tgl lahir / Born",
-        &format!("{}, {}", k.tempat_lahir, dmy(k.tanggal_lahir)),
+        &format!("{}, {}", k.tempat_lahir, card_date(k.tanggal_lahir)),
     );
     p.field("Jenis kelamin / Sex", k.jenis_kelamin.label(Lang::Id));
     p.field("Gol. darah / Blood type", &printed(&k.golongan_darah));
@@ -131,7 +133,7 @@ fn write_data(p: &mut Pages, d: &MyData) {
     );
     p.field(
         "Terbit / Issued",
-        &format!("{}, {}", k.tempat_terbit, dmy(k.tanggal_terbit)),
+        &format!("{}, {}", k.tempat_terbit, card_date(k.tanggal_terbit)),
     );
     p.field(
         "Foto di registri / Registry photo",
@@ -156,7 +158,7 @@ fn write_data(p: &mut Pages, d: &MyData) {
                     kk.kode_pos
                 ),
             );
-            p.field("Dikeluarkan / Issued", &dmy(kk.tanggal_dikeluarkan));
+            p.field("Dikeluarkan / Issued", &card_date(kk.tanggal_dikeluarkan));
             for m in &kk.anggota {
                 p.field(
                     m.hubungan.label(Lang::Id),
@@ -165,7 +167,7 @@ fn write_data(p: &mut Pages, d: &MyData) {
                         m.nama,
                         m.nik.as_str(),
                         m.tempat_lahir,
-                        dmy(m.tanggal_lahir),
+                        card_date(m.tanggal_lahir),
                         m.jenis_kelamin.label(Lang::Id),
                         printed(&m.agama),
                         m.pendidikan,
@@ -186,9 +188,14 @@ fn write_data(p: &mut Pages, d: &MyData) {
         p.line("Tidak ada. / None.");
     }
     for doc in &d.documents {
-        let mut v = format!("{} · {} · {}", doc.number, doc.issuer, dmy(doc.issued_on));
+        let mut v = format!(
+            "{} · {} · {}",
+            doc.number,
+            doc.issuer,
+            card_date(doc.issued_on)
+        );
         if let Some(until) = doc.valid_until {
-            v.push_str(&format!(" s.d./until {}", dmy(until)));
+            v.push_str(&format!(" s.d./until {}", card_date(until)));
         }
         for (name, value) in &doc.details {
             v.push_str(&format!(" · {name}: {value}"));
@@ -326,19 +333,6 @@ fn zone_of(d: &MyData) -> TimeZone {
     TimeZone::of_province(d.ktp.nik.as_str()[..2].parse().unwrap_or(0))
 }
 
-/// `dd-mm-yyyy`, as on the card.
-fn dmy(d: time::Date) -> String {
-    format!("{:02}-{:02}-{}", d.day(), u8::from(d.month()), d.year())
-}
-
-/// An enum's printed form on the card (`KAWIN_TERCATAT` → `KAWIN TERCATAT`).
-fn printed<T: serde::Serialize>(v: &T) -> String {
-    match serde_json::to_value(v) {
-        Ok(serde_json::Value::String(s)) => s.replace('_', " ").to_uppercase(),
-        _ => String::new(),
-    }
-}
-
 fn yes_no(b: bool) -> &'static str {
     if b { "ya / yes" } else { "tidak / no" }
 }
@@ -363,10 +357,6 @@ fn profile_label(p: Profile) -> &'static str {
         Profile::AgeOver17 => "usia 17+",
         Profile::AgeOver21 => "usia 21+",
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Text as WinAnsiEncoding bytes (PDF 32000-1 Annex D.2): ASCII and Latin-1 as they are,

@@ -75,10 +75,22 @@ impl BerlakuHingga {
     pub fn label(&self, lang: Lang) -> String {
         match self {
             BerlakuHingga::SeumurHidup => tr(lang, "SEUMUR HIDUP", "LIFETIME"),
-            BerlakuHingga::Tanggal(d) => {
-                format!("{:02}-{:02}-{}", d.day(), u8::from(d.month()), d.year())
-            }
+            BerlakuHingga::Tanggal(d) => card_date(*d),
         }
+    }
+}
+
+/// `dd-mm-yyyy`, as dates are printed on the KTP-el and the KK.
+pub fn card_date(d: Date) -> String {
+    format!("{:02}-{:02}-{}", d.day(), u8::from(d.month()), d.year())
+}
+
+/// A registry enum as printed on the card (`ISLAM`, `BELUM_KAWIN` → `BELUM KAWIN`): its
+/// serialised name with spaces; empty for a value that is not a string.
+pub fn printed<T: Serialize>(v: &T) -> String {
+    match serde_json::to_value(v) {
+        Ok(serde_json::Value::String(s)) => s.replace('_', " ").to_uppercase(),
+        _ => String::new(),
     }
 }
 

@@ -58,7 +58,7 @@ pub async fn export(state: &AppState, nik: &Nik) -> Result<DataExport> {
         activated_at: a.get(2),
         device_key_sha256: a
             .get::<Option<Vec<u8>>, _>(3)
-            .map(|k| hex(&ikd_core::crypto::sha256(&k))),
+            .map(|k| ikd_core::crypto::hex(&ikd_core::crypto::sha256(&k))),
         pin_set: a.get::<Option<String>, _>(4).is_some(),
         locked_until: a.get::<Option<i64>, _>(5).filter(|u| *u > state.now()),
         locked_hard: a.get::<i64, _>(6) != 0,
@@ -132,10 +132,6 @@ pub async fn export(state: &AppState, nik: &Nik) -> Result<DataExport> {
         data,
         cose_sign1: base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(signed),
     })
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Tutup akun IKD: checks the PIN (counted toward the lockout), then deletes everything of

@@ -23,7 +23,6 @@ pub use settings::Pengaturan;
 use std::future::Future;
 
 use dioxus::prelude::*;
-use serde::Serialize;
 
 use crate::Route;
 use crate::api::{ApiClient, ApiResult};
@@ -120,15 +119,5 @@ pub fn waiting<T: 'static>(mut data: Resource<ApiResult<T>>, what: &str) -> Opti
     }
 }
 
-/// A registry enum as printed (`ISLAM`, `BELUM_KAWIN` → `BELUM KAWIN`).
-pub fn printed<T: Serialize>(v: &T) -> String {
-    match serde_json::to_value(v) {
-        Ok(serde_json::Value::String(s)) => s.replace('_', " ").to_uppercase(),
-        _ => String::new(),
-    }
-}
-
-/// `dd-mm-yyyy`, as on the card.
-pub fn date(d: time::Date) -> String {
-    format!("{:02}-{:02}-{}", d.day(), u8::from(d.month()), d.year())
-}
+// The card's printed forms, shared with the Data saya PDF.
+pub use ikd_core::records::{card_date as date, printed};

@@ -26,6 +26,11 @@ pub enum KeyError {
     Seal,
 }
 
+/// Lower-case hex, as digests and key ids are shown to people (Data saya).
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 pub fn sha256(data: &[u8]) -> [u8; 32] {
     let d = ring::digest::digest(&ring::digest::SHA256, data);
     let mut out = [0u8; 32];
