@@ -418,12 +418,11 @@ pub async fn restore(state: &AppState, token: &str) -> Result<()> {
     let zone = Nik::parse(&nik)
         .map(|n| n.time_zone())
         .unwrap_or(ikd_core::region::TimeZone::Wib);
-    for to in [old_email.as_str(), new_email.as_str()] {
+    // The address restored, and the one undone when it differs.
+    let undone = Some(new_email.as_str()).filter(|e| *e != old_email);
+    for to in std::iter::once(old_email.as_str()).chain(undone) {
         if let Ok(to) = Email::parse(to) {
             state.mailer.notify(to, Notice::ContactRestored, at, zone);
-        }
-        if old_email == new_email {
-            break;
         }
     }
     Ok(())

@@ -11,6 +11,7 @@ use ikd_core::api::{
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::link_page::{LinkPage, link_submit, page};
 use super::{ApiJson, Citizen};
 use crate::app::AppState;
 use crate::error::Result;
@@ -25,7 +26,7 @@ pub fn restore_page() -> Router<AppState> {
 }
 
 async fn restore_form() -> Response {
-    super::pin_reset::page(
+    page(
         StatusCode::OK,
         "Kembalikan email dan nomor ponsel / Restore the email and phone",
         "Email atau nomor ponsel akun IKD Anda baru saja diubah. Bila bukan Anda, kembalikan: \
@@ -41,11 +42,11 @@ async fn restore_submit(
     ip: super::ClientIp,
     Path(token): Path<String>,
 ) -> Response {
-    super::pin_reset::link_submit(
+    link_submit(
         &state,
         ip,
         crate::contact_change::restore(&state, &token),
-        super::pin_reset::LinkPage {
+        LinkPage {
             title: "Email dan nomor ponsel dikembalikan / Email and phone restored",
             id: "Email dan nomor ponsel yang lama berlaku lagi, dan semua sesi diakhiri. Bila \
                  ponsel atau PIN Anda dipegang orang lain, ubah PIN, atau datang ke kantor \

@@ -12,7 +12,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::Citizen;
-use super::pin_reset::{LinkPage, link_submit, page};
+use super::link_page::{LinkPage, link_submit, page};
 use crate::app::AppState;
 use crate::error::Result;
 

@@ -8,6 +8,7 @@ pub(crate) use registration::parse_state as parse_registration_state;
 mod contact;
 mod device_change;
 mod health;
+mod link_page;
 mod my_data;
 mod officer;
 mod pin_reset;
