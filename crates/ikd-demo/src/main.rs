@@ -106,7 +106,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
     let app = ikd_server::app::router(state.clone())
         .merge(web)
         .merge(outbox::router(state.config.outbox()));
-    let sweeper = tokio::spawn(ikd_server::sweep::run(state.db.clone()));
+    let background = ikd_server::app::background(&state);
 
     print_welcome(&state, loopback, &args.data_dir, &password).await;
 
@@ -122,7 +122,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
     let _ = stop_tx.send(());
     // Open app pages hold websockets; they get a moment to close, then the process ends.
     let _ = tokio::time::timeout(Duration::from_secs(5), server).await;
-    sweeper.abort();
+    background.iter().for_each(tokio::task::JoinHandle::abort);
     state.db.pool.close().await;
     println!(
         "IKD stopped. The data is kept in {}.",

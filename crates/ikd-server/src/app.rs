@@ -30,6 +30,8 @@ pub struct AppState {
     /// This instance's writer of verifications' nonces and access-log entries
     /// ([`crate::verifications`], group commit).
     pub verifications: crate::verifications::Recorder,
+    /// Wakes this instance's sender of queued security notices ([`crate::notices`]).
+    pub notices: crate::notices::Queue,
     /// Unix seconds for the request paths ([`crate::clock`]): a test moves it forward.
     pub clock: crate::clock::Clock,
     #[cfg(feature = "test-hooks")]
@@ -82,6 +84,7 @@ impl AppState {
             verifier: Arc::new(verifier),
             cpu: crate::cpu::permits(),
             verifications: crate::verifications::Recorder::spawn(db.clone()),
+            notices: crate::notices::Queue::default(),
             clock: crate::clock::Clock::default(),
             #[cfg(feature = "test-hooks")]
             test_hooks: None,
@@ -166,16 +169,25 @@ pub async fn spawn(
         .map_err(|e| Error::internal(format!("bind: {e}")))?;
     let addr = listener.local_addr().map_err(Error::internal)?;
     let serving = serve(listener, router(state.clone()), &state.config, shutdown).await?;
-    let sweeper = tokio::spawn(crate::sweep::run(state.db.clone()));
+    let tasks = background(&state);
     let handle = tokio::spawn(async move {
         serving.await;
-        sweeper.abort();
+        tasks.iter().for_each(tokio::task::JoinHandle::abort);
     });
     Ok(Running {
         addr,
         state,
         handle,
     })
+}
+
+/// The tasks an instance runs beside its requests: the sweep ([`crate::sweep`]) and the
+/// delivery of queued security notices ([`crate::notices`]). Abort them when serving ends.
+pub fn background(state: &AppState) -> Vec<tokio::task::JoinHandle<()>> {
+    vec![
+        tokio::spawn(crate::sweep::run(state.db.clone())),
+        tokio::spawn(crate::notices::run(state.clone())),
+    ]
 }
 
 /// Serves `app` on `listener` until `shutdown` resolves, then finishes the requests in

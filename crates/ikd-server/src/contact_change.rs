@@ -31,7 +31,7 @@ use sqlx::Row;
 use crate::app::AppState;
 use crate::error::{Error, Result};
 use crate::mail::Notice;
-use crate::routes::{activity, audit, check_device_signature, notify_owner, take_challenge};
+use crate::routes::{activity, audit, check_device_signature, take_challenge};
 use crate::security::{hash_secret, verify_secret};
 
 /// How long the emailed code is valid (seconds).
@@ -320,9 +320,9 @@ pub async fn finish(state: &AppState, nik: &Nik, req: &ContactChangeFinish) -> R
     activity(&mut *tx, nik.as_str(), "contact_changed", None).await?;
     // The audit log keeps that it happened, by the citizen, not the values.
     audit(&mut tx, "warga", "contact_changed", nik.as_str()).await?;
-    tx.commit().await?;
-    tracing::info!("registered contact changed");
-    // The address moved from is told; the one that can undo the chain gets the link.
+    // The notices go in the same transaction: a process killed after the commit still
+    // sends the owner the link that undoes the change. The address moved from is told; the
+    // one that can undo the chain gets the link.
     let zone = nik.time_zone();
     let restore_link = |to: &str| {
         link_to
@@ -332,9 +332,8 @@ pub async fn finish(state: &AppState, nik: &Nik, req: &ContactChangeFinish) -> R
     };
     if let Ok(old) = Email::parse(&old_email) {
         let restore_link = restore_link(&old_email);
-        state
-            .mailer
-            .notify(old, Notice::ContactChanged { restore_link }, at, zone);
+        let notice = Notice::ContactChanged { restore_link };
+        crate::notices::queue(&mut tx, &old, &notice, at, zone).await?;
     }
     // The first address of a chain, when this change moved from another one.
     let first = link_to
@@ -343,19 +342,17 @@ pub async fn finish(state: &AppState, nik: &Nik, req: &ContactChangeFinish) -> R
         .filter(|first| *first != old_email && *first != new_email);
     if let Some((first, to)) = first.and_then(|f| Some((f, Email::parse(f).ok()?))) {
         let restore_link = restore_link(first);
-        state
-            .mailer
-            .notify(to, Notice::ContactChanged { restore_link }, at, zone);
+        let notice = Notice::ContactChanged { restore_link };
+        crate::notices::queue(&mut tx, &to, &notice, at, zone).await?;
     }
     if new_email != old_email {
         // The new address hears it too: it is where the next notices go.
-        notify_owner(
-            state,
-            nik.as_str(),
-            Notice::ContactChanged { restore_link: None },
-        )
-        .await;
+        let notice = Notice::ContactChanged { restore_link: None };
+        crate::notices::queue_owner(&mut tx, nik.as_str(), &notice, at).await?;
     }
+    tx.commit().await?;
+    state.notices.kick();
+    tracing::info!("registered contact changed");
     Ok(masked(&new_email, &new_phone))
 }
 
@@ -413,8 +410,6 @@ pub async fn restore(state: &AppState, token: &str) -> Result<()> {
     }
     activity(&mut *tx, &nik, "contact_restored", None).await?;
     audit(&mut tx, "warga", "contact_restored", &nik).await?;
-    tx.commit().await?;
-    tracing::info!("registered contact restored from the link");
     let zone = Nik::parse(&nik)
         .map(|n| n.time_zone())
         .unwrap_or(ikd_core::region::TimeZone::Wib);
@@ -422,8 +417,11 @@ pub async fn restore(state: &AppState, token: &str) -> Result<()> {
     let undone = Some(new_email.as_str()).filter(|e| *e != old_email);
     for to in std::iter::once(old_email.as_str()).chain(undone) {
         if let Ok(to) = Email::parse(to) {
-            state.mailer.notify(to, Notice::ContactRestored, at, zone);
+            crate::notices::queue(&mut tx, &to, &Notice::ContactRestored, at, zone).await?;
         }
     }
+    tx.commit().await?;
+    state.notices.kick();
+    tracing::info!("registered contact restored from the link");
     Ok(())
 }

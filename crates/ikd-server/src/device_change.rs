@@ -24,7 +24,7 @@ use sqlx::Row;
 use crate::app::AppState;
 use crate::error::{Error, Result};
 use crate::mail::Notice;
-use crate::routes::{activity, notify_owner};
+use crate::routes::activity;
 use crate::security::{new_token, token_hash};
 
 /// The wait after a remote approval (seconds).
@@ -196,9 +196,10 @@ async fn cancel(state: &AppState, which: Which<'_>, channel: &str) -> Result<()>
     }
     // No actor: Riwayat names an actor only for an officer.
     activity(&mut *tx, &nik, "device_change_cancelled", None).await?;
+    crate::notices::queue_owner(&mut tx, &nik, &Notice::DeviceChangeCancelled, state.now()).await?;
     tx.commit().await?;
+    state.notices.kick();
     tracing::info!(channel, "device change cancelled");
-    notify_owner(state, &nik, Notice::DeviceChangeCancelled).await;
     Ok(())
 }
 

@@ -18,6 +18,7 @@ pub mod limits;
 pub mod mail;
 pub mod metrics;
 pub mod my_data;
+pub mod notices;
 pub mod openapi;
 pub mod pin_reset;
 pub mod proxy;

@@ -11,6 +11,10 @@ use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, To
 
 use crate::error::{Error, Result};
 
+/// Longest an SMTP exchange may take; below the mail queue's claim
+/// ([`crate::notices::CLAIM_SECS`]), so a notice being sent is not sent twice.
+pub const SMTP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
+
 const FROM: &str = "IKD Dukcapil <no-reply@ikd.dukcapil.local>";
 
 #[derive(Clone)]
@@ -34,6 +38,7 @@ impl Mailer {
             Some(url) => {
                 let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
                     .map_err(|e| Error::internal(format!("SMTP URL: {e}")))?
+                    .timeout(Some(SMTP_TIMEOUT))
                     .build();
                 Ok(Mailer::Smtp(transport))
             }
@@ -127,7 +132,7 @@ impl Mailer {
         self.deliver(to, &subject, body).await
     }
 
-    async fn deliver(&self, to: &Email, subject: &str, body: String) -> Result<()> {
+    pub(crate) async fn deliver(&self, to: &Email, subject: &str, body: String) -> Result<()> {
         let to: Mailbox = to
             .as_str()
             .parse()
@@ -154,18 +159,6 @@ impl Mailer {
                 .map(|_| ())
                 .map_err(|e| Error::internal(format!("outbox: {e}"))),
         }
-    }
-
-    /// Sends `notice` in the background, after the change it reports has committed: a
-    /// notice that cannot be sent is logged (without the address) and does not undo or fail
-    /// the change, which the citizen also sees in Riwayat.
-    pub fn notify(&self, to: Email, notice: Notice, at: i64, zone: ikd_core::region::TimeZone) {
-        let mailer = self.clone();
-        tokio::spawn(async move {
-            if let Err(e) = mailer.send_notice(&to, &notice, at, zone).await {
-                tracing::warn!(error = %e, kind = notice.kind(), "security notice not sent");
-            }
-        });
     }
 }
 

@@ -143,14 +143,22 @@ pub async fn close(state: &AppState, nik: &Nik, req: &CloseAccount) -> Result<()
     if !req.confirm {
         return Err(Error::CloseNotConfirmed);
     }
+    // An account gone meanwhile was closed by another request of this session: its
+    // session has ended with it.
+    close_account(state, nik, req).await.map_err(|e| match e {
+        Error::NotActivated => Error::Unauthorized,
+        e => e,
+    })
+}
+
+async fn close_account(state: &AppState, nik: &Nik, req: &CloseAccount) -> Result<()> {
     let permit = crate::cpu::permit(&state.cpu).await?;
-    let row = sqlx::query("SELECT pin_hash, email FROM accounts WHERE nik = $1")
+    let row = sqlx::query("SELECT pin_hash FROM accounts WHERE nik = $1")
         .bind(nik.as_str())
         .fetch_optional(&state.db.pool)
         .await?
         .ok_or(Error::NotActivated)?;
     let hash: String = row.get::<Option<String>, _>(0).ok_or(Error::NotActivated)?;
-    let email: String = row.get(1);
     let (failed, lock) = crate::routes::reserve_pin_attempt(state, nik, state.now()).await?;
     let (pin, checked) = (req.pin.clone(), hash.clone());
     let ok = crate::cpu::run_with(permit, move || verify_secret(pin.expose(), &checked)).await?;
@@ -160,18 +168,28 @@ pub async fn close(state: &AppState, nik: &Nik, req: &CloseAccount) -> Result<()
     let n = nik.as_str();
     let mut tx = state.db.pool.begin().await?;
     // Only over the PIN that was checked, and only once: of two closures, one deletes.
-    let closed = sqlx::query("DELETE FROM accounts WHERE nik = $1 AND pin_hash = $2")
-        .bind(n)
-        .bind(&hash)
-        .execute(&mut *tx)
-        .await?;
-    if closed.rows_affected() != 1 {
-        // The PIN changed (or the account closed) since it was checked.
+    let Some(email) = sqlx::query_scalar::<_, String>(
+        "DELETE FROM accounts WHERE nik = $1 AND pin_hash = $2 RETURNING email",
+    )
+    .bind(n)
+    .bind(&hash)
+    .fetch_optional(&mut *tx)
+    .await?
+    else {
+        let gone = sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM accounts WHERE nik = $1")
+            .bind(n)
+            .fetch_one(&mut *tx)
+            .await?
+            == 0;
+        if gone {
+            return Err(Error::NotActivated);
+        }
+        // The PIN changed since it was checked.
         return Err(Error::PinWrong {
             attempts_left: (crate::routes::HARD_LOCK_AFTER - failed).max(0) as u32,
             locked_until: None,
         });
-    }
+    };
     // An address a contact change moved away from within the restore window is told too: a
     // change then a closure by whoever holds the phone must not reach only their address.
     let restorer: Option<String> = sqlx::query_scalar(
@@ -205,14 +223,16 @@ pub async fn close(state: &AppState, nik: &Nik, req: &CloseAccount) -> Result<()
         .await?;
     // That a closure happened, without the NIK or anything else personal.
     audit(&mut tx, "warga", "account_closed", "-").await?;
-    tx.commit().await?;
-    tracing::info!("IKD account closed");
+    // The notices in the same transaction: a closure never goes unreported.
+    let at = state.now();
     for to in std::iter::once(email.as_str()).chain(restorer.as_deref().filter(|r| *r != email)) {
         if let Ok(to) = ikd_core::Email::parse(to) {
-            state
-                .mailer
-                .notify(to, Notice::AccountClosed, state.now(), nik.time_zone());
+            crate::notices::queue(&mut tx, &to, &Notice::AccountClosed, at, nik.time_zone())
+                .await?;
         }
     }
+    tx.commit().await?;
+    state.notices.kick();
+    tracing::info!("IKD account closed");
     Ok(())
 }

@@ -24,9 +24,7 @@ use sqlx::Row;
 use crate::app::AppState;
 use crate::error::{Error, Result};
 use crate::mail::Notice;
-use crate::routes::{
-    HARD_LOCK_AFTER, activity, check_device_signature, notify_owner, take_challenge,
-};
+use crate::routes::{HARD_LOCK_AFTER, activity, check_device_signature, take_challenge};
 use crate::security::{b64u, hash_secret, new_token, token_hash, verify_secret};
 
 /// How long the emailed code is valid, seconds.
@@ -176,7 +174,7 @@ pub async fn finish(state: &AppState, req: PinResetFinish) -> Result<PinResetDon
              pin_usable_at = CASE WHEN locked_hard = 1 OR pin_usable_at > $3 THEN $4 ELSE NULL END,
              pin_hash = $1, failed_pins = 0, locked_until = NULL, locked_hard = 0
          WHERE nik = $2 AND device_key = $5 AND pin_hash IS NOT NULL
-         RETURNING pin_usable_at, email",
+         RETURNING pin_usable_at",
     )
     .bind(new_hash)
     .bind(&nik)
@@ -195,7 +193,6 @@ pub async fn finish(state: &AppState, req: PinResetFinish) -> Result<PinResetDon
         return Err(Error::PinResetExpired);
     }
     let waiting_until: Option<i64> = set.get(0);
-    let email: String = set.get(1);
     sqlx::query("DELETE FROM tokens WHERE subject = $1 AND kind = 'session'")
         .bind(&nik)
         .execute(&mut *tx)
@@ -217,39 +214,30 @@ pub async fn finish(state: &AppState, req: PinResetFinish) -> Result<PinResetDon
         None => None,
     };
     activity(&mut *tx, &nik, "pin_reset", None).await?;
+    // The notice goes in the same transaction: it goes out if and only if this commits,
+    // also when the process dies right after.
+    let notice = Notice::PinReset {
+        waiting_until,
+        cancel_link: cancel
+            .as_ref()
+            .map(|token| format!("{}/pin/batal/{token}", state.config.public_url())),
+    };
+    let queued = crate::notices::queue_owner(&mut tx, &nik, &notice, at).await?;
     tx.commit().await?;
-    let Some((until, token)) = waiting_until.zip(cancel) else {
-        notify_owner(
-            state,
-            &nik,
-            Notice::PinReset {
-                waiting_until: None,
-                cancel_link: None,
-            },
-        )
-        .await;
+    let (Some(until), Some(token), Some(queued)) = (waiting_until, cancel, queued) else {
+        state.notices.kick();
         return Ok(PinResetDone {
             usable_from: at,
             waiting: false,
         });
     };
-    // A wait must not start without the owner holding its cancel link: this notice is sent
-    // before the answer, and if it cannot be, the reset is undone (through its own link)
-    // and the citizen is told to try again. No lock is held while the mail goes out.
-    let notice = Notice::PinReset {
-        waiting_until: Some(until),
-        cancel_link: Some(format!("{}/pin/batal/{token}", state.config.public_url())),
-    };
-    let sent = match (Email::parse(&email), ikd_core::Nik::parse(&nik)) {
-        (Ok(to), Ok(parsed)) => {
-            state
-                .mailer
-                .send_notice(&to, &notice, at, parsed.time_zone())
-                .await
-        }
-        _ => Err(Error::internal("stored email or NIK does not parse")),
-    };
-    if let Err(e) = sent {
+    // A wait must not start without the owner holding its cancel link: the notice is sent
+    // now, before the answer, and if it cannot be, the reset is undone (through its own
+    // link) and the citizen is told to try again. No lock is held while the mail goes out.
+    // A process killed before this send leaves the notice queued: the delivery task sends
+    // it on the next start.
+    if let Err(e) = crate::notices::deliver_now(state, queued).await {
+        crate::notices::drop_queued(state, queued).await?;
         undo(state, &token, false).await?;
         return Err(e);
     }
@@ -266,13 +254,13 @@ pub async fn finish(state: &AppState, req: PinResetFinish) -> Result<PinResetDon
 /// [`Error::PinResetCancelInvalid`] when the link names no waiting reset (unknown, the wait
 /// over, or cancelled already); database errors.
 pub async fn cancel(state: &AppState, token: &str) -> Result<()> {
-    let nik = undo(state, token, true).await?;
-    notify_owner(state, &nik, Notice::PinResetCancelled).await;
+    undo(state, token, true).await?;
+    state.notices.kick();
     Ok(())
 }
 
-/// Puts back what a waiting reset replaced (in Riwayat when `record`: a cancel, not the
-/// undo of a reset whose notice could not be sent); returns the NIK.
+/// Puts back what a waiting reset replaced (in Riwayat and a notice when `record`: a cancel,
+/// not the undo of a reset whose notice could not be sent); returns the NIK.
 async fn undo(state: &AppState, token: &str, record: bool) -> Result<String> {
     if token.len() > MAX_TOKEN {
         return Err(Error::PinResetCancelInvalid);
@@ -310,6 +298,7 @@ async fn undo(state: &AppState, token: &str, record: bool) -> Result<String> {
     }
     if record {
         activity(&mut *tx, &nik, "pin_reset_cancelled", None).await?;
+        crate::notices::queue_owner(&mut tx, &nik, &Notice::PinResetCancelled, at).await?;
     }
     tx.commit().await?;
     Ok(nik)

@@ -248,20 +248,19 @@ async fn activate(
         "activated"
     };
     activity(&mut *tx, &nik, kind, None).await?;
-    tx.commit().await?;
     // A move tells the address it moved from; a new address is also told it was activated.
+    // Queued in this transaction, so a process killed after the commit still sends them.
     let previous = previous.and_then(|p| ikd_core::Email::parse(&p).ok());
     if previous.as_ref().is_none_or(|p| p.as_str() != new_email) {
-        super::notify_owner(&state, &nik, crate::mail::Notice::DeviceActivated).await;
+        let notice = crate::mail::Notice::DeviceActivated;
+        crate::notices::queue_owner(&mut tx, &nik, &notice, at).await?;
     }
     if let (Some(previous), Ok(n)) = (previous, ikd_core::Nik::parse(&nik)) {
-        state.mailer.notify(
-            previous,
-            crate::mail::Notice::DeviceChangeCompleted,
-            at,
-            n.time_zone(),
-        );
+        let notice = crate::mail::Notice::DeviceChangeCompleted;
+        crate::notices::queue(&mut tx, &previous, &notice, at, n.time_zone()).await?;
     }
+    tx.commit().await?;
+    state.notices.kick();
     tracing::info!(registration = %id, "account activated");
     state.metrics.activations.inc();
     Ok(Json(Activated { setup_token: setup }))

@@ -12,7 +12,7 @@ use sqlx::Row;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{ApiJson, Citizen, activity, bearer, notify_owner, unbind_device};
+use super::{ApiJson, Citizen, activity, bearer, unbind_device};
 use crate::app::AppState;
 use crate::error::{Error, Result};
 use crate::mail::Notice;
@@ -152,8 +152,10 @@ pub(crate) async fn reserve_pin_attempt(
             "SELECT locked_until, locked_hard, pin_usable_at FROM accounts WHERE nik = $1",
         )
         .bind(nik)
-        .fetch_one(&state.db.pool)
-        .await?;
+        .fetch_optional(&state.db.pool)
+        .await?
+        // Closed (or never activated) since the caller looked.
+        .ok_or(Error::NotActivated)?;
         return Err(match row.get::<Option<i64>, _>(0) {
             _ if row.get::<i64, _>(1) != 0 => Error::LockedHard,
             _ if row.get::<Option<i64>, _>(2).is_some_and(|u| u > at) => Error::PinWaiting {
@@ -198,10 +200,16 @@ pub(crate) async fn wrong_pin(
     if !matches!(lock, Lock::None { .. }) {
         state.metrics.lockouts.inc();
     }
-    activity(&state.db.pool, nik, "login_failed", None).await?;
+    // Riwayat's entry and, for a hard lock, the notice, together. The lock itself committed
+    // before the PIN was checked (reserve_pin_attempt); a process killed between the two
+    // leaves the lock without its entry and notice, which the lockout still enforces.
+    let mut tx = state.db.pool.begin().await?;
+    activity(&mut *tx, nik, "login_failed", None).await?;
     if lock == Lock::Hard {
-        notify_owner(state, nik, Notice::AccountLocked).await;
+        crate::notices::queue_owner(&mut tx, nik, &Notice::AccountLocked, state.now()).await?;
     }
+    tx.commit().await?;
+    state.notices.kick();
     Ok(match lock {
         Lock::Hard => Error::LockedHard,
         Lock::Until(until) => Error::PinWrong {
@@ -390,8 +398,9 @@ async fn change_pin(
         });
     }
     activity(&mut *tx, nik.as_str(), "pin_changed", None).await?;
+    crate::notices::queue_owner(&mut tx, nik.as_str(), &Notice::PinChanged, state.now()).await?;
     tx.commit().await?;
-    notify_owner(&state, nik.as_str(), Notice::PinChanged).await;
+    state.notices.kick();
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -408,8 +417,10 @@ async fn release_device(
 ) -> Result<StatusCode> {
     let mut tx = state.db.pool.begin().await?;
     unbind_device(&mut tx, nik.as_str(), None).await?;
+    let notice = Notice::DeviceReleased;
+    crate::notices::queue_owner(&mut tx, nik.as_str(), &notice, state.now()).await?;
     tx.commit().await?;
-    notify_owner(&state, nik.as_str(), Notice::DeviceReleased).await;
+    state.notices.kick();
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -295,28 +295,3 @@ pub async fn activity(
         .await?;
     Ok(())
 }
-
-/// Mails `notice` to the account's registered address, in the background and after the
-/// change it reports has committed. An account gone or a failed read is logged (without the
-/// NIK) and changes nothing: the change stands, and Riwayat shows it.
-pub async fn notify_owner(state: &AppState, nik: &str, notice: crate::mail::Notice) {
-    use sqlx::Row;
-    let email = match sqlx::query("SELECT email FROM accounts WHERE nik = $1")
-        .bind(nik)
-        .fetch_optional(&state.db.pool)
-        .await
-    {
-        Ok(Some(row)) => row.get::<String, _>(0),
-        Ok(None) => return,
-        Err(e) => {
-            tracing::warn!(error = %e, kind = notice.kind(), "security notice not sent");
-            return;
-        }
-    };
-    let (Ok(email), Ok(nik)) = (ikd_core::Email::parse(&email), ikd_core::Nik::parse(nik)) else {
-        return;
-    };
-    state
-        .mailer
-        .notify(email, notice, state.now(), nik.time_zone());
-}

@@ -590,7 +590,9 @@ async fn release_device(
     }
     crate::device_change::end_on_release(&mut tx, nik.as_str()).await?;
     audit(&mut tx, &officer.0, "release_device", nik.as_str()).await?;
+    let notice = crate::mail::Notice::DeviceReleased;
+    crate::notices::queue_owner(&mut tx, nik.as_str(), &notice, state.now()).await?;
     tx.commit().await?;
-    super::notify_owner(&state, nik.as_str(), crate::mail::Notice::DeviceReleased).await;
+    state.notices.kick();
     Ok(StatusCode::NO_CONTENT)
 }

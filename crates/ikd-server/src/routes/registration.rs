@@ -307,12 +307,13 @@ async fn upload_selfie(
     let rid = RegistrationId::parse(&id).ok_or(Error::RegistrationNotFound)?;
     let qr = RegistrationQr { id: rid, token };
     let checks = serde_json::to_string(&outcome.checks).map_err(Error::internal)?;
+    let mut tx = state.db.pool.begin().await?;
     let updated = sqlx::query("UPDATE registrations SET selfie = $1, selfie_checks = $2, state = 'awaiting_officer', reason = NULL, qr_token_hash = $3 WHERE id = $4 RETURNING nik")
         .bind(bytes)
         .bind(checks)
         .bind(ikd_core::crypto::sha256(qr.token.as_bytes()).to_vec())
         .bind(rid.to_string())
-        .fetch_optional(&state.db.pool)
+        .fetch_optional(&mut *tx)
         .await?;
     // A device change entering review: the owner hears of it now, not only on approval, and
     // can cancel from the old phone (once per registration, not per retaken selfie).
@@ -321,8 +322,11 @@ async fn upload_selfie(
     {
         use sqlx::Row as _;
         let nik: String = row.get(0);
-        super::notify_owner(&state, &nik, crate::mail::Notice::DeviceChangeUnderReview).await;
+        let notice = crate::mail::Notice::DeviceChangeUnderReview;
+        crate::notices::queue_owner(&mut tx, &nik, &notice, state.now()).await?;
     }
+    tx.commit().await?;
+    state.notices.kick();
     Ok(Json(SelfieResult {
         accepted: true,
         checks: outcome.checks,
