@@ -632,3 +632,102 @@ async fn the_right_pin_on_a_contact_change_lifts_the_lock_its_own_count_set() {
     let (s, v) = crate::flow::login(&app, &c.phone, &c.nik, PIN).await;
     assert_eq!(s, 200, "{v}");
 }
+
+async fn one_finish_and_one_restore_win(backend: Backend) {
+    // Each restore below comes from its own address, as 50 people's would, so the per-address
+    // limit on emailed links does not decide the race.
+    let app = crate::helpers::spawn_with(backend, |c| {
+        c.trusted_proxies = vec!["127.0.0.0/8".parse().unwrap()];
+    })
+    .await;
+    let c = citizen(&app, 5).await;
+    let (first_email, first_phone) = stored_contact(&app, &c).await;
+    let (s, v) = start_with(
+        &app,
+        &c,
+        CONTACT_CHANGE_SIGNING_CONTEXT,
+        "pindah.bersamaan@contoh.id",
+        "0857-1111-2222",
+        PIN,
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    let right = confirmation_code(&app, "pindah.bersamaan@contoh.id");
+    let answers = futures_util::future::join_all((0..50).map(|_| finish(&app, &c, &right))).await;
+    let statuses: Vec<(u16, &str)> = answers.iter().map(|(s, v)| (*s, code(v))).collect();
+    assert_eq!(
+        statuses.iter().filter(|(s, _)| *s == 200).count(),
+        1,
+        "one finish applies the change: {statuses:?}"
+    );
+    assert!(
+        statuses
+            .iter()
+            .all(|a| a.0 == 200 || *a == (410, "CONTACT_CHANGE_EXPIRED")),
+        "the others are told the change is no longer open: {statuses:?}"
+    );
+    assert_eq!(audited(&app, "contact_changed", &c.nik).await, 1);
+    let links = wait_for_mails(&app, &first_email, "/kontak/kembalikan/", 1).await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(
+        mails_to(&app, &first_email, "/kontak/kembalikan/").len(),
+        1,
+        "one link to the address moved from"
+    );
+    let link = link_of(&app, &tokens_in(&links)[0]);
+
+    let http = reqwest::Client::new();
+    let restores = futures_util::future::join_all((0..50).map(|i| {
+        http.post(&link)
+            .header("x-forwarded-for", format!("10.77.{i}.1"))
+            .send()
+    }))
+    .await;
+    let outcomes: Vec<(u16, String)> = restores
+        .into_iter()
+        .map(|r| {
+            let r = r.unwrap();
+            let code = r
+                .headers()
+                .get("x-ikd-error-code")
+                .map(|v| v.to_str().unwrap().to_owned())
+                .unwrap_or_default();
+            (r.status().as_u16(), code)
+        })
+        .collect();
+    assert_eq!(
+        outcomes.iter().filter(|(s, _)| *s == 200).count(),
+        1,
+        "one restore: {outcomes:?}"
+    );
+    assert!(
+        outcomes
+            .iter()
+            .all(|(s, code)| *s == 200 || (*s, code.as_str()) == (404, "CONTACT_RESTORE_NOT_FOUND")),
+        "the others are told the link is used: {outcomes:?}"
+    );
+    assert_eq!(audited(&app, "contact_restored", &c.nik).await, 1);
+    assert_eq!(
+        stored_contact(&app, &c).await,
+        (first_email.clone(), first_phone)
+    );
+    wait_for_mails(&app, &first_email, "dikembalikan", 1).await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(
+        mails_to(&app, &first_email, "dikembalikan").len(),
+        1,
+        "one notice of the restore"
+    );
+}
+
+#[tokio::test]
+async fn fifty_finishes_then_fifty_restores_of_one_contact_change_at_once_each_win_once_on_sqlite()
+{
+    one_finish_and_one_restore_win(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn fifty_finishes_then_fifty_restores_of_one_contact_change_at_once_each_win_once_on_postgres()
+ {
+    one_finish_and_one_restore_win(Backend::Postgres).await;
+}

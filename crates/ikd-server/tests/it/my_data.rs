@@ -296,3 +296,66 @@ async fn closing_the_account_deletes_its_data_and_keeps_the_registry_on_sqlite()
 async fn closing_the_account_deletes_its_data_and_keeps_the_registry_on_postgres() {
     closed(Backend::Postgres).await;
 }
+
+async fn one_closure_wins(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let r = app.adult(4).clone();
+    let nik = r.ktp.nik.as_str().to_owned();
+    let email = "tutup.bersamaan@contoh.id";
+    let session = onboard(&app, &r, &Phone::new(), email, PIN).await;
+    let answers = futures_util::future::join_all((0..50).map(|_| {
+        app.post(
+            "/me/close",
+            json!({"pin": PIN, "confirm": true}),
+            Some(&session),
+        )
+    }))
+    .await;
+    let statuses: Vec<(u16, &str)> = answers.iter().map(|(s, v)| (*s, code(v))).collect();
+    assert_eq!(
+        statuses.iter().filter(|(s, _)| *s == 204).count(),
+        1,
+        "exactly one closure: {statuses:?}"
+    );
+    // A PIN attempt is counted before the PIN is checked (so parallel guesses cannot pass
+    // the lockout), so a few right PINs at once can lock for a moment the account that
+    // another of them is closing: also a clear refusal.
+    assert!(
+        statuses
+            .iter()
+            .all(|a| a.0 == 204 || *a == (401, "UNAUTHORIZED") || *a == (423, "ACCOUNT_LOCKED")),
+        "the others are told the session has ended: {statuses:?}"
+    );
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM accounts WHERE nik = $1", &nik).await,
+        0
+    );
+    let closures: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'account_closed'")
+            .fetch_one(&app.running.state.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(closures, 1, "one closure in the audit log");
+    app.wait_for_mail(email, "ditutup").await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let notices = std::fs::read_dir(app.outbox())
+        .unwrap()
+        .filter(|e| {
+            let text = crate::helpers::quoted_printable(
+                &std::fs::read_to_string(e.as_ref().unwrap().path()).unwrap(),
+            );
+            text.contains(email) && text.contains("ditutup")
+        })
+        .count();
+    assert_eq!(notices, 1, "one notice of the closure");
+}
+
+#[tokio::test]
+async fn fifty_closures_of_one_account_at_once_close_it_once_and_send_one_notice_on_sqlite() {
+    one_closure_wins(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn fifty_closures_of_one_account_at_once_close_it_once_and_send_one_notice_on_postgres() {
+    one_closure_wins(Backend::Postgres).await;
+}
