@@ -3,8 +3,14 @@
 //! (at a random moment of it), restarted on the same data; then the invariants are checked
 //! and the citizen finishes the step, as the app would, with the messages it would show.
 //!
-//! `IKD_CRASH_KILLS` kills per backend (the test command runs a few;
+//! `IKD_CRASH_KILLS` kills per backend (the test command runs one per step;
 //! `scripts/crash.sh` runs hundreds), `IKD_CRASH_SEED` picks the moments.
+//!
+//! Lupa PIN, a contact change, its restore from the emailed link and the account's closure
+//! are steps too. Their notices are queued in the change's own transaction
+//! (`ikd_server::notices`): after every kill the queue must drain, and the restore link of a
+//! change that committed must reach the old address, also when the kill came right after
+//! the commit.
 //!
 //! The mail is sent before the approval commits (officer.rs): a kill between the two leaves
 //! a mailed code that was never stored. That code opens nothing (only its hash in the
@@ -100,12 +106,22 @@ async fn call(
     }
     let res = req.send().await.ok()?;
     let status = res.status().as_u16();
+    // An emailed link's page is HTML, with its error code in a header.
+    let page_code = res
+        .headers()
+        .get("x-ikd-error-code")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
     let text = res.text().await.ok()?;
-    Some((status, serde_json::from_str(&text).unwrap_or(Value::Null)))
+    let body = match page_code {
+        Some(code) => json!({"error": {"code": code}}),
+        None => serde_json::from_str(&text).unwrap_or(Value::Null),
+    };
+    Some((status, body))
 }
 
 /// The steps that write, in the order a citizen meets them.
-const STEPS: [Step; 10] = [
+const STEPS: [Step; 16] = [
     Step::Start,
     Step::Selfie,
     Step::Approve,
@@ -115,7 +131,13 @@ const STEPS: [Step; 10] = [
     Step::WrongPin,
     Step::Verify,
     Step::ChangePin,
+    Step::ForgotPin,
+    Step::ResetPin,
+    Step::ChangeContact,
+    Step::ConfirmContact,
+    Step::Restore,
     Step::Release,
+    Step::Close,
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -129,20 +151,44 @@ enum Step {
     WrongPin,
     Verify,
     ChangePin,
+    ForgotPin,
+    ResetPin,
+    ChangeContact,
+    ConfirmContact,
+    Restore,
     Release,
+    Close,
 }
 
 /// What answered requests reported done: it must all be in the database after a kill.
 #[derive(Default)]
 struct Answered {
-    registrations: Vec<String>,
-    approved: Vec<String>,
+    /// (NIK, registration id), until a closure of the NIK deletes its registrations.
+    registrations: Vec<(String, String)>,
+    approved: Vec<(String, String)>,
     /// NIK → the device key an answered activation bound (until an answered release).
     bound: HashMap<String, Vec<u8>>,
     /// QRs answered valid: refused as replayed from then on.
     verified: Vec<String>,
     /// NIK → wrong PINs answered since the last answered right one.
     wrong_pins: HashMap<String, i64>,
+    /// Sessions an answered Lupa PIN, restore or closure ended: refused from then on.
+    ended_sessions: Vec<String>,
+    /// NIK → the email an answered contact change or restore left registered.
+    emails: HashMap<String, String>,
+    /// NIKs an answered closure deleted (until activated again).
+    closed: Vec<String>,
+}
+
+impl Answered {
+    /// What a closure of `nik` deletes (or, unanswered, may have deleted).
+    fn forget(&mut self, nik: &str) {
+        self.bound.remove(nik);
+        self.emails.remove(nik);
+        self.wrong_pins.remove(nik);
+        self.registrations.retain(|(n, _)| n != nik);
+        self.approved.retain(|(n, _)| n != nik);
+    }
 }
 
 /// One citizen going through the flow, step by step.
@@ -159,6 +205,14 @@ struct Citizen {
     guessed: bool,
     verified: bool,
     changed: bool,
+    reset_token: Option<String>,
+    reset: bool,
+    contact_changed: bool,
+    restored: bool,
+    /// The email a contact change moves to (the restore brings `email` back).
+    new_email: String,
+    /// Odd rounds end with a closure, even ones with a release.
+    closes: bool,
     next: Step,
 }
 
@@ -176,6 +230,12 @@ impl Citizen {
             guessed: false,
             verified: false,
             changed: false,
+            reset_token: None,
+            reset: false,
+            contact_changed: false,
+            restored: false,
+            new_email: format!("crash{n}.baru@contoh.id"),
+            closes: n % 2 == 1,
             next: Step::Start,
         }
     }
@@ -192,9 +252,23 @@ impl Citizen {
             Step::Verify
         } else if !self.changed {
             Step::ChangePin
+        } else if !self.reset {
+            Step::ForgotPin
+        } else if !self.contact_changed {
+            Step::ChangeContact
+        } else if !self.restored {
+            Step::Restore
+        } else if self.closes {
+            Step::Close
         } else {
             Step::Release
         }
+    }
+
+    fn token(&self) -> Option<String> {
+        self.session
+            .as_ref()
+            .map(|s| s["token"].as_str().unwrap().to_owned())
     }
 }
 
@@ -209,8 +283,12 @@ struct Harness<'a> {
 }
 
 impl Harness<'_> {
+    /// The API's `path`, or an emailed link's page (at the root).
     fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.service.base)
+        match path.starts_with("/kontak/") {
+            true => format!("{}{path}", self.service.base.trim_end_matches("/api/v1")),
+            false => format!("{}{path}", self.service.base),
+        }
     }
 
     async fn post(&self, path: &str, body: Value, bearer: Option<&str>) -> (u16, Value) {
@@ -274,10 +352,45 @@ impl Harness<'_> {
     }
 
     async fn challenge_body(&self, c: &Citizen, pin: &str) -> Value {
+        self.signed_body(
+            c,
+            ikd_core::api::LOGIN_SIGNING_CONTEXT,
+            json!({"nik": c.nik(), "pin": pin}),
+        )
+        .await
+    }
+
+    /// `fields` with a fresh challenge signed by the phone under `context`.
+    async fn signed_body(&self, c: &Citizen, context: &[u8], fields: Value) -> Value {
         let (s, ch) = self.post("/login/challenge", json!({}), None).await;
         assert_eq!(s, 200, "{ch}");
-        let sig = c.phone.sign_challenge(ch["challenge"].as_str().unwrap());
-        json!({"nik": c.nik(), "pin": pin, "challenge_id": ch["challenge_id"], "device_signature": sig})
+        let sig = c
+            .phone
+            .sign_with(context, ch["challenge"].as_str().unwrap());
+        let mut body = json!({"challenge_id": ch["challenge_id"], "device_signature": sig});
+        body.as_object_mut()
+            .unwrap()
+            .extend(fields.as_object().unwrap().clone());
+        body
+    }
+
+    /// The restore token in the newest link mailed to `email`; the notice is queued with the
+    /// change, so it arrives also when the service was killed right after the commit (once
+    /// the dead process's claim on it lapses, `notices::CLAIM_SECS`).
+    async fn restore_token(&self, email: &str) -> String {
+        let deadline =
+            Instant::now() + Duration::from_secs(ikd_server::notices::CLAIM_SECS as u64 + 15);
+        loop {
+            if let Some(mail) = self.app.newest_mail(email, "/kontak/kembalikan/") {
+                let (_, rest) = mail.split_once("/kontak/kembalikan/").unwrap();
+                return rest.chars().take_while(|c| !c.is_whitespace()).collect();
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the restore link of a committed change never reached {email}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
 
     /// The request of `c`'s next step (what is prepared before it is cheap and not killed).
@@ -286,11 +399,7 @@ impl Harness<'_> {
         c: &Citizen,
     ) -> (reqwest::Method, String, Option<Value>, Option<String>) {
         use reqwest::Method;
-        let token = || {
-            c.session
-                .as_ref()
-                .map(|s| s["token"].as_str().unwrap().to_owned())
-        };
+        let token = || c.token();
         match c.next {
             Step::Start => (
                 Method::POST,
@@ -356,10 +465,74 @@ impl Harness<'_> {
                 Some(json!({"old_pin": c.pin, "new_pin": other_pin(&c.pin)})),
                 token(),
             ),
+            Step::ForgotPin => (
+                Method::POST,
+                "/pin/reset/start".into(),
+                Some(
+                    self.signed_body(
+                        c,
+                        ikd_core::api::PIN_RESET_SIGNING_CONTEXT,
+                        json!({"nik": c.nik()}),
+                    )
+                    .await,
+                ),
+                None,
+            ),
+            Step::ResetPin => {
+                let (cid, answer) = self.captcha().await;
+                let code = self.app.reset_code_from_outbox(&c.email);
+                (
+                    Method::POST,
+                    "/pin/reset/finish".into(),
+                    Some(
+                        json!({"reset_token": c.reset_token, "code": code, "captcha_id": cid,
+                                "captcha_answer": answer, "new_pin": other_pin(&c.pin)}),
+                    ),
+                    None,
+                )
+            }
+            Step::ChangeContact => (
+                Method::POST,
+                "/me/contact/start".into(),
+                Some(
+                    self.signed_body(
+                        c,
+                        ikd_core::api::CONTACT_CHANGE_SIGNING_CONTEXT,
+                        json!({"email": c.new_email, "pin": c.pin}),
+                    )
+                    .await,
+                ),
+                token(),
+            ),
+            Step::ConfirmContact => {
+                let mail = self
+                    .app
+                    .newest_mail(&c.new_email, "Kode konfirmasi")
+                    .expect("a confirmation code mail");
+                (
+                    Method::POST,
+                    "/me/contact/finish".into(),
+                    Some(json!({"code": code_after(&mail, "Kode konfirmasi: ")})),
+                    token(),
+                )
+            }
+            // The link's page, at the root.
+            Step::Restore => (
+                Method::POST,
+                format!("/kontak/kembalikan/{}", self.restore_token(&c.email).await),
+                None,
+                None,
+            ),
             Step::Release => (
                 Method::POST,
                 "/me/device/release".into(),
                 Some(json!({})),
+                token(),
+            ),
+            Step::Close => (
+                Method::POST,
+                "/me/close".into(),
+                Some(json!({"pin": c.pin, "confirm": true})),
                 token(),
             ),
         }
@@ -454,8 +627,14 @@ impl Harness<'_> {
                 Step::Release => {
                     self.answered.bound.remove(&nik);
                 }
-                Step::Login | Step::ChangePin => {
+                Step::Close => self.answered.forget(&nik),
+                // Each may have cleared the count (a right PIN, a new one).
+                Step::Login | Step::ChangePin | Step::ResetPin | Step::ChangeContact => {
                     self.answered.wrong_pins.remove(&nik);
+                }
+                // Which email stands is known again once the citizen's retry is answered.
+                Step::ConfirmContact | Step::Restore => {
+                    self.answered.emails.remove(&nik);
                 }
                 // A wrong PIN is not tried again: the kill may have counted it.
                 Step::WrongPin => {
@@ -469,7 +648,7 @@ impl Harness<'_> {
         match (c.next, s, v["error"]["code"].as_str()) {
             (Step::Start, 201, _) => {
                 let id = v["registration_id"].as_str().unwrap().to_owned();
-                self.answered.registrations.push(id.clone());
+                self.answered.registrations.push((nik, id.clone()));
                 c.reg = Some(Registration {
                     id,
                     secret: v["secret"].as_str().unwrap().to_owned(),
@@ -484,7 +663,7 @@ impl Harness<'_> {
             (Step::Approve, 204, _) => {
                 self.answered
                     .approved
-                    .push(c.reg.as_ref().unwrap().id.clone());
+                    .push((nik, c.reg.as_ref().unwrap().id.clone()));
                 c.next = Step::Activate;
             }
             // Approved by the killed request: the app sees it in the status.
@@ -492,6 +671,8 @@ impl Harness<'_> {
                 c.next = Step::Activate;
             }
             (Step::Activate, 200, _) => {
+                self.answered.closed.retain(|n| *n != nik);
+                self.answered.emails.remove(&nik);
                 self.answered
                     .bound
                     .insert(nik, c.phone.key.public().sec1().to_vec());
@@ -526,7 +707,7 @@ impl Harness<'_> {
             (Step::ChangePin, 204, _) => {
                 c.pin = other_pin(&c.pin);
                 c.changed = true;
-                c.next = Step::Release;
+                c.next = c.signed_in_next();
             }
             // Changed by the killed request: the new PIN opens the account.
             (Step::ChangePin, 401, Some("PIN_WRONG")) => {
@@ -534,6 +715,75 @@ impl Harness<'_> {
                 *self.answered.wrong_pins.entry(nik).or_default() += 1;
                 c.changed = true;
                 c.next = Step::Login;
+            }
+            (Step::ForgotPin, 200, _) => {
+                c.reset_token = Some(v["reset_token"].as_str().unwrap().to_owned());
+                c.next = Step::ResetPin;
+            }
+            (Step::ResetPin, 200, _) => {
+                assert_eq!(v["waiting"], false, "{v}");
+                self.answered.wrong_pins.remove(&nik);
+                self.answered.ended_sessions.extend(c.token());
+                c.pin = other_pin(&c.pin);
+                c.reset = true;
+                c.session = None;
+                c.next = Step::Login;
+            }
+            // Set by the killed request (it took the reset with it): the new PIN signs in,
+            // or the Login step fails the test.
+            (Step::ResetPin, 410, Some("PIN_RESET_EXPIRED")) => {
+                c.pin = other_pin(&c.pin);
+                c.reset = true;
+                c.session = None;
+                c.next = Step::Login;
+            }
+            (Step::ChangeContact, 200, _) => {
+                self.answered.wrong_pins.remove(&nik);
+                c.next = Step::ConfirmContact;
+            }
+            // The same NIK again within a week of its restore (the test's residents come
+            // round again in long runs), or its day's changes spent: the round goes on.
+            (Step::ChangeContact, 423, Some("CONTACT_CHANGE_AFTER_RESTORE"))
+            | (Step::ChangeContact, 429, Some("RATE_LIMITED")) => {
+                c.contact_changed = true;
+                c.restored = true;
+                c.next = c.signed_in_next();
+            }
+            (Step::ConfirmContact, 200, _) => {
+                self.answered.emails.insert(nik, c.new_email.clone());
+                c.contact_changed = true;
+                c.next = Step::Restore;
+            }
+            // Applied by the killed request: its restore link must still come.
+            (Step::ConfirmContact, 410, Some("CONTACT_CHANGE_EXPIRED")) => {
+                c.contact_changed = true;
+                c.next = Step::Restore;
+            }
+            (Step::Restore, 200, _) => {
+                self.answered.emails.insert(nik, c.email.clone());
+                self.answered.ended_sessions.extend(c.token());
+                c.restored = true;
+                c.session = None;
+                c.next = Step::Login;
+            }
+            // Restored by the killed request (the link works once).
+            (Step::Restore, 404, Some("CONTACT_RESTORE_NOT_FOUND")) => {
+                c.restored = true;
+                c.session = None;
+                c.next = Step::Login;
+            }
+            (Step::Close, 204, _) => {
+                self.answered.forget(&nik);
+                self.answered.ended_sessions.extend(c.token());
+                self.answered.closed.push(nik);
+                c.session = None;
+                c.next = Step::Start;
+            }
+            // Closed by the killed request: the session went with the account.
+            (Step::Close, 401, Some("UNAUTHORIZED")) => {
+                self.answered.forget(&nik);
+                c.session = None;
+                c.next = Step::Start;
             }
             (Step::Release, 204, _) => {
                 self.answered.bound.remove(&nik);
@@ -589,7 +839,7 @@ impl Harness<'_> {
             0,
             "two open registrations of one NIK"
         );
-        for id in &self.answered.registrations {
+        for (_, id) in &self.answered.registrations {
             let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM registrations WHERE id = $1")
                 .bind(id)
                 .fetch_one(db)
@@ -597,7 +847,7 @@ impl Harness<'_> {
                 .unwrap();
             assert_eq!(n, 1, "an answered registration is kept");
         }
-        for id in &self.answered.approved {
+        for (_, id) in &self.answered.approved {
             let state: String = sqlx::query_scalar("SELECT state FROM registrations WHERE id = $1")
                 .bind(id)
                 .fetch_one(db)
@@ -625,6 +875,62 @@ impl Harness<'_> {
                 "answered wrong PINs are counted: {failed} < {wrong}"
             );
         }
+        for (nik, email) in &self.answered.emails {
+            let stored: String = sqlx::query_scalar("SELECT email FROM accounts WHERE nik = $1")
+                .bind(nik)
+                .fetch_one(db)
+                .await
+                .unwrap();
+            assert_eq!(
+                &stored, email,
+                "an answered contact change or restore is kept"
+            );
+        }
+        for nik in &self.answered.closed {
+            let left: i64 = sqlx::query_scalar(
+                "SELECT (SELECT COUNT(*) FROM accounts WHERE nik = $1)
+                      + (SELECT COUNT(*) FROM tokens WHERE subject = $1)
+                      + (SELECT COUNT(*) FROM access_log WHERE nik = $1)",
+            )
+            .bind(nik)
+            .fetch_one(db)
+            .await
+            .unwrap();
+            assert_eq!(
+                left, 0,
+                "an answered closure deleted the account, sessions and Riwayat"
+            );
+            let registry: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM residents WHERE nik = $1")
+                .bind(nik)
+                .fetch_one(db)
+                .await
+                .unwrap();
+            assert_eq!(registry, 1, "a closure keeps the registry's record");
+        }
+        for token in &self.answered.ended_sessions {
+            let (s, _) = call(
+                &self.http,
+                reqwest::Method::GET,
+                self.url("/me/ktp"),
+                None,
+                Some(token.clone()),
+            )
+            .await
+            .expect("the service answers");
+            assert_eq!(s, 401, "a session an answered step ended stays ended");
+        }
+        // Every notice a committed change queued goes out, also one whose sending process
+        // was killed (after its claim lapses).
+        let deadline =
+            Instant::now() + Duration::from_secs(ikd_server::notices::CLAIM_SECS as u64 + 15);
+        loop {
+            let queued = count("SELECT COUNT(*) FROM mail_queue").await;
+            if queued == 0 {
+                break;
+            }
+            assert!(Instant::now() < deadline, "{queued} notices never sent");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
         let officer = self.officer.clone();
         for qr in &self.answered.verified {
             let (s, v) = self
@@ -644,7 +950,7 @@ async fn kill_at_every_step(backend: Backend) {
     let kills: usize = std::env::var("IKD_CRASH_KILLS")
         .ok()
         .and_then(|k| k.parse().ok())
-        .unwrap_or(10);
+        .unwrap_or(STEPS.len());
     let seed: u64 = std::env::var("IKD_CRASH_SEED")
         .ok()
         .and_then(|k| k.parse().ok())
@@ -706,6 +1012,12 @@ async fn kill_at_every_step(backend: Backend) {
         // The answer (when it came before the kill) counts first: then the invariants.
         if kill && answer.is_none() {
             lost += 1;
+        }
+        if std::env::var_os("IKD_CRASH_TRACE").is_some() {
+            let status = answer
+                .as_ref()
+                .map(|(s, v)| format!("{s} {}", v["error"]["code"]));
+            eprintln!("{step:?} kill={kill}: {status:?}");
         }
         h.advance(c, answer);
         if kill {
