@@ -7,7 +7,7 @@
 //!
 //! Delivery is at least once: a process killed after the send and before the delete sends
 //! it again once the claim lapses ([`CLAIM_SECS`]). A failed send is tried again with a
-//! growing wait, up to [`MAX_ATTEMPTS`] times (over a day and a half), then dropped with a warning.
+//! growing wait, up to [`MAX_ATTEMPTS`] times (over a day), then dropped with a warning.
 //! The queue's bookkeeping runs on the system clock, not the test clock the flows read.
 
 use std::sync::Arc;
@@ -193,61 +193,60 @@ async fn send_claimed(state: &AppState, row: &sqlx::any::AnyRow) {
     }
 }
 
-/// Seconds before try `attempts + 1`: 15 s doubling, at most 4 h.
+/// Seconds before try `attempts + 1`: 15 s after the first, doubling, at most 4 h.
 fn backoff(attempts: i64) -> i64 {
-    (15_i64 << attempts.clamp(0, 20)).min(4 * 3600)
+    (15_i64 << (attempts - 1).clamp(0, 20)).min(4 * 3600)
 }
 
-/// Sends the queued notice `id` now, before the caller answers (a Lupa PIN that waits must
-/// not start unless its cancel link went out). `Ok(false)` when the delivery task holds it
-/// already (it sends it, and tries again if that fails).
+/// Holds the notice `id`, queued in the same transaction, for the caller to send with
+/// [`deliver_now`]: the delivery task leaves it alone for [`CLAIM_SECS`], and then sends it
+/// if the caller died before it could.
 ///
 /// # Errors
-/// The mail's error when the send failed; the notice stays queued for a later try unless
-/// the caller [`drop_queued`] it.
-pub async fn deliver_now(state: &AppState, id: i64) -> Result<bool> {
-    let at = now();
-    let Some(row) = sqlx::query(
-        "UPDATE mail_queue SET claimed_until = $1, attempts = attempts + 1
-         WHERE id = $2 AND claimed_until <= $3
-         RETURNING recipient, subject, body",
-    )
-    .bind(at + CLAIM_SECS)
-    .bind(id)
-    .bind(at)
-    .fetch_optional(&state.db.pool)
-    .await?
-    else {
-        return Ok(false);
-    };
+/// Database errors.
+pub async fn hold(tx: &mut sqlx::Transaction<'_, sqlx::Any>, id: i64) -> Result<()> {
+    sqlx::query("UPDATE mail_queue SET claimed_until = $1 WHERE id = $2")
+        .bind(now() + CLAIM_SECS)
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Sends the notice `id`, [`hold`] by the caller, now, before the caller answers (a Lupa
+/// PIN that waits must not start unless its cancel link went out), and deletes it.
+///
+/// # Errors
+/// The mail's error when the send failed, or [`Error::Internal`] when the notice is gone;
+/// the notice stays held, so the caller can delete it with what it undoes (or the
+/// delivery task tries again once the hold lapses, if the caller dies first).
+pub async fn deliver_now(state: &AppState, id: i64) -> Result<()> {
+    let row = sqlx::query("SELECT recipient, subject, body FROM mail_queue WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&state.db.pool)
+        .await?
+        .ok_or_else(|| Error::internal("held notice gone"))?;
     let to = Email::parse(&row.get::<String, _>(0))
         .map_err(|_| Error::internal("queued recipient does not parse"))?;
-    if let Err(e) = state
+    state
         .mailer
         .deliver(&to, &row.get::<String, _>(1), row.get(2))
-        .await
-    {
-        sqlx::query("UPDATE mail_queue SET claimed_until = 0 WHERE id = $1")
-            .bind(id)
-            .execute(&state.db.pool)
-            .await?;
-        return Err(e);
-    }
+        .await?;
     sqlx::query("DELETE FROM mail_queue WHERE id = $1")
         .bind(id)
         .execute(&state.db.pool)
         .await?;
-    Ok(true)
+    Ok(())
 }
 
-/// Removes a queued notice that must no longer go out (the change it reports was undone).
+/// Removes a queued notice in the transaction that undoes the change it reports.
 ///
 /// # Errors
 /// Database errors.
-pub async fn drop_queued(state: &AppState, id: i64) -> Result<()> {
+pub async fn drop_queued(tx: &mut sqlx::Transaction<'_, sqlx::Any>, id: i64) -> Result<()> {
     sqlx::query("DELETE FROM mail_queue WHERE id = $1")
         .bind(id)
-        .execute(&state.db.pool)
+        .execute(&mut **tx)
         .await?;
     Ok(())
 }
@@ -258,7 +257,8 @@ mod tests {
 
     #[test]
     fn a_failed_notice_waits_longer_each_time_and_its_tries_span_over_a_day() {
-        assert_eq!(backoff(1), 30);
+        assert_eq!(backoff(1), 15);
+        assert_eq!(backoff(2), 30);
         assert!(backoff(5) > backoff(4));
         assert_eq!(backoff(40), 4 * 3600);
         let span: i64 = (1..MAX_ATTEMPTS).map(backoff).sum();

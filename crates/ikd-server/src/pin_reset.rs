@@ -223,6 +223,10 @@ pub async fn finish(state: &AppState, req: PinResetFinish) -> Result<PinResetDon
             .map(|token| format!("{}/pin/batal/{token}", state.config.public_url())),
     };
     let queued = crate::notices::queue_owner(&mut tx, &nik, &notice, at).await?;
+    if let (Some(_), Some(id)) = (waiting_until, queued) {
+        // Sent below, before the answer; the delivery task only if this process dies.
+        crate::notices::hold(&mut tx, id).await?;
+    }
     tx.commit().await?;
     let (Some(until), Some(token), Some(queued)) = (waiting_until, cancel, queued) else {
         state.notices.kick();
@@ -235,10 +239,10 @@ pub async fn finish(state: &AppState, req: PinResetFinish) -> Result<PinResetDon
     // now, before the answer, and if it cannot be, the reset is undone (through its own
     // link) and the citizen is told to try again. No lock is held while the mail goes out.
     // A process killed before this send leaves the notice queued: the delivery task sends
-    // it on the next start.
+    // it once the hold lapses. The undo deletes the notice in its own transaction, so a
+    // cancel link never goes out for a reset that was undone, nor is a wait left without one.
     if let Err(e) = crate::notices::deliver_now(state, queued).await {
-        crate::notices::drop_queued(state, queued).await?;
-        undo(state, &token, false).await?;
+        undo(state, &token, Undo::Unsent(queued)).await?;
         return Err(e);
     }
     Ok(PinResetDone {
@@ -254,14 +258,21 @@ pub async fn finish(state: &AppState, req: PinResetFinish) -> Result<PinResetDon
 /// [`Error::PinResetCancelInvalid`] when the link names no waiting reset (unknown, the wait
 /// over, or cancelled already); database errors.
 pub async fn cancel(state: &AppState, token: &str) -> Result<()> {
-    undo(state, token, true).await?;
+    undo(state, token, Undo::Cancel).await?;
     state.notices.kick();
     Ok(())
 }
 
-/// Puts back what a waiting reset replaced (in Riwayat and a notice when `record`: a cancel,
-/// not the undo of a reset whose notice could not be sent); returns the NIK.
-async fn undo(state: &AppState, token: &str, record: bool) -> Result<String> {
+/// Why a waiting reset is undone.
+enum Undo {
+    /// From the email's link: recorded in Riwayat, with a notice.
+    Cancel,
+    /// Its notice (this queued id) could not be sent: the notice is deleted with the reset.
+    Unsent(i64),
+}
+
+/// Puts back what a waiting reset replaced; returns the NIK.
+async fn undo(state: &AppState, token: &str, why: Undo) -> Result<String> {
     if token.len() > MAX_TOKEN {
         return Err(Error::PinResetCancelInvalid);
     }
@@ -296,9 +307,12 @@ async fn undo(state: &AppState, token: &str, record: bool) -> Result<String> {
     ] {
         sqlx::query(statement).bind(&nik).execute(&mut *tx).await?;
     }
-    if record {
-        activity(&mut *tx, &nik, "pin_reset_cancelled", None).await?;
-        crate::notices::queue_owner(&mut tx, &nik, &Notice::PinResetCancelled, at).await?;
+    match why {
+        Undo::Cancel => {
+            activity(&mut *tx, &nik, "pin_reset_cancelled", None).await?;
+            crate::notices::queue_owner(&mut tx, &nik, &Notice::PinResetCancelled, at).await?;
+        }
+        Undo::Unsent(id) => crate::notices::drop_queued(&mut tx, id).await?,
     }
     tx.commit().await?;
     Ok(nik)

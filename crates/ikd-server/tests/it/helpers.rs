@@ -70,6 +70,15 @@ fn init_logs() {
         .try_init();
 }
 
+/// A local port nothing listens on now (a relay that is down, or one to start there).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
 pub async fn spawn_app(backend: Backend) -> TestApp {
     spawn_with(backend, |_| {}).await
 }

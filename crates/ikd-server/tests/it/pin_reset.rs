@@ -8,7 +8,7 @@ use ikd_server::pin_reset::WAIT_AFTER_HARD_LOCK_SECS;
 use serde_json::{Value, json};
 
 use crate::flow::{login, onboard};
-use crate::helpers::{Backend, Phone, TestApp, spawn_app};
+use crate::helpers::{Backend, Phone, TestApp, free_port, spawn_app};
 
 const OLD_PIN: &str = "902417";
 const NEW_PIN: &str = "913580";
@@ -408,6 +408,50 @@ async fn after_a_hard_lock_the_new_pin_waits_a_day_and_the_emailed_link_cancels_
 #[tokio::test]
 async fn after_a_hard_lock_the_new_pin_waits_a_day_and_the_emailed_link_cancels_it_on_postgres() {
     hard_lock_then_wait(Backend::Postgres).await;
+}
+
+#[tokio::test]
+async fn a_waiting_pin_whose_cancel_link_cannot_be_mailed_is_undone_and_the_citizen_told_to_try_again()
+ {
+    let mut app = spawn_app(Backend::Sqlite).await;
+    let (phone, nik, email, _) = citizen(&app, 0).await;
+    hard_lock(&app, &phone, &nik).await;
+    let token = start(&app, &phone, &nik).await;
+    let right = app.reset_code_from_outbox(&email);
+    // The relay goes down between the code and the finish: nothing listens on its port.
+    app.config.smtp_url = Some(format!("smtp://127.0.0.1:{}", free_port()));
+    let app = app.restart().await;
+    let (s, v) = finish(&app, &token, &right, NEW_PIN).await;
+    assert_eq!((s, code(&v)), (500, "INTERNAL"), "{v}");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("Coba lagi"),
+        "{v}"
+    );
+    let db = &app.running.state.db.pool;
+    for (what, sql) in [
+        ("the notice", "SELECT COUNT(*) FROM mail_queue"),
+        (
+            "the cancel link",
+            "SELECT COUNT(*) FROM tokens WHERE kind = 'pin_reset_cancel'",
+        ),
+        ("the reset", "SELECT COUNT(*) FROM pin_resets"),
+        (
+            "the new PIN",
+            "SELECT COUNT(*) FROM accounts WHERE pin_before_reset IS NOT NULL OR locked_hard = 0",
+        ),
+    ] {
+        let left: i64 = sqlx::query_scalar(sql).fetch_one(db).await.unwrap();
+        assert_eq!(left, 0, "{what} is undone");
+    }
+    let (s, v) = login(&app, &phone, &nik, NEW_PIN).await;
+    assert_eq!(
+        (s, code(&v)),
+        (423, "ACCOUNT_LOCKED_OFFICER_RESET"),
+        "still locked as before: {v}"
+    );
 }
 
 #[tokio::test]

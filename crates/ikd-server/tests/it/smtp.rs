@@ -68,14 +68,6 @@ impl SmtpSink {
     }
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 impl Drop for SmtpSink {
     fn drop(&mut self) {
         let _ = self.child.kill();
