@@ -148,9 +148,12 @@ impl Mailer {
             .body(body)
             .map_err(|e| Error::internal(format!("building mail: {e}")))?;
         match self {
-            Mailer::Smtp(t) => t
-                .send(msg)
+            // lettre's own timeout bounds each connect, not the TLS handshake or the
+            // commands: the whole exchange is bounded here, so a hung relay cannot hold the
+            // delivery task (or a waiting request) past the mail queue's claim.
+            Mailer::Smtp(t) => tokio::time::timeout(SMTP_TIMEOUT, t.send(msg))
                 .await
+                .map_err(|_| Error::internal("SMTP: timeout"))?
                 .map(|_| ())
                 .map_err(|e| Error::internal(smtp_failure(&e))),
             Mailer::Outbox(t, _) => t
