@@ -308,20 +308,31 @@ async fn upload_selfie(
     let qr = RegistrationQr { id: rid, token };
     let checks = serde_json::to_string(&outcome.checks).map_err(Error::internal)?;
     let mut tx = state.db.pool.begin().await?;
-    let updated = sqlx::query("UPDATE registrations SET selfie = $1, selfie_checks = $2, state = 'awaiting_officer', reason = NULL, qr_token_hash = $3 WHERE id = $4 RETURNING nik")
-        .bind(bytes)
-        .bind(checks)
-        .bind(ikd_core::crypto::sha256(qr.token.as_bytes()).to_vec())
-        .bind(rid.to_string())
-        .fetch_optional(&mut *tx)
-        .await?;
+    // Conditional on the state, first as a first selfie then as a retaken one, so a
+    // registration cancelled or decided meanwhile is not put back in the officers' queue,
+    // and of two first selfies at once only one counts as the first.
+    let mut first = true;
+    let mut updated = None;
+    for from in ["awaiting_selfie", "awaiting_officer"] {
+        updated = sqlx::query("UPDATE registrations SET selfie = $1, selfie_checks = $2, state = 'awaiting_officer', reason = NULL, qr_token_hash = $3 WHERE id = $4 AND state = $5 RETURNING nik")
+            .bind(&bytes)
+            .bind(&checks)
+            .bind(ikd_core::crypto::sha256(qr.token.as_bytes()).to_vec())
+            .bind(rid.to_string())
+            .bind(from)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if updated.is_some() {
+            break;
+        }
+        first = false;
+    }
+    let updated = updated.ok_or(Error::RegistrationState)?;
     // A device change entering review: the owner hears of it now, not only on approval, and
     // can cancel from the old phone (once per registration, not per retaken selfie).
-    if let (Some(row), true, RegistrationState::AwaitingSelfie) =
-        (updated, reg.device_change, reg.state)
-    {
+    if first && reg.device_change {
         use sqlx::Row as _;
-        let nik: String = row.get(0);
+        let nik: String = updated.get(0);
         let notice = crate::mail::Notice::DeviceChangeUnderReview;
         crate::notices::queue_owner(&mut tx, &nik, &notice, state.now()).await?;
     }
