@@ -213,6 +213,8 @@ struct Citizen {
     new_email: String,
     /// Odd rounds end with a closure, even ones with a release.
     closes: bool,
+    /// The last try of `next` got no answer (killed): only then may its retry find it done.
+    unanswered: bool,
     next: Step,
 }
 
@@ -236,6 +238,7 @@ impl Citizen {
             restored: false,
             new_email: format!("crash{n}.baru@contoh.id"),
             closes: n % 2 == 1,
+            unanswered: false,
             next: Step::Start,
         }
     }
@@ -620,6 +623,7 @@ impl Harness<'_> {
     /// leaves the step to be done again, as the app does after a network error.
     fn advance(&mut self, c: &mut Citizen, answer: Option<(u16, Value)>) {
         let nik = c.nik();
+        let retried = std::mem::replace(&mut c.unanswered, answer.is_none());
         let Some((s, v)) = answer else {
             // Not answered: it may or may not have been done, so what it would change is
             // no longer known (until the citizen's retry tells).
@@ -667,7 +671,7 @@ impl Harness<'_> {
                 c.next = Step::Activate;
             }
             // Approved by the killed request: the app sees it in the status.
-            (Step::Approve, 409, Some("REGISTRATION_ALREADY_DECIDED")) => {
+            (Step::Approve, 409, Some("REGISTRATION_ALREADY_DECIDED")) if retried => {
                 c.next = Step::Activate;
             }
             (Step::Activate, 200, _) => {
@@ -681,7 +685,7 @@ impl Harness<'_> {
             }
             (Step::SetPin, 204, _) => c.next = Step::Login,
             // Set by the killed request (its setup token went with it): sign in.
-            (Step::SetPin, 401, Some("UNAUTHORIZED")) => c.next = Step::Login,
+            (Step::SetPin, 401, Some("UNAUTHORIZED")) if retried => c.next = Step::Login,
             (Step::Login, 200, _) => {
                 self.answered.wrong_pins.remove(&nik);
                 c.session = Some(v);
@@ -710,7 +714,7 @@ impl Harness<'_> {
                 c.next = c.signed_in_next();
             }
             // Changed by the killed request: the new PIN opens the account.
-            (Step::ChangePin, 401, Some("PIN_WRONG")) => {
+            (Step::ChangePin, 401, Some("PIN_WRONG")) if retried => {
                 c.pin = other_pin(&c.pin);
                 *self.answered.wrong_pins.entry(nik).or_default() += 1;
                 c.changed = true;
@@ -731,7 +735,7 @@ impl Harness<'_> {
             }
             // Set by the killed request (it took the reset with it): the new PIN signs in,
             // or the Login step fails the test.
-            (Step::ResetPin, 410, Some("PIN_RESET_EXPIRED")) => {
+            (Step::ResetPin, 410, Some("PIN_RESET_EXPIRED")) if retried => {
                 c.pin = other_pin(&c.pin);
                 c.reset = true;
                 c.session = None;
@@ -755,7 +759,8 @@ impl Harness<'_> {
                 c.next = Step::Restore;
             }
             // Applied by the killed request: its restore link must still come.
-            (Step::ConfirmContact, 410, Some("CONTACT_CHANGE_EXPIRED")) => {
+            (Step::ConfirmContact, 410, Some("CONTACT_CHANGE_EXPIRED")) if retried => {
+                self.answered.emails.insert(nik, c.new_email.clone());
                 c.contact_changed = true;
                 c.next = Step::Restore;
             }
@@ -766,8 +771,9 @@ impl Harness<'_> {
                 c.session = None;
                 c.next = Step::Login;
             }
-            // Restored by the killed request (the link works once).
-            (Step::Restore, 404, Some("CONTACT_RESTORE_NOT_FOUND")) => {
+            // Restored by the killed request (the link works once): the old email stands.
+            (Step::Restore, 404, Some("CONTACT_RESTORE_NOT_FOUND")) if retried => {
+                self.answered.emails.insert(nik, c.email.clone());
                 c.restored = true;
                 c.session = None;
                 c.next = Step::Login;
@@ -780,7 +786,7 @@ impl Harness<'_> {
                 c.next = Step::Start;
             }
             // Closed by the killed request: the session went with the account.
-            (Step::Close, 401, Some("UNAUTHORIZED")) => {
+            (Step::Close, 401, Some("UNAUTHORIZED")) if retried => {
                 self.answered.forget(&nik);
                 c.session = None;
                 c.next = Step::Start;
@@ -791,7 +797,7 @@ impl Harness<'_> {
                 c.next = Step::Start;
             }
             // Released by the killed request: the session went with the device.
-            (Step::Release, 401, Some("UNAUTHORIZED")) => {
+            (Step::Release, 401, Some("UNAUTHORIZED")) if retried => {
                 self.answered.bound.remove(&nik);
                 c.session = None;
                 c.next = Step::Start;
