@@ -131,7 +131,7 @@ pub async fn start(
     }
     // Counted after the signature, so nobody but the phone can spend the NIK's budget.
     crate::limits::hit(state, crate::limits::CONTACT_CHANGE_PER_NIK, nik.as_str()).await?;
-    let (failed, lock) = crate::routes::reserve_pin_attempt(state, nik, at).await?;
+    let reserved = crate::routes::reserve_pin_attempt(state, nik, at).await?;
     let code = ActivationCode::generate();
     let (pin, checked, hashed) = (req.pin.clone(), pin_hash.clone(), code.clone());
     let code_hash = crate::cpu::run_with(permit, move || {
@@ -143,7 +143,7 @@ pub async fn start(
     })
     .await??;
     let Some(code_hash) = code_hash else {
-        return Err(crate::routes::wrong_pin(state, nik.as_str(), failed, lock).await?);
+        return Err(crate::routes::wrong_pin(state, nik.as_str(), &reserved).await?);
     };
     let mut tx = state.db.pool.begin().await?;
     // The right PIN clears the count and the lock this attempt may have set, as at login,
@@ -158,10 +158,11 @@ pub async fn start(
     .await?;
     if cleared.rows_affected() != 1 {
         return Err(Error::PinWrong {
-            attempts_left: (crate::routes::HARD_LOCK_AFTER - failed).max(0) as u32,
+            attempts_left: reserved.attempts_left(),
             locked_until: None,
         });
     }
+    reserved.right(&mut tx).await?;
     // One open change per account: a new one replaces the earlier.
     sqlx::query(
         "INSERT INTO contact_changes (nik, new_email, new_phone, code_hash, attempts, expires_at)

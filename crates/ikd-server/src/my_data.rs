@@ -159,11 +159,11 @@ async fn close_account(state: &AppState, nik: &Nik, req: &CloseAccount) -> Resul
         .await?
         .ok_or(Error::NotActivated)?;
     let hash: String = row.get::<Option<String>, _>(0).ok_or(Error::NotActivated)?;
-    let (failed, lock) = crate::routes::reserve_pin_attempt(state, nik, state.now()).await?;
+    let reserved = crate::routes::reserve_pin_attempt(state, nik, state.now()).await?;
     let (pin, checked) = (req.pin.clone(), hash.clone());
     let ok = crate::cpu::run_with(permit, move || verify_secret(pin.expose(), &checked)).await?;
     if !ok {
-        return Err(crate::routes::wrong_pin(state, nik.as_str(), failed, lock).await?);
+        return Err(crate::routes::wrong_pin(state, nik.as_str(), &reserved).await?);
     }
     let n = nik.as_str();
     let mut tx = state.db.pool.begin().await?;
@@ -186,10 +186,11 @@ async fn close_account(state: &AppState, nik: &Nik, req: &CloseAccount) -> Resul
         }
         // The PIN changed since it was checked.
         return Err(Error::PinWrong {
-            attempts_left: (crate::routes::HARD_LOCK_AFTER - failed).max(0) as u32,
+            attempts_left: reserved.attempts_left(),
             locked_until: None,
         });
     };
+    reserved.right(&mut tx).await?;
     // An address a contact change moved away from within the restore window is told too: a
     // change then a closure by whoever holds the phone must not reach only their address.
     let restorer: Option<String> = sqlx::query_scalar(

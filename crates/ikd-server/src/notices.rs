@@ -213,6 +213,18 @@ pub async fn hold(tx: &mut sqlx::Transaction<'_, sqlx::Any>, id: i64) -> Result<
     Ok(())
 }
 
+/// Hands a held notice to the delivery task now (the caller decided it goes out).
+///
+/// # Errors
+/// Database errors.
+pub async fn release(tx: &mut sqlx::Transaction<'_, sqlx::Any>, id: i64) -> Result<()> {
+    sqlx::query("UPDATE mail_queue SET claimed_until = 0 WHERE id = $1")
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
 /// Sends the notice `id`, [`hold`] by the caller, now, before the caller answers (a Lupa
 /// PIN that waits must not start unless its cancel link went out), and deletes it.
 ///

@@ -133,7 +133,7 @@ pub(crate) async fn reserve_pin_attempt(
     state: &AppState,
     nik: &ikd_core::Nik,
     at: i64,
-) -> Result<(i64, Lock)> {
+) -> Result<Reserved> {
     let zone = nik.time_zone();
     let nik = nik.as_str();
     let mut tx = state.db.pool.begin().await?;
@@ -168,12 +168,20 @@ pub(crate) async fn reserve_pin_attempt(
     };
     let failed: i64 = reserved.get(0);
     let lock = lock_after(failed, at);
+    let mut notice = None;
     match lock {
         Lock::Hard => {
             sqlx::query("UPDATE accounts SET locked_hard = 1 WHERE nik = $1")
                 .bind(nik)
                 .execute(&mut *tx)
                 .await?;
+            // The owner's notice commits with the lock, held until the PIN is checked: a
+            // wrong PIN releases it, a right one (which lifts the lock) drops it, and a
+            // process killed in between leaves the lock and, once the hold lapses, its notice.
+            notice = crate::notices::queue_owner(&mut tx, nik, &Notice::AccountLocked, at).await?;
+            if let Some(id) = notice {
+                crate::notices::hold(&mut tx, id).await?;
+            }
         }
         Lock::Until(until) => {
             sqlx::query("UPDATE accounts SET locked_until = $1 WHERE nik = $2")
@@ -185,28 +193,58 @@ pub(crate) async fn reserve_pin_attempt(
         Lock::None { .. } => {}
     }
     tx.commit().await?;
-    Ok((failed, lock))
+    Ok(Reserved {
+        failed,
+        lock,
+        notice,
+    })
+}
+
+/// A PIN attempt counted before the PIN is checked ([`reserve_pin_attempt`]).
+#[derive(Debug)]
+pub(crate) struct Reserved {
+    /// Wrong PINs in a row, this attempt included.
+    pub failed: i64,
+    /// The lock this attempt set if its PIN is wrong.
+    pub lock: Lock,
+    /// The held AccountLocked notice queued with a hard lock.
+    notice: Option<i64>,
+}
+
+impl Reserved {
+    /// The PIN was right: called in the caller's transaction that clears the count and the
+    /// lock, so the lock's notice goes with them.
+    ///
+    /// # Errors
+    /// Database errors.
+    pub(crate) async fn right(&self, tx: &mut sqlx::Transaction<'_, sqlx::Any>) -> Result<()> {
+        match self.notice {
+            Some(id) => crate::notices::drop_queued(tx, id).await,
+            None => Ok(()),
+        }
+    }
+
+    /// Wrong PINs left before the hard lock, for an answer that the PIN was not right.
+    pub(crate) fn attempts_left(&self) -> u32 {
+        (HARD_LOCK_AFTER - self.failed).max(0) as u32
+    }
 }
 
 /// After a wrong PIN (counted by [`reserve_pin_attempt`], in the database, so the lockout
 /// survives restarts and spans instances): Riwayat gets it, and the answer says what is
 /// left.
-pub(crate) async fn wrong_pin(
-    state: &AppState,
-    nik: &str,
-    failed: i64,
-    lock: Lock,
-) -> Result<Error> {
+pub(crate) async fn wrong_pin(state: &AppState, nik: &str, reserved: &Reserved) -> Result<Error> {
+    let (failed, lock) = (reserved.failed, reserved.lock);
     if !matches!(lock, Lock::None { .. }) {
         state.metrics.lockouts.inc();
     }
-    // Riwayat's entry and, for a hard lock, the notice, together. The lock itself committed
-    // before the PIN was checked (reserve_pin_attempt); a process killed between the two
-    // leaves the lock without its entry and notice, which the lockout still enforces.
+    // Riwayat's entry, and a hard lock's notice released to the delivery task, together.
+    // The count and the lock committed before the PIN was checked (reserve_pin_attempt); a
+    // process killed between the two leaves them without this entry.
     let mut tx = state.db.pool.begin().await?;
     activity(&mut *tx, nik, "login_failed", None).await?;
-    if lock == Lock::Hard {
-        crate::notices::queue_owner(&mut tx, nik, &Notice::AccountLocked, state.now()).await?;
+    if let Some(id) = reserved.notice {
+        crate::notices::release(&mut tx, id).await?;
     }
     tx.commit().await?;
     state.notices.kick();
@@ -276,12 +314,12 @@ async fn login(
         &challenge,
         &req.device_signature,
     )?;
-    let (failed, lock) = reserve_pin_attempt(&state, &req.nik, at).await?;
+    let reserved = reserve_pin_attempt(&state, &req.nik, at).await?;
     let pin = req.pin.clone();
     let checked = pin_hash.clone();
     let ok = crate::cpu::run_with(permit, move || verify_secret(pin.expose(), &checked)).await?;
     if !ok {
-        return Err(wrong_pin(&state, &nik, failed, lock).await?);
+        return Err(wrong_pin(&state, &nik, &reserved).await?);
     }
     let mut tx = state.db.pool.begin().await?;
     // The right PIN: the attempt reserved above (and any lock it set) is cleared, and so is
@@ -299,10 +337,11 @@ async fn login(
     .await?;
     if cleared.rows_affected() != 1 {
         return Err(Error::PinWrong {
-            attempts_left: (HARD_LOCK_AFTER - failed).max(0) as u32,
+            attempts_left: reserved.attempts_left(),
             locked_until: None,
         });
     }
+    reserved.right(&mut tx).await?;
     let (token, hash) = new_token()?;
     let expires_at = at + SESSION_SECS;
     sqlx::query(
@@ -366,7 +405,7 @@ async fn change_pin(
         .ok_or(Error::NotActivated)?;
     let hash: String = row.get::<Option<String>, _>(0).ok_or(Error::NotActivated)?;
     let permit = crate::cpu::permit(&state.cpu).await?;
-    let (failed, lock) = reserve_pin_attempt(&state, &nik, state.now()).await?;
+    let reserved = reserve_pin_attempt(&state, &nik, state.now()).await?;
     let (old, new, checked) = (req.old_pin.clone(), req.new_pin.clone(), hash.clone());
     let new_hash = crate::cpu::run_with(permit, move || {
         if verify_secret(old.expose(), &checked) {
@@ -377,7 +416,7 @@ async fn change_pin(
     })
     .await??;
     let Some(new_hash) = new_hash else {
-        return Err(wrong_pin(&state, nik.as_str(), failed, lock).await?);
+        return Err(wrong_pin(&state, nik.as_str(), &reserved).await?);
     };
     let mut tx = state.db.pool.begin().await?;
     // Only over the PIN that was checked: of two changes at once, one wins and the other
@@ -393,10 +432,11 @@ async fn change_pin(
     .await?;
     if changed.rows_affected() != 1 {
         return Err(Error::PinWrong {
-            attempts_left: (HARD_LOCK_AFTER - failed).max(0) as u32,
+            attempts_left: reserved.attempts_left(),
             locked_until: None,
         });
     }
+    reserved.right(&mut tx).await?;
     activity(&mut *tx, nik.as_str(), "pin_changed", None).await?;
     crate::notices::queue_owner(&mut tx, nik.as_str(), &Notice::PinChanged, state.now()).await?;
     tx.commit().await?;

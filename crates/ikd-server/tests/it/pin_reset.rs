@@ -411,6 +411,34 @@ async fn after_a_hard_lock_the_new_pin_waits_a_day_and_the_emailed_link_cancels_
 }
 
 #[tokio::test]
+async fn the_right_pin_as_the_tenth_try_locks_nothing_and_its_held_lock_notice_never_goes_out() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let (phone, nik, email, _) = citizen(&app, 0).await;
+    for _ in 0..9 {
+        app.running.state.clock.advance(3600);
+        let (s, v) = login(&app, &phone, &nik, "905513").await;
+        assert_eq!((s, code(&v)), (401, "PIN_WRONG"), "{v}");
+    }
+    app.running.state.clock.advance(3600);
+    // The tenth try sets the hard lock and queues its notice before the PIN is checked.
+    let (s, v) = login(&app, &phone, &nik, OLD_PIN).await;
+    assert_eq!(s, 200, "{v}");
+    let queued: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM mail_queue")
+        .fetch_one(&app.running.state.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(queued, 0, "the lock's notice went with the lock");
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(app.newest_mail(&email, "Akun IKD dikunci"), None);
+    // And the tenth wrong one still locks, with its notice.
+    for _ in 0..10 {
+        app.running.state.clock.advance(3600);
+        login(&app, &phone, &nik, "905513").await;
+    }
+    app.wait_for_mail(&email, "Akun IKD dikunci").await;
+}
+
+#[tokio::test]
 async fn a_waiting_pin_whose_cancel_link_cannot_be_mailed_is_undone_and_the_citizen_told_to_try_again()
  {
     let mut app = spawn_app(Backend::Sqlite).await;
