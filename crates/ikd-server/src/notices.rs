@@ -164,18 +164,10 @@ async fn send_claimed(state: &AppState, row: &sqlx::any::AnyRow) {
         Err(_) => Err(Error::internal("queued recipient does not parse")),
     };
     let done = match sent {
-        Ok(()) => sqlx::query("DELETE FROM mail_queue WHERE id = $1")
-            .bind(id)
-            .execute(&state.db.pool)
-            .await
-            .map(|_| ()),
+        Ok(()) => delete(&state.db.pool, id).await,
         Err(e) if attempts >= MAX_ATTEMPTS => {
             tracing::warn!(error = %e, kind, attempts, "security notice dropped after its last try");
-            sqlx::query("DELETE FROM mail_queue WHERE id = $1")
-                .bind(id)
-                .execute(&state.db.pool)
-                .await
-                .map(|_| ())
+            delete(&state.db.pool, id).await
         }
         Err(e) => {
             tracing::warn!(error = %e, kind, attempts, "security notice not sent, tried again later");
@@ -185,6 +177,7 @@ async fn send_claimed(state: &AppState, row: &sqlx::any::AnyRow) {
                 .execute(&state.db.pool)
                 .await
                 .map(|_| ())
+                .map_err(Error::from)
         }
     };
     // Not recorded: the claim lapses and it is sent again (at least once).
@@ -205,12 +198,7 @@ fn backoff(attempts: i64) -> i64 {
 /// # Errors
 /// Database errors.
 pub async fn hold(tx: &mut sqlx::Transaction<'_, sqlx::Any>, id: i64) -> Result<()> {
-    sqlx::query("UPDATE mail_queue SET claimed_until = $1 WHERE id = $2")
-        .bind(now() + CLAIM_SECS)
-        .bind(id)
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
+    claim_until(&mut **tx, id, now() + CLAIM_SECS).await
 }
 
 /// Hands a held notice to the delivery task now (the caller decided it goes out).
@@ -218,9 +206,26 @@ pub async fn hold(tx: &mut sqlx::Transaction<'_, sqlx::Any>, id: i64) -> Result<
 /// # Errors
 /// Database errors.
 pub async fn release(tx: &mut sqlx::Transaction<'_, sqlx::Any>, id: i64) -> Result<()> {
-    sqlx::query("UPDATE mail_queue SET claimed_until = 0 WHERE id = $1")
+    claim_until(&mut **tx, id, 0).await
+}
+
+async fn claim_until<'e>(
+    db: impl sqlx::Executor<'e, Database = sqlx::Any>,
+    id: i64,
+    until: i64,
+) -> Result<()> {
+    sqlx::query("UPDATE mail_queue SET claimed_until = $1 WHERE id = $2")
+        .bind(until)
         .bind(id)
-        .execute(&mut **tx)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+async fn delete<'e>(db: impl sqlx::Executor<'e, Database = sqlx::Any>, id: i64) -> Result<()> {
+    sqlx::query("DELETE FROM mail_queue WHERE id = $1")
+        .bind(id)
+        .execute(db)
         .await?;
     Ok(())
 }
@@ -244,11 +249,7 @@ pub async fn deliver_now(state: &AppState, id: i64) -> Result<()> {
         .mailer
         .deliver(&to, &row.get::<String, _>(1), row.get(2))
         .await?;
-    sqlx::query("DELETE FROM mail_queue WHERE id = $1")
-        .bind(id)
-        .execute(&state.db.pool)
-        .await?;
-    Ok(())
+    delete(&state.db.pool, id).await
 }
 
 /// Removes a queued notice in the transaction that undoes the change it reports.
@@ -256,11 +257,7 @@ pub async fn deliver_now(state: &AppState, id: i64) -> Result<()> {
 /// # Errors
 /// Database errors.
 pub async fn drop_queued(tx: &mut sqlx::Transaction<'_, sqlx::Any>, id: i64) -> Result<()> {
-    sqlx::query("DELETE FROM mail_queue WHERE id = $1")
-        .bind(id)
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
+    delete(&mut **tx, id).await
 }
 
 #[cfg(test)]
