@@ -165,7 +165,7 @@ async fn email_and_phone_changed(backend: Backend) {
             .any(|e| e["kind"] == "contact_changed"),
         "{log}"
     );
-    assert_eq!(audited(&app, "contact_changed", &c.nik).await, 1);
+    assert_eq!(app.audited("contact_changed", &c.nik).await, 1);
 }
 
 #[tokio::test]
@@ -230,16 +230,6 @@ async fn start_leaving_out(app: &TestApp, c: &Citizen, fields: Value) -> (u16, V
     app.post("/me/contact/start", body, Some(&c.session)).await
 }
 
-/// Audit entries with `action` about `nik`.
-async fn audited(app: &TestApp, action: &str, nik: &str) -> i64 {
-    sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = $1 AND subject = $2")
-        .bind(action)
-        .bind(nik)
-        .fetch_one(&app.running.state.db.pool)
-        .await
-        .unwrap()
-}
-
 async fn stored_contact(app: &TestApp, c: &Citizen) -> (String, String) {
     sqlx::query_as("SELECT email, phone FROM accounts WHERE nik = $1")
         .bind(&c.nik)
@@ -281,17 +271,6 @@ async fn changed(app: &TestApp, c: &Citizen, email: &str, phone: &str, code_to: 
     assert_eq!(s, 200, "{v}");
 }
 
-/// Every mail in the outbox to `email` containing `needle`.
-fn mails_to(app: &TestApp, email: &str, needle: &str) -> Vec<String> {
-    std::fs::read_dir(app.outbox())
-        .unwrap()
-        .map(|e| {
-            crate::helpers::quoted_printable(&std::fs::read_to_string(e.unwrap().path()).unwrap())
-        })
-        .filter(|text| text.contains(email) && text.contains(needle))
-        .collect()
-}
-
 /// The token of each restore link in `mails`.
 fn tokens_in(mails: &[String]) -> Vec<String> {
     mails
@@ -304,7 +283,7 @@ fn tokens_in(mails: &[String]) -> Vec<String> {
 /// Waits up to 10 s for `n` mails to `email` containing `needle`.
 async fn wait_for_mails(app: &TestApp, email: &str, needle: &str, n: usize) -> Vec<String> {
     for _ in 0..200 {
-        let mails = mails_to(app, email, needle);
+        let mails = app.mails_to(email, needle);
         if mails.len() >= n {
             return mails;
         }
@@ -426,7 +405,7 @@ async fn restored_from_the_link(backend: Backend) {
     assert_eq!((s, code(&v)), (423, "CONTACT_CHANGE_AFTER_RESTORE"), "{v}");
     let (_, log) = app.get("/me/activity", &c.session).await;
     assert_eq!(log["entries"][1]["kind"], "contact_restored", "{log}");
-    assert_eq!(audited(&app, "contact_restored", &c.nik).await, 1);
+    assert_eq!(app.audited("contact_restored", &c.nik).await, 1);
 }
 
 #[tokio::test]
@@ -666,11 +645,11 @@ async fn one_finish_and_one_restore_win(backend: Backend) {
             .all(|a| a.0 == 200 || *a == (410, "CONTACT_CHANGE_EXPIRED")),
         "the others are told the change is no longer open: {statuses:?}"
     );
-    assert_eq!(audited(&app, "contact_changed", &c.nik).await, 1);
+    assert_eq!(app.audited("contact_changed", &c.nik).await, 1);
     let links = wait_for_mails(&app, &first_email, "/kontak/kembalikan/", 1).await;
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     assert_eq!(
-        mails_to(&app, &first_email, "/kontak/kembalikan/").len(),
+        app.mails_to(&first_email, "/kontak/kembalikan/").len(),
         1,
         "one link to the address moved from"
     );
@@ -706,7 +685,7 @@ async fn one_finish_and_one_restore_win(backend: Backend) {
             .all(|(s, code)| *s == 200 || (*s, code.as_str()) == (404, "CONTACT_RESTORE_NOT_FOUND")),
         "the others are told the link is used: {outcomes:?}"
     );
-    assert_eq!(audited(&app, "contact_restored", &c.nik).await, 1);
+    assert_eq!(app.audited("contact_restored", &c.nik).await, 1);
     assert_eq!(
         stored_contact(&app, &c).await,
         (first_email.clone(), first_phone)
@@ -714,7 +693,7 @@ async fn one_finish_and_one_restore_win(backend: Backend) {
     wait_for_mails(&app, &first_email, "dikembalikan", 1).await;
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     assert_eq!(
-        mails_to(&app, &first_email, "dikembalikan").len(),
+        app.mails_to(&first_email, "dikembalikan").len(),
         1,
         "one notice of the restore"
     );

@@ -274,6 +274,25 @@ impl TestApp {
         newest.map(|(_, text)| text)
     }
 
+    /// Every mail in the outbox to `email` containing `needle`.
+    pub fn mails_to(&self, email: &str, needle: &str) -> Vec<String> {
+        std::fs::read_dir(self.outbox())
+            .unwrap()
+            .map(|e| quoted_printable(&std::fs::read_to_string(e.unwrap().path()).unwrap()))
+            .filter(|text| text.contains(email) && text.contains(needle))
+            .collect()
+    }
+
+    /// Audit entries with `action` about `subject`.
+    pub async fn audited(&self, action: &str, subject: &str) -> i64 {
+        sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = $1 AND subject = $2")
+            .bind(action)
+            .bind(subject)
+            .fetch_one(&self.running.state.db.pool)
+            .await
+            .unwrap()
+    }
+
     /// Waits up to 10 s for a mail to `email` containing `needle` (security notices are
     /// sent in the background after the change commits).
     pub async fn wait_for_mail(&self, email: &str, needle: &str) -> String {

@@ -330,24 +330,18 @@ async fn one_closure_wins(backend: Backend) {
         count(&app, "SELECT COUNT(*) FROM accounts WHERE nik = $1", &nik).await,
         0
     );
-    let closures: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'account_closed'")
-            .fetch_one(&app.running.state.db.pool)
-            .await
-            .unwrap();
-    assert_eq!(closures, 1, "one closure in the audit log");
+    assert_eq!(
+        app.audited("account_closed", "-").await,
+        1,
+        "one closure in the audit log"
+    );
     app.wait_for_mail(email, "ditutup").await;
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    let notices = std::fs::read_dir(app.outbox())
-        .unwrap()
-        .filter(|e| {
-            let text = crate::helpers::quoted_printable(
-                &std::fs::read_to_string(e.as_ref().unwrap().path()).unwrap(),
-            );
-            text.contains(email) && text.contains("ditutup")
-        })
-        .count();
-    assert_eq!(notices, 1, "one notice of the closure");
+    assert_eq!(
+        app.mails_to(email, "ditutup").len(),
+        1,
+        "one notice of the closure"
+    );
 }
 
 #[tokio::test]
