@@ -2,11 +2,12 @@
 //! high-entropy tokens, random identifiers; constant-time comparisons throughout.
 
 use argon2::password_hash::rand_core::OsRng;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{PasswordHash, PasswordHasher, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ikd_core::crypto::{random_bytes, sha256};
+use subtle::ConstantTimeEq as _;
 
 use crate::error::{Error, Result};
 
@@ -29,11 +30,78 @@ pub fn hash_secret(secret: &[u8]) -> Result<String> {
         .map_err(Error::internal)
 }
 
-/// Constant-time inside argon2's verifier.
+/// Whether `secret` is the one `hash` (a PHC string, Argon2 of any variant and cost) was
+/// made from. The outputs are compared in constant time. `false` for a string that is not
+/// such a hash.
+///
+/// The same computation as argon2's `PasswordVerifier`, with the working memory (19 MiB at
+/// [`argon2`]'s cost) taken from [`memory`] rather than allocated: a fresh allocation is
+/// zeroed by the allocator or faulted in page by page by the kernel, which was a tenth of
+/// a login's CPU under load (`perf`, README "The service over HTTP").
 pub fn verify_secret(secret: &[u8], hash: &str) -> bool {
-    PasswordHash::new(hash)
-        .map(|h| argon2().verify_password(secret, &h).is_ok())
-        .unwrap_or(false)
+    let Ok(h) = PasswordHash::new(hash) else {
+        return false;
+    };
+    let (Some(salt), Some(expected)) = (h.salt, h.hash) else {
+        return false;
+    };
+    let (Ok(params), Ok(algorithm)) = (Params::try_from(&h), Algorithm::try_from(h.algorithm))
+    else {
+        return false;
+    };
+    let Ok(version) = h.version.map(Version::try_from).transpose() else {
+        return false;
+    };
+    let mut salt_bytes = [0u8; 64];
+    let Ok(salt) = salt.decode_b64(&mut salt_bytes) else {
+        return false;
+    };
+    let mut out = zeroize::Zeroizing::new(vec![0u8; expected.len()]);
+    let mut blocks = memory::take(params.block_count());
+    let hashed = Argon2::new(algorithm, version.unwrap_or_default(), params)
+        .hash_password_into_with_memory(secret, salt, &mut out, &mut blocks[..]);
+    memory::give_back(blocks);
+    hashed.is_ok() && bool::from(out.ct_eq(expected.as_bytes()))
+}
+
+/// Argon2's working memory, kept between verifications ([`verify_secret`]).
+///
+/// A kept buffer is not cleared: Argon2 writes every block before it reads it (RFC 9106
+/// §3.2, §3.4), so what an earlier hash left never reaches a result; and what it holds,
+/// blocks derived from a PIN and its salt, allows no more than the stored hash does (the
+/// same offline guessing). At most one buffer per CPU permit and one more is kept, which is
+/// what the permits ([`crate::cpu`]) let run at once anyway.
+mod memory {
+    use std::sync::Mutex;
+
+    use argon2::Block;
+
+    static KEPT: Mutex<Vec<Vec<Block>>> = Mutex::new(Vec::new());
+
+    fn most_kept() -> usize {
+        std::thread::available_parallelism().map_or(2, |n| n.get()) + 2
+    }
+
+    /// A buffer of `blocks` blocks: a kept one of that size, or a new one.
+    pub fn take(blocks: usize) -> Vec<Block> {
+        let found = {
+            let mut kept = KEPT.lock().unwrap_or_else(|e| e.into_inner());
+            let i = kept.iter().position(|b| b.len() == blocks);
+            i.map(|i| kept.swap_remove(i))
+        };
+        found.unwrap_or_else(|| vec![Block::default(); blocks])
+    }
+
+    /// Keeps `buffer` for the next [`take`], up to the bound.
+    pub fn give_back(buffer: Vec<Block>) {
+        let mut kept = KEPT.lock().unwrap_or_else(|e| e.into_inner());
+        if kept.len() < most_kept() {
+            kept.push(buffer);
+        } else {
+            drop(kept);
+            drop(buffer); // freed outside the lock
+        }
+    }
 }
 
 /// A 256-bit bearer token and the SHA-256 the database keeps instead of it.
@@ -73,6 +141,30 @@ mod tests {
         assert!(verify_secret(b"135790", &h));
         assert!(!verify_secret(b"135791", &h));
         assert!(!verify_secret(b"135790", "not a hash"));
+    }
+
+    /// The reference implementation's vectors (phc-winner-argon2, `src/test.c`: password
+    /// "password", salt "somesalt", version 0x13): Argon2id with one lane and with two, and
+    /// Argon2i. Each is checked twice in turn, so the second check runs in memory an earlier
+    /// hash of another cost or variant has written, and a wrong password in between.
+    #[test]
+    fn the_reference_vectors_verify_in_kept_memory_and_a_wrong_password_does_not() {
+        let vectors = [
+            "$argon2id$v=19$m=65536,t=2,p=1$c29tZXNhbHQ$CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPPc",
+            "$argon2id$v=19$m=256,t=2,p=2$c29tZXNhbHQ$bQk8UB/VmZZF4Oo79iDXuL5/0ttZwg2f/5U52iv1cDc",
+            "$argon2i$v=19$m=65536,t=2,p=1$c29tZXNhbHQ$wWKIMhR9lyDFvRz9YTZweHKfbftvj+qf+YFY4NeBbtA",
+        ];
+        for _ in 0..2 {
+            for v in vectors {
+                assert!(verify_secret(b"password", v), "{v}");
+                assert!(!verify_secret(b"passwore", v), "{v}");
+            }
+        }
+        let ours = hash_secret(b"135790").unwrap();
+        for _ in 0..2 {
+            assert!(verify_secret(b"135790", &ours));
+            assert!(!verify_secret(b"135791", &ours));
+        }
     }
 
     #[test]
