@@ -7,6 +7,7 @@
 #   scripts/fuzz.sh [SECONDS] [TARGET...]
 #   FUZZ_RUNS=10000000 scripts/fuzz.sh 7200 base45   # stop at a number of executions
 #   FUZZ_SANITIZER=none FUZZ_JOBS=2 scripts/fuzz.sh 3600 csv_import qr_picture
+#   FUZZ_SANITIZER=none FUZZ_PROCS=2 FUZZ_RUNS=500000 scripts/fuzz.sh 3600 selfie
 #
 # A crash leaves its input in fuzz/artifacts/TARGET/ and fails the script; add the input
 # as a regression test (crates/*/tests/fuzz_regressions.rs) before fixing it.
@@ -76,28 +77,59 @@ esac
 # A run stopped early stops its fuzzers too.
 trap 'kill $(jobs -p) 2>/dev/null || true' EXIT
 
+# FUZZ_PROCS libFuzzer processes per target (default 1), on one corpus directory: each
+# reloads the others' finds every second (libFuzzer's -reload), and their executions add up
+# (FUZZ_RUNS is per process). One crashing stops the others.
+procs=${FUZZ_PROCS:-1}
+case "$procs" in
+  '' | *[!0-9]* | 0) echo "FUZZ_PROCS must be a positive number, not '$procs'" >&2; exit 2 ;;
+esac
+
 run_target() {
-  local t=$1 log max_len runs execs took cov result
+  local t=$1 log max_len runs execs took cov result i e pids=()
   mkdir -p "fuzz/corpus/$t"
-  log="fuzz/last-run-$t.log"
-  # The selfie target decodes pictures of up to the service's own limit.
+  # The picture targets decode pictures of up to the service's own limit.
   max_len=$([ "$t" = selfie ] || [ "$t" = qr_picture ] && echo 200000 || echo 20000)
   runs=()
   if [ -n "${FUZZ_RUNS:-}" ]; then runs=(-runs="$FUZZ_RUNS"); fi
-  if cargo fuzz run "${build[@]}" "$t" "fuzz/corpus/$t" "$seeds/$t" -- "${runs[@]}" \
+  result=ok
+  rm -f "fuzz/last-run-$t.log" fuzz/last-run-"$t".[0-9]*.log
+  for ((i = 1; i <= procs; i++)); do
+    log="fuzz/last-run-$t.log"
+    if ((procs > 1)); then log="fuzz/last-run-$t.$i.log"; fi
+    cargo fuzz run "${build[@]}" "$t" "fuzz/corpus/$t" "$seeds/$t" -- "${runs[@]}" \
       -max_total_time="$SECONDS_EACH" -max_len="$max_len" -rss_limit_mb=4096 \
-      -timeout=30 -print_final_stats=1 >"$log" 2>&1; then
-    result=ok
-  else
-    result=FAILED
-  fi
-  execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo '?')
-  took=$(grep -o 'Done [0-9]* runs in [0-9]* second' "$log" | grep -o 'in [0-9]*' | grep -o '[0-9]*' || echo "$SECONDS_EACH")
-  cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | grep -o '[0-9]*' || echo '?')
+      -timeout=30 -print_final_stats=1 >"$log" 2>&1 &
+    pids+=($!)
+  done
+  local left=("${pids[@]}") ended keep p
+  while ((${#left[@]} > 0)); do
+    ended=
+    if ! wait -n -p ended "${left[@]}"; then
+      result=FAILED
+      kill "${left[@]}" 2>/dev/null || true
+    fi
+    [ -n "$ended" ] || break
+    keep=()
+    for p in "${left[@]}"; do [ "$p" = "$ended" ] || keep+=("$p"); done
+    left=("${keep[@]}")
+  done
+  execs=0 took=0 cov=0
+  for log in "fuzz/last-run-$t.log" fuzz/last-run-"$t".[0-9]*.log; do
+    [ -f "$log" ] || continue
+    e=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo 0)
+    execs=$((execs + e))
+    e=$(grep -o 'Done [0-9]* runs in [0-9]* second' "$log" | grep -o 'in [0-9]*' | grep -o '[0-9]*' || echo "$SECONDS_EACH")
+    if ((e > took)); then took=$e; fi
+    e=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | grep -o '[0-9]*' || echo 0)
+    if ((e > cov)); then cov=$e; fi
+  done
   printf '%-16s %-6s executions %-10s coverage(edges) %-6s seconds %s\n' \
     "$t" "$result" "$execs" "$cov" "$took" | tee -a "$summary"
   if [ "$result" = FAILED ]; then
-    tail -40 "$log"
+    for log in "fuzz/last-run-$t.log" fuzz/last-run-"$t".[0-9]*.log; do
+      [ -f "$log" ] && tail -40 "$log"
+    done
     return 1
   fi
 }

@@ -345,6 +345,10 @@ fn main() {
         .unwrap();
     // IKD_BENCH_ONLY=verify or =login runs that part alone (for profiling one path).
     let only = std::env::var("IKD_BENCH_ONLY").ok();
+    assert!(
+        matches!(only.as_deref(), None | Some("verify" | "login")),
+        "IKD_BENCH_ONLY is verify or login"
+    );
     rt.block_on(async {
         if only.is_none() {
             nik_lookup(residents).await;

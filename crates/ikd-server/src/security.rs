@@ -35,9 +35,9 @@ pub fn hash_secret(secret: &[u8]) -> Result<String> {
 /// such a hash.
 ///
 /// The same computation as argon2's `PasswordVerifier`, with the working memory (19 MiB at
-/// [`argon2`]'s cost) taken from [`memory`] rather than allocated: a fresh allocation is
-/// zeroed by the allocator or faulted in page by page by the kernel, which was a tenth of
-/// a login's CPU under load (`perf`, README "The service over HTTP").
+/// [`argon2`]'s cost) taken from [`memory`] rather than allocated: the kernel faulting a
+/// fresh allocation's pages in was 4 % of a login's CPU under load (`perf`, README "The
+/// service over HTTP").
 pub fn verify_secret(secret: &[u8], hash: &str) -> bool {
     let Ok(h) = PasswordHash::new(hash) else {
         return false;
@@ -64,38 +64,53 @@ pub fn verify_secret(secret: &[u8], hash: &str) -> bool {
     hashed.is_ok() && bool::from(out.ct_eq(expected.as_bytes()))
 }
 
-/// Argon2's working memory, kept between verifications ([`verify_secret`]).
+/// Argon2's working memory at the service's cost ([`argon2`]), kept between verifications
+/// ([`verify_secret`]); a hash of another cost gets memory of its own, not kept.
 ///
-/// A kept buffer is not cleared: Argon2 writes every block before it reads it (RFC 9106
-/// §3.2, §3.4), so what an earlier hash left never reaches a result; and what it holds,
-/// blocks derived from a PIN and its salt, allows no more than the stored hash does (the
-/// same offline guessing). At most one buffer per CPU permit and one more is kept, which is
-/// what the permits ([`crate::cpu`]) let run at once anyway.
+/// A buffer is cleared before it is kept: the blocks a verification leaves, with the salt,
+/// let a guess of that secret be checked with a few dozen compressions instead of the
+/// whole hash, and a wrong PIN or an unknown officer's password has no stored hash to
+/// guess against at all. Clearing costs what zeroing a fresh allocation does; what keeping
+/// saves is the kernel faulting 19 MiB of new pages in at every PIN. At most one buffer per
+/// CPU permit and one more is kept, which is what the permits ([`crate::cpu`]) let run at
+/// once anyway.
 mod memory {
-    use std::sync::Mutex;
+    use std::sync::{Mutex, OnceLock};
 
     use argon2::Block;
 
     static KEPT: Mutex<Vec<Vec<Block>>> = Mutex::new(Vec::new());
 
-    fn most_kept() -> usize {
-        std::thread::available_parallelism().map_or(2, |n| n.get()) + 2
+    /// (blocks at the service's cost, buffers kept at most)
+    fn kept_shape() -> (usize, usize) {
+        static SHAPE: OnceLock<(usize, usize)> = OnceLock::new();
+        *SHAPE.get_or_init(|| {
+            let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+            (super::argon2().params().block_count(), cores + 2)
+        })
     }
 
-    /// A buffer of `blocks` blocks: a kept one of that size, or a new one.
+    /// A buffer of `blocks` blocks: a kept one if that is the service's cost, or a new one.
     pub fn take(blocks: usize) -> Vec<Block> {
-        let found = {
-            let mut kept = KEPT.lock().unwrap_or_else(|e| e.into_inner());
-            let i = kept.iter().position(|b| b.len() == blocks);
-            i.map(|i| kept.swap_remove(i))
+        let found = if blocks == kept_shape().0 {
+            KEPT.lock().unwrap_or_else(|e| e.into_inner()).pop()
+        } else {
+            None
         };
         found.unwrap_or_else(|| vec![Block::default(); blocks])
     }
 
-    /// Keeps `buffer` for the next [`take`], up to the bound.
-    pub fn give_back(buffer: Vec<Block>) {
+    /// Clears `buffer` and keeps it for the next [`take`], up to the bound; frees it
+    /// otherwise.
+    pub fn give_back(mut buffer: Vec<Block>) {
+        let (blocks, most) = kept_shape();
+        if buffer.len() != blocks {
+            return;
+        }
+        // Not elided: the buffer is read again by the next verification that takes it.
+        buffer.fill(Block::default());
         let mut kept = KEPT.lock().unwrap_or_else(|e| e.into_inner());
-        if kept.len() < most_kept() {
+        if kept.len() < most {
             kept.push(buffer);
         } else {
             drop(kept);
@@ -145,8 +160,8 @@ mod tests {
 
     /// The reference implementation's vectors (phc-winner-argon2, `src/test.c`: password
     /// "password", salt "somesalt", version 0x13): Argon2id with one lane and with two, and
-    /// Argon2i. Each is checked twice in turn, so the second check runs in memory an earlier
-    /// hash of another cost or variant has written, and a wrong password in between.
+    /// Argon2i, each twice with a wrong password between; then the service's own cost, whose
+    /// memory is kept, so its later checks run in a buffer an earlier one used.
     #[test]
     fn the_reference_vectors_verify_in_kept_memory_and_a_wrong_password_does_not() {
         let vectors = [
@@ -165,6 +180,22 @@ mod tests {
             assert!(verify_secret(b"135790", &ours));
             assert!(!verify_secret(b"135791", &ours));
         }
+    }
+
+    #[test]
+    fn the_memory_a_verification_leaves_is_cleared_before_it_is_kept() {
+        let h = hash_secret(b"135790").unwrap();
+        assert!(!verify_secret(b"246801", &h));
+        let blocks = argon2().params().block_count();
+        // The buffer just given back (or, if another test took it meanwhile, a fresh one).
+        let buffer = memory::take(blocks);
+        assert_eq!(buffer.len(), blocks);
+        assert!(
+            buffer
+                .iter()
+                .all(|b| b.as_ref().iter().all(|word| *word == 0))
+        );
+        memory::give_back(buffer);
     }
 
     #[test]
