@@ -67,10 +67,11 @@ pub fn verify_secret(secret: &[u8], hash: &str) -> bool {
 /// Argon2's working memory at the service's cost ([`argon2`]), kept between verifications
 /// ([`verify_secret`]); a hash of another cost gets memory of its own, not kept.
 ///
-/// A buffer is cleared before it is kept: the blocks a verification leaves, with the salt,
-/// let a guess of that secret be checked with a few dozen compressions instead of the
-/// whole hash, and a wrong PIN or an unknown officer's password has no stored hash to
-/// guess against at all. Clearing costs what zeroing a fresh allocation does; what keeping
+/// Every buffer is cleared when its verification ends, kept or freed (with argon2's
+/// `zeroize` feature on, so are the library's own intermediate hashes): the blocks a
+/// verification leaves, with the salt, let a guess of that secret be checked with a few
+/// dozen compressions instead of the whole hash, and a wrong PIN or an unknown officer's
+/// password has no stored hash to guess against at all. Clearing costs what zeroing a fresh allocation does; what keeping
 /// saves is the kernel faulting 19 MiB of new pages in at every PIN. At most one buffer per
 /// CPU permit and one more is kept, which is what the permits ([`crate::cpu`]) let run at
 /// once anyway.
@@ -100,15 +101,15 @@ mod memory {
         found.unwrap_or_else(|| vec![Block::default(); blocks])
     }
 
-    /// Clears `buffer` and keeps it for the next [`take`], up to the bound; frees it
-    /// otherwise.
+    /// Clears `buffer`, then keeps it for the next [`take`] if it is of the service's cost,
+    /// up to the bound, and frees it otherwise.
     pub fn give_back(mut buffer: Vec<Block>) {
+        // Zeroize, not a plain fill: a buffer about to be freed is not read again.
+        buffer.iter_mut().for_each(zeroize::Zeroize::zeroize);
         let (blocks, most) = kept_shape();
         if buffer.len() != blocks {
             return;
         }
-        // Not elided: the buffer is read again by the next verification that takes it.
-        buffer.fill(Block::default());
         let mut kept = KEPT.lock().unwrap_or_else(|e| e.into_inner());
         if kept.len() < most {
             kept.push(buffer);
