@@ -2,7 +2,7 @@
 //! high-entropy tokens, random identifiers; constant-time comparisons throughout.
 
 use argon2::password_hash::rand_core::OsRng;
-use argon2::password_hash::{PasswordHash, PasswordHasher, SaltString};
+use argon2::password_hash::{self, PasswordHash, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -22,12 +22,32 @@ pub fn argon2() -> Argon2<'static> {
 /// wrong password (same algorithm and cost as [`argon2`]); nothing verifies against it.
 pub const UNKNOWN_USER_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0000000000000000000000000000000000000000000";
 
+/// An Argon2id PHC string of `secret` at [`argon2`]'s cost with a fresh 16-byte salt: what
+/// argon2's `PasswordHasher` makes, computed in memory from [`memory`], so the blocks of a
+/// new PIN are cleared afterwards like those of a checked one.
+///
+/// # Errors
+/// [`Error::Internal`] if the platform gives no randomness or argon2 refuses the input.
 pub fn hash_secret(secret: &[u8]) -> Result<String> {
     let salt = SaltString::generate(&mut OsRng);
-    argon2()
-        .hash_password(secret, &salt)
-        .map(|h| h.to_string())
-        .map_err(Error::internal)
+    let argon2 = argon2();
+    let mut salt_bytes = [0u8; 64];
+    let salt_raw = salt.decode_b64(&mut salt_bytes).map_err(Error::internal)?;
+    let mut blocks = memory::take(argon2.params().block_count());
+    let output = password_hash::Output::init_with(Params::DEFAULT_OUTPUT_LEN, |out| {
+        argon2
+            .hash_password_into_with_memory(secret, salt_raw, out, &mut blocks[..])
+            .map_err(|_| password_hash::Error::Password)
+    });
+    memory::give_back(blocks);
+    let hash = PasswordHash {
+        algorithm: argon2::ARGON2ID_IDENT,
+        version: Some(Version::V0x13.into()),
+        params: password_hash::ParamsString::try_from(argon2.params()).map_err(Error::internal)?,
+        salt: Some(salt.as_salt()),
+        hash: Some(output.map_err(Error::internal)?),
+    };
+    Ok(hash.to_string())
 }
 
 /// Whether `secret` is the one `hash` (a PHC string, Argon2 of any variant and cost) was
@@ -67,14 +87,15 @@ pub fn verify_secret(secret: &[u8], hash: &str) -> bool {
 /// Argon2's working memory at the service's cost ([`argon2`]), kept between verifications
 /// ([`verify_secret`]); a hash of another cost gets memory of its own, not kept.
 ///
-/// Every buffer is cleared when its verification ends, kept or freed (with argon2's
-/// `zeroize` feature on, so are the library's own intermediate hashes): the blocks a
-/// verification leaves, with the salt, let a guess of that secret be checked with a few
-/// dozen compressions instead of the whole hash, and a wrong PIN or an unknown officer's
-/// password has no stored hash to guess against at all. Clearing costs what zeroing a fresh allocation does; what keeping
-/// saves is the kernel faulting 19 MiB of new pages in at every PIN. At most one buffer per
-/// CPU permit and one more is kept, which is what the permits ([`crate::cpu`]) let run at
-/// once anyway.
+/// Every buffer is cleared when its hash ends, kept or freed: the blocks a hash leaves,
+/// with the salt, let a guess of that secret be checked with a few dozen compressions
+/// instead of the whole hash, and a wrong PIN or an unknown officer's password has no
+/// stored hash to guess against at all. (argon2's `zeroize` feature clears its initial and
+/// final hashes too; what it leaves on the worker's stack, the first blocks' seed and
+/// Blake2b's state, is not cleared.) Clearing costs what zeroing a fresh allocation does;
+/// what keeping saves is the kernel faulting 19 MiB of new pages in at every PIN. At most
+/// one buffer per CPU permit and one more is kept, which is what the permits
+/// ([`crate::cpu`]) let run at once anyway.
 mod memory {
     use std::sync::{Mutex, OnceLock};
 
@@ -119,6 +140,8 @@ mod memory {
             kept.push(buffer);
         } else {
             drop(kept);
+            // The fill above must not be dropped as dead stores to memory about to be freed.
+            std::hint::black_box(&buffer[..]);
             drop(buffer); // freed outside the lock
         }
     }
@@ -157,8 +180,13 @@ mod tests {
     #[test]
     fn a_secret_verifies_only_against_its_own_hash() {
         let h = hash_secret(b"135790").unwrap();
-        assert!(h.starts_with("$argon2id$"));
+        assert!(h.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{h}");
         assert!(verify_secret(b"135790", &h));
+        // The library's own verifier agrees with the string made here.
+        use argon2::password_hash::PasswordVerifier as _;
+        let parsed = PasswordHash::new(&h).unwrap();
+        assert!(argon2().verify_password(b"135790", &parsed).is_ok());
+        assert!(argon2().verify_password(b"135791", &parsed).is_err());
         assert!(!verify_secret(b"135791", &h));
         assert!(!verify_secret(b"135790", "not a hash"));
     }
