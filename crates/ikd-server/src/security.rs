@@ -31,15 +31,11 @@ pub const UNKNOWN_USER_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRz
 pub fn hash_secret(secret: &[u8]) -> Result<String> {
     let salt = SaltString::generate(&mut OsRng);
     let argon2 = argon2();
-    let mut salt_bytes = [0u8; 64];
-    let salt_raw = salt.decode_b64(&mut salt_bytes).map_err(Error::internal)?;
-    let mut blocks = memory::take(argon2.params().block_count());
     let output = password_hash::Output::init_with(Params::DEFAULT_OUTPUT_LEN, |out| {
-        argon2
-            .hash_password_into_with_memory(secret, salt_raw, out, &mut blocks[..])
-            .map_err(|_| password_hash::Error::Password)
+        hash_into(&argon2, secret, salt.as_salt(), out)
+            .then_some(())
+            .ok_or(password_hash::Error::Password)
     });
-    memory::give_back(blocks);
     let hash = PasswordHash {
         algorithm: argon2::ARGON2ID_IDENT,
         version: Some(Version::V0x13.into()),
@@ -72,16 +68,28 @@ pub fn verify_secret(secret: &[u8], hash: &str) -> bool {
     let Ok(version) = h.version.map(Version::try_from).transpose() else {
         return false;
     };
+    let argon2 = Argon2::new(algorithm, version.unwrap_or_default(), params);
+    let mut out = zeroize::Zeroizing::new(vec![0u8; expected.len()]);
+    hash_into(&argon2, secret, salt, &mut out) && bool::from(out.ct_eq(expected.as_bytes()))
+}
+
+/// `argon2` of `secret` with `salt` (Base64 as in a PHC string) into `out`, in working
+/// memory from [`memory`], which is cleared afterwards. `false` if the salt does not
+/// decode or argon2 refuses an input (lengths).
+fn hash_into(
+    argon2: &Argon2<'_>,
+    secret: &[u8],
+    salt: password_hash::Salt<'_>,
+    out: &mut [u8],
+) -> bool {
     let mut salt_bytes = [0u8; 64];
     let Ok(salt) = salt.decode_b64(&mut salt_bytes) else {
         return false;
     };
-    let mut out = zeroize::Zeroizing::new(vec![0u8; expected.len()]);
-    let mut blocks = memory::take(params.block_count());
-    let hashed = Argon2::new(algorithm, version.unwrap_or_default(), params)
-        .hash_password_into_with_memory(secret, salt, &mut out, &mut blocks[..]);
+    let mut blocks = memory::take(argon2.params().block_count());
+    let hashed = argon2.hash_password_into_with_memory(secret, salt, out, &mut blocks[..]);
     memory::give_back(blocks);
-    hashed.is_ok() && bool::from(out.ct_eq(expected.as_bytes()))
+    hashed.is_ok()
 }
 
 /// Argon2's working memory at the service's cost ([`argon2`]), kept between verifications
