@@ -203,13 +203,28 @@ async fn post_json(
         .unwrap()
 }
 
-/// Verify over HTTP: closed loop for the peak, then open loop at 80 % of it.
+/// Verify over HTTP (phase 2): distinct QRs (fresh nonces, minimal profile) of `accounts`,
+/// closed loop for the peak, then open loop at 80 % of it.
 async fn verify_benches(
+    state: &AppState,
+    keys: &KeySet,
+    accounts: &[(&registry::ResidentRecord, &DeviceKey)],
     base: &str,
     officer: &str,
-    qrs: Vec<(String, serde_json::Value)>,
-    paced_qrs: Vec<(String, serde_json::Value)>,
 ) {
+    let mut qrs = Vec::new();
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    for (r, key) in accounts {
+        let cred = ikd_server::routes::issue_credential(state, &r.ktp.nik)
+            .await
+            .unwrap();
+        let cred = Credential::from_cbor(&security::from_b64u(&cred).unwrap()).unwrap();
+        for _ in 0..120 {
+            qrs.push(("/verify".to_owned(), serde_json::json!({"qr": present(&cred, key, Profile::Minimal, &keys.verifiers[0], now).unwrap()})));
+        }
+    }
+    // Half for the peak (closed loop), half for 80 % of that peak (open loop).
+    let paced_qrs = qrs.split_off(qrs.len() / 2);
     let total = qrs.len();
     eprintln!("verify load: start"); // a marker for attaching a profiler to this phase only
     let (rate, lat) = load(base, officer, qrs).await;
@@ -284,29 +299,16 @@ async fn service_benches(only: Option<&str>) {
     .await;
     let officer = officer["token"].as_str().unwrap().to_owned();
 
-    // 2. Verify over HTTP: distinct QRs (fresh nonces), minimal profile.
-    let mut qrs = Vec::new();
-    let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    for (r, key) in adults.iter().zip(&devices).take(VERIFY_ACCOUNTS) {
-        let cred = ikd_server::routes::issue_credential(&state, &r.ktp.nik)
-            .await
-            .unwrap();
-        let cred = Credential::from_cbor(&security::from_b64u(&cred).unwrap()).unwrap();
-        for _ in 0..120 {
-            qrs.push(("/verify".to_owned(), serde_json::json!({"qr": present(&cred, key, Profile::Minimal, &keys.verifiers[0], now).unwrap()})));
-        }
-    }
-    // Half for the peak (closed loop), half for 80 % of that peak (open loop).
-    let paced_qrs = qrs.split_off(qrs.len() / 2);
     if only != Some("login") {
-        verify_benches(&base, &officer, qrs, paced_qrs).await;
+        let accounts: Vec<_> = adults.iter().zip(&devices).take(VERIFY_ACCOUNTS).collect();
+        verify_benches(&state, &keys, &accounts, &base, &officer).await;
     }
     if only == Some("verify") {
         return;
     }
     // 3. PIN login over HTTP (challenge, device signature, PIN, credential) vs raw Argon2id.
     let mut logins = Vec::new();
-    for _round in 0..4 {
+    for _ in 0..4 {
         for (r, key) in adults.iter().zip(&devices) {
             let ch = post_json(
                 &http,
