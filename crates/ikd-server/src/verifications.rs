@@ -1,24 +1,39 @@
-//! Group commit of verifications. A valid online verification writes two rows: its nonce
-//! (the replay cache shared by every instance) and the citizen's access-log entry. Both
-//! must be durable before the verifier is told "valid", and the nonce must be new.
+//! Group commit of verifications. After ikd-core's offline checks, an online verification
+//! still needs the database four times: the officer's session, the revocation checks (the
+//! credential on record, its device still bound, the account not locked), its nonce (the
+//! replay cache shared by every instance) and, when valid, the citizen's access-log entry.
+//! The nonce and the entry must be durable before the verifier is told "valid", and the
+//! nonce must be new.
 //!
-//! Written one request at a time, these were two write transactions per verification. On
-//! SQLite writers serialise on one lock (a waiting connection sleeps in the busy handler);
-//! on PostgreSQL each commit waits for its WAL flush. One writer task per instance instead
-//! takes every verification waiting at that moment (up to [`MAX_BATCH`]) and writes their
-//! nonces and entries in **one transaction**: one multi-row `INSERT … ON CONFLICT DO
-//! NOTHING RETURNING nonce` and one multi-row insert of the entries of the nonces that were
-//! new. Each request is answered only after that commit.
+//! Made one request at a time, those were two reads and two write transactions per
+//! verification, each a hand-off to a database connection (on SQLite its own thread; on
+//! PostgreSQL a round trip), and the profile put most of verify's cost beyond its crypto
+//! there. One writer task per instance instead takes every verification waiting at that
+//! moment (up to [`MAX_BATCH`]) and decides them together:
+//! 1. one read of the sessions of the batch's officer tokens (outside the transaction: on
+//!    SQLite a transaction that reads first cannot take the write lock once another
+//!    connection has committed);
+//! 2. in **one transaction**: one multi-row `INSERT … ON CONFLICT DO NOTHING RETURNING
+//!    nonce` of the signed-in officers' nonces, one read of their credentials with the
+//!    account's state and the registry photo, and one multi-row insert of the entries of
+//!    the verifications that are valid.
+//!
+//! Each request is answered only after that commit. Reading the revocation state after the
+//! nonce's insert, in the same transaction, also closes a check-then-act gap: a device
+//! released or an account locked before the commit is seen (on SQLite the write lock is
+//! held from the insert on; on PostgreSQL each statement reads what was committed before
+//! it).
 //!
 //! Correctness does not depend on the batching: a nonce is new only if the database
 //! inserted it (the primary key decides, across instances), a nonce twice in one batch is
-//! new at most once, and a failed batch writes nothing and answers every request in it
-//! with the error (the verifier shows the QR again; its nonce was not spent).
+//! new at most once, a request whose session is not an officer's writes nothing, and a
+//! failed batch writes nothing and answers every request in it with the error (the verifier
+//! shows the QR again; its nonce was not spent).
 //!
 //! The batching is ours: sqlx has no group commit. What is written here is only the queue
 //! and the one transaction.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use ikd_core::wire::{AsyncReplayCache, Nonce, Profile};
 use sqlx::Row;
@@ -26,7 +41,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::db::Db;
 
-/// Most verifications in one transaction (4 bound values each in the larger insert:
+/// Most verifications in one transaction (4 bound values each in the entries' insert:
 /// 1 024, far below SQLite's 32 766 and PostgreSQL's 65 535).
 pub const MAX_BATCH: usize = 256;
 /// Verifications queued for the writer before a request waits for room.
@@ -37,18 +52,50 @@ const QUEUE: usize = 4 * MAX_BATCH;
 /// try again.
 pub const COMMIT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
-/// The access-log entry of one valid verification (`access_log`, kind `verified`).
+/// What the writer needs of one verification besides its nonce.
 #[derive(Debug, Clone)]
-pub struct Entry {
-    pub nik: String,
-    /// Unix seconds.
+pub struct Check {
+    /// SHA-256 of the officer's bearer token ([`crate::security::token_hash`]).
+    pub officer_token: Vec<u8>,
+    /// The credential's opaque id, lower-case hex (`credentials.id`).
+    pub credential_id: String,
+    /// Unix seconds: when the request came (sessions and locks are judged at it).
     pub at: i64,
-    /// The officer who verified.
-    pub actor: String,
+    /// The disclosure profile, for the access-log entry.
     pub profile: Profile,
 }
 
-/// Why a verification could not be recorded; nothing of it was written.
+/// Why a QR that passed the offline checks is refused online.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Revocation {
+    /// No credential with this id was issued by this service.
+    UnknownCredential,
+    /// The credential's device is no longer the account's (Lepas perangkat, a new phone).
+    DeviceReleased,
+    /// The account is locked (PIN lockout, or until an officer unlocks it).
+    AccountLocked,
+}
+
+/// The writer's answer for one verification.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// The bearer token is not a signed-in, enabled officer's session: nothing written.
+    Unauthorized,
+    /// Refused by a revocation check. Its nonce is spent all the same (without an entry),
+    /// so a QR refused while the account is locked cannot be accepted once the lock ends.
+    Revoked(Revocation),
+    /// The nonce was recorded before: nothing written.
+    Replayed,
+    /// Valid: the nonce and the access-log entry (`verified`, by this officer) committed.
+    Valid {
+        nik: String,
+        /// The registry photo; `None` when none is stored (not on record, or a synthetic
+        /// resident's portrait not drawn yet).
+        photo: Option<Vec<u8>>,
+    },
+}
+
+/// Why a verification could not be decided; nothing of it was written.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum RecordError {
     #[error("database: {0}")]
@@ -63,10 +110,8 @@ pub enum RecordError {
 struct Job {
     nonce: Nonce,
     forget_after: i64,
-    /// `None`: a QR refused after the offline checks (revoked), whose nonce is spent all
-    /// the same, so it cannot be shown again once the refusal is lifted (a lock ends).
-    entry: Option<Entry>,
-    done: oneshot::Sender<Result<bool, RecordError>>,
+    check: Check,
+    done: oneshot::Sender<Result<Outcome, RecordError>>,
 }
 
 /// The handle to this instance's writer task; cheap to clone. The task ends when every
@@ -84,20 +129,19 @@ impl Recorder {
         Recorder { queue }
     }
 
-    /// Records `nonce` until `forget_after` (unix seconds) and, if it was new, `entry`,
-    /// both committed before this returns. `Ok(false)`: the nonce was recorded already
-    /// (a replay) and nothing was written. `entry` `None` spends the nonce alone.
-    pub async fn record(
+    /// Decides one verification whose nonce is `nonce` (kept until `forget_after`, unix
+    /// seconds), and commits what the [`Outcome`] says before this returns.
+    pub async fn decide(
         &self,
         nonce: &Nonce,
         forget_after: i64,
-        entry: Option<Entry>,
-    ) -> Result<bool, RecordError> {
+        check: Check,
+    ) -> Result<Outcome, RecordError> {
         let (done, answer) = oneshot::channel();
         let job = Job {
             nonce: *nonce,
             forget_after,
-            entry,
+            check,
             done,
         };
         if self.queue.send(job).await.is_err() {
@@ -108,24 +152,35 @@ impl Recorder {
         answer.await.map_err(|_| RecordError::Stopped)?
     }
 
-    /// The replay cache of one verification whose access-log entry is `entry`.
-    pub fn replay_cache(&self, entry: Entry) -> RecordOnce<'_> {
-        RecordOnce {
+    /// The replay cache of one verification: see [`Decided`].
+    pub fn replay_cache(&self, check: Check) -> Decided<'_> {
+        Decided {
             recorder: self,
-            entry,
+            check,
+            outcome: std::sync::OnceLock::new(),
         }
     }
 }
 
-/// [`AsyncReplayCache`] over the [`Recorder`]: the nonce and the entry in one commit, so
-/// ikd-core's typestate (`Fresh` → `VerifiedPresentation`) still decides validity.
+/// [`AsyncReplayCache`] over the writer, so that ikd-core's typestate (`Fresh` →
+/// `VerifiedPresentation`) still decides validity: a nonce counts as new only when the
+/// writer answered [`Outcome::Valid`]. The outcome is kept for the route, which tells a
+/// replay from a revocation or a session that is not an officer's.
 #[derive(Debug)]
-pub struct RecordOnce<'a> {
+pub struct Decided<'a> {
     recorder: &'a Recorder,
-    entry: Entry,
+    check: Check,
+    outcome: std::sync::OnceLock<Outcome>,
 }
 
-impl AsyncReplayCache for RecordOnce<'_> {
+impl Decided<'_> {
+    /// The writer's outcome, once `insert_if_new` has answered `Ok`.
+    pub fn outcome(&self) -> Option<&Outcome> {
+        self.outcome.get()
+    }
+}
+
+impl AsyncReplayCache for Decided<'_> {
     type Error = RecordError;
     async fn insert_if_new(
         &self,
@@ -133,9 +188,13 @@ impl AsyncReplayCache for RecordOnce<'_> {
         _now: i64,
         forget_after: i64,
     ) -> Result<bool, RecordError> {
-        self.recorder
-            .record(nonce, forget_after, Some(self.entry.clone()))
-            .await
+        let outcome = self
+            .recorder
+            .decide(nonce, forget_after, self.check.clone())
+            .await?;
+        let valid = matches!(outcome, Outcome::Valid { .. });
+        let _ = self.outcome.set(outcome);
+        Ok(valid)
     }
 }
 
@@ -157,10 +216,10 @@ async fn write_batches(db: Db, mut jobs: mpsc::Receiver<Job>) {
     }
 }
 
-/// Commits `batch` within [`COMMIT_TIMEOUT`] and answers each of its requests.
+/// Decides and commits `batch` within [`COMMIT_TIMEOUT`] and answers each of its requests.
 async fn write_batch(db: Db, batch: Vec<Job>) {
     let answers = match tokio::time::timeout(COMMIT_TIMEOUT, commit(&db, &batch)).await {
-        Ok(Ok(new)) => Ok(new),
+        Ok(Ok(outcomes)) => Ok(outcomes),
         Ok(Err(e)) => {
             tracing::warn!(error = %e, size = batch.len(), "verification batch not written");
             Err(RecordError::Db(e.to_string()))
@@ -172,9 +231,9 @@ async fn write_batch(db: Db, batch: Vec<Job>) {
         }
     };
     match answers {
-        Ok(new) => {
-            for (job, new) in batch.into_iter().zip(new) {
-                let _ = job.done.send(Ok(new));
+        Ok(outcomes) => {
+            for (job, outcome) in batch.into_iter().zip(outcomes) {
+                let _ = job.done.send(Ok(outcome));
             }
         }
         Err(e) => {
@@ -185,11 +244,61 @@ async fn write_batch(db: Db, batch: Vec<Job>) {
     }
 }
 
-/// One transaction for `batch`; answers, per job, whether its nonce was new.
-async fn commit(db: &Db, batch: &[Job]) -> Result<Vec<bool>, sqlx::Error> {
-    // The first job of each nonce competes for it; a later one in the same batch is a replay.
+/// A credential as the revocation checks read it, with its account and registry photo.
+struct OnRecord {
+    nik: String,
+    device_key: Vec<u8>,
+    bound_key: Option<Vec<u8>>,
+    locked_hard: bool,
+    locked_until: Option<i64>,
+    photo: Option<Vec<u8>>,
+}
+
+/// The signed-in officers among `batch`'s tokens: token hash → (username, the session's
+/// end in unix seconds). One read, before the transaction.
+async fn sessions(db: &Db, batch: &[Job]) -> Result<HashMap<Vec<u8>, (String, i64)>, sqlx::Error> {
+    let tokens: HashSet<&[u8]> = batch
+        .iter()
+        .map(|j| j.check.officer_token.as_slice())
+        .collect();
+    let sql = format!(
+        "SELECT t.token_hash, o.username, t.expires_at FROM tokens t JOIN officers o ON o.username = t.subject
+         WHERE t.kind = 'officer' AND o.disabled = 0 AND t.token_hash IN ({})",
+        list(tokens.len())
+    );
+    let mut read = sqlx::query(&sql).persistent(false);
+    for t in &tokens {
+        read = read.bind(t.to_vec());
+    }
+    read.fetch_all(&db.pool)
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get(0)?, (r.try_get(1)?, r.try_get(2)?))))
+        .collect()
+}
+
+/// One transaction for `batch`; answers each job's outcome, in order.
+async fn commit(db: &Db, batch: &[Job]) -> Result<Vec<Outcome>, sqlx::Error> {
+    let sessions = sessions(db, batch).await?;
+    let signed_in: Vec<bool> = batch
+        .iter()
+        .map(|j| {
+            sessions
+                .get(&j.check.officer_token)
+                .is_some_and(|(_, until)| *until > j.check.at)
+        })
+        .collect();
+    if !signed_in.contains(&true) {
+        return Ok(vec![Outcome::Unauthorized; batch.len()]);
+    }
+    // The first signed-in job of each nonce competes for it; a later one in the same batch
+    // is a replay.
     let mut seen = HashSet::with_capacity(batch.len());
-    let first: Vec<bool> = batch.iter().map(|j| seen.insert(j.nonce)).collect();
+    let first: Vec<bool> = batch
+        .iter()
+        .zip(&signed_in)
+        .map(|(j, s)| *s && seen.insert(j.nonce))
+        .collect();
     let mut contenders: Vec<&Job> = batch
         .iter()
         .zip(&first)
@@ -217,16 +326,75 @@ async fn commit(db: &Db, batch: &[Job]) -> Result<Vec<bool>, sqlx::Error> {
         .map(|r| r.try_get(0))
         .collect::<Result<_, _>>()?;
 
-    let new: Vec<bool> = batch
+    // The revocation state, read after the nonces' insert in the same transaction.
+    let ids: HashSet<&str> = batch
         .iter()
-        .zip(&first)
-        .map(|(j, f)| *f && inserted.contains(j.nonce.as_slice()))
+        .zip(&signed_in)
+        .filter_map(|(j, s)| s.then_some(j.check.credential_id.as_str()))
         .collect();
-    let logged: Vec<&Entry> = batch
+    let sql = format!(
+        "SELECT c.id, c.nik, c.device_key, a.device_key, a.locked_hard, a.locked_until, r.photo
+         FROM credentials c LEFT JOIN accounts a ON a.nik = c.nik
+         LEFT JOIN residents r ON r.nik = c.nik WHERE c.id IN ({})",
+        list(ids.len())
+    );
+    let mut read = sqlx::query(&sql).persistent(false);
+    for id in &ids {
+        read = read.bind(*id);
+    }
+    let mut on_record = HashMap::with_capacity(ids.len());
+    for r in read.fetch_all(&mut *tx).await? {
+        let id: String = r.try_get(0)?;
+        on_record.insert(
+            id,
+            OnRecord {
+                nik: r.try_get(1)?,
+                device_key: r.try_get(2)?,
+                bound_key: r.try_get(3)?,
+                locked_hard: r.try_get::<Option<i64>, _>(4)?.unwrap_or(0) != 0,
+                locked_until: r.try_get(5)?,
+                photo: r.try_get(6)?,
+            },
+        );
+    }
+
+    let outcomes: Vec<Outcome> = batch
         .iter()
-        .zip(&new)
-        .filter(|(_, n)| **n)
-        .filter_map(|(j, _)| j.entry.as_ref())
+        .zip(signed_in.iter().zip(&first))
+        .map(|(j, (signed_in, first))| {
+            if !signed_in {
+                return Outcome::Unauthorized;
+            }
+            let Some(c) = on_record.get(&j.check.credential_id) else {
+                return Outcome::Revoked(Revocation::UnknownCredential);
+            };
+            if c.bound_key.as_deref() != Some(c.device_key.as_slice()) {
+                return Outcome::Revoked(Revocation::DeviceReleased);
+            }
+            if c.locked_hard || c.locked_until.is_some_and(|u| u > j.check.at) {
+                return Outcome::Revoked(Revocation::AccountLocked);
+            }
+            if *first && inserted.contains(j.nonce.as_slice()) {
+                Outcome::Valid {
+                    nik: c.nik.clone(),
+                    photo: c.photo.clone(),
+                }
+            } else {
+                Outcome::Replayed
+            }
+        })
+        .collect();
+
+    let logged: Vec<(&Job, &str, &str)> = batch
+        .iter()
+        .zip(&outcomes)
+        .filter_map(|(j, o)| match o {
+            Outcome::Valid { nik, .. } => {
+                let officer = sessions.get(&j.check.officer_token)?.0.as_str();
+                Some((j, nik.as_str(), officer))
+            }
+            _ => None,
+        })
         .collect();
     if !logged.is_empty() {
         let sql = format!(
@@ -234,17 +402,25 @@ async fn commit(db: &Db, batch: &[Job]) -> Result<Vec<bool>, sqlx::Error> {
             placeholders(logged.len(), 4, ", 'verified'")
         );
         let mut insert = sqlx::query(&sql).persistent(false);
-        for e in logged {
+        for (j, nik, officer) in logged {
             insert = insert
-                .bind(e.nik.as_str())
-                .bind(e.at)
-                .bind(e.actor.as_str())
-                .bind(e.profile.id());
+                .bind(nik)
+                .bind(j.check.at)
+                .bind(officer)
+                .bind(j.check.profile.id());
         }
         insert.execute(&mut *tx).await?;
     }
     tx.commit().await?;
-    Ok(new)
+    Ok(outcomes)
+}
+
+/// `$1, $2, …, $n`: an `IN` list of `n` bound values (`n` ≥ 1).
+fn list(n: usize) -> String {
+    (1..=n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// `($1, $2[, suffix]), ($3, $4[, suffix]), …` for `rows` rows of `width` bound values.
@@ -271,25 +447,52 @@ mod tests {
         );
     }
 
-    fn entry(n: usize) -> Entry {
-        Entry {
-            nik: format!("3171011708{n:06}"),
-            at: 1_800_000_000,
-            actor: "petugas1".into(),
+    const AT: i64 = 1_800_000_000;
+    const UNTIL: i64 = 2_000_000_000;
+    const NIK: &str = "3171011708850003";
+
+    /// A check by officer token `token` of credential `c1`.
+    fn check(token: &str) -> Check {
+        Check {
+            officer_token: crate::security::token_hash(token),
+            credential_id: "c1".into(),
+            at: AT,
             profile: Profile::Minimal,
         }
     }
 
-    /// A fresh SQLite database with its writer (keep the directory alive).
+    async fn run(db: &Db, sql: &str) {
+        sqlx::query(sql).execute(&db.pool).await.unwrap();
+    }
+
+    /// A fresh SQLite database with its writer (keep the directory alive): officer
+    /// `petugas1` signed in with token `tok`, and credential `c1` of NIK's account, whose
+    /// device it is bound to.
     async fn writer() -> (tempfile::TempDir, Db, Recorder) {
         let dir = tempfile::tempdir().unwrap();
         let db = Db::connect(None, dir.path()).await.unwrap();
+        run(&db, "INSERT INTO officers (username, password_hash, created_at) VALUES ('petugas1', 'x', 0)").await;
+        sqlx::query("INSERT INTO tokens (token_hash, kind, subject, expires_at) VALUES ($1, 'officer', 'petugas1', $2)")
+            .bind(crate::security::token_hash("tok"))
+            .bind(AT + 3600)
+            .execute(&db.pool)
+            .await
+            .unwrap();
+        run(&db, &format!("INSERT INTO accounts (nik, device_key, email, phone, activated_at) VALUES ('{NIK}', x'01', 'b@contoh.id', '+6281234567890', 0)")).await;
+        run(&db, &format!("INSERT INTO credentials (id, nik, device_key, issued_at, expires_at) VALUES ('c1', '{NIK}', x'01', 0, {UNTIL})")).await;
         let recorder = Recorder::spawn(db.clone());
         (dir, db, recorder)
     }
 
     async fn count(db: &Db, sql: &str) -> i64 {
         sqlx::query_scalar(sql).fetch_one(&db.pool).await.unwrap()
+    }
+
+    fn valid() -> Outcome {
+        Outcome::Valid {
+            nik: NIK.into(),
+            photo: None,
+        }
     }
 
     #[tokio::test]
@@ -304,26 +507,33 @@ mod tests {
             } else {
                 [100 + i as u8; 16]
             };
-            async move { recorder.record(&nonce, 2_000_000_000, Some(entry(i))).await }
+            async move { recorder.decide(&nonce, UNTIL, check("tok")).await }
         });
         let answers = futures_util::future::join_all(jobs).await;
-        let new = answers.iter().filter(|a| *a.as_ref().unwrap()).count();
-        assert_eq!(new, 51);
+        let new = answers
+            .iter()
+            .filter(|a| *a.as_ref().unwrap() == valid())
+            .count();
+        let replayed = answers
+            .iter()
+            .filter(|a| *a.as_ref().unwrap() == Outcome::Replayed);
+        assert_eq!((new, replayed.count()), (51, 49));
         assert_eq!(count(&db, "SELECT COUNT(*) FROM nonces").await, 51);
         assert_eq!(
             count(
                 &db,
-                "SELECT COUNT(*) FROM access_log WHERE kind = 'verified'"
+                "SELECT COUNT(*) FROM access_log WHERE kind = 'verified' AND actor = 'petugas1'"
             )
             .await,
             51
         );
         // Recorded before: refused, nothing more written.
-        assert!(
-            !recorder
-                .record(&[7; 16], 2_000_000_000, Some(entry(0)))
+        assert_eq!(
+            recorder
+                .decide(&[7; 16], UNTIL, check("tok"))
                 .await
-                .unwrap()
+                .unwrap(),
+            Outcome::Replayed
         );
         assert_eq!(count(&db, "SELECT COUNT(*) FROM access_log").await, 51);
     }
@@ -332,17 +542,10 @@ mod tests {
     async fn a_batch_that_fails_writes_nothing_and_answers_every_request_with_the_error() {
         let (_dir, db, recorder) = writer().await;
         // The entries cannot be written: the nonces inserted before them must not stay.
-        sqlx::query("DROP TABLE access_log")
-            .execute(&db.pool)
-            .await
-            .unwrap();
+        run(&db, "DROP TABLE access_log").await;
         let jobs = (0..20usize).map(|i| {
             let recorder = recorder.clone();
-            async move {
-                recorder
-                    .record(&[i as u8; 16], 2_000_000_000, Some(entry(i)))
-                    .await
-            }
+            async move { recorder.decide(&[i as u8; 16], UNTIL, check("tok")).await }
         });
         let answers = futures_util::future::join_all(jobs).await;
         assert!(answers.iter().all(|a| matches!(a, Err(RecordError::Db(_)))));
@@ -350,20 +553,83 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_nonce_spent_without_an_entry_is_refused_later_and_logs_nothing() {
+    async fn a_session_that_is_not_an_officers_spends_no_nonce_and_logs_nothing() {
         let (_dir, db, recorder) = writer().await;
-        assert!(
+        // Unknown, then expired at the request's time, then of a disabled officer.
+        let unknown = recorder.decide(&[1; 16], UNTIL, check("other")).await;
+        let mut late = check("tok");
+        late.at = AT + 3600;
+        let expired = recorder.decide(&[1; 16], UNTIL, late).await;
+        run(&db, "UPDATE officers SET disabled = 1").await;
+        let disabled = recorder.decide(&[1; 16], UNTIL, check("tok")).await;
+        for answer in [unknown, expired, disabled] {
+            assert_eq!(answer.unwrap(), Outcome::Unauthorized);
+        }
+        assert_eq!(count(&db, "SELECT COUNT(*) FROM nonces").await, 0);
+        // Signed in, the same QR is still valid.
+        run(&db, "UPDATE officers SET disabled = 0").await;
+        assert_eq!(
             recorder
-                .record(&[9; 16], 2_000_000_000, None)
+                .decide(&[1; 16], UNTIL, check("tok"))
                 .await
-                .unwrap()
+                .unwrap(),
+            valid()
         );
-        assert!(
-            !recorder
-                .record(&[9; 16], 2_000_000_000, Some(entry(1)))
+    }
+
+    #[tokio::test]
+    async fn a_qr_refused_by_a_revocation_check_spends_its_nonce_and_logs_nothing() {
+        let (_dir, db, recorder) = writer().await;
+        let mut unknown = check("tok");
+        unknown.credential_id = "c2".into();
+        assert_eq!(
+            recorder.decide(&[2; 16], UNTIL, unknown).await.unwrap(),
+            Outcome::Revoked(Revocation::UnknownCredential)
+        );
+        run(
+            &db,
+            &format!(
+                "UPDATE accounts SET locked_until = {} WHERE nik = '{NIK}'",
+                AT + 1
+            ),
+        )
+        .await;
+        assert_eq!(
+            recorder
+                .decide(&[3; 16], UNTIL, check("tok"))
                 .await
-                .unwrap()
+                .unwrap(),
+            Outcome::Revoked(Revocation::AccountLocked)
         );
+        run(&db, "UPDATE accounts SET device_key = x'02'").await;
+        assert_eq!(
+            recorder
+                .decide(&[4; 16], UNTIL, check("tok"))
+                .await
+                .unwrap(),
+            Outcome::Revoked(Revocation::DeviceReleased)
+        );
+        assert_eq!(count(&db, "SELECT COUNT(*) FROM nonces").await, 3);
         assert_eq!(count(&db, "SELECT COUNT(*) FROM access_log").await, 0);
+        // The lock ended and the device bound again: the QR refused while locked stays spent.
+        run(
+            &db,
+            "UPDATE accounts SET device_key = x'01', locked_until = NULL",
+        )
+        .await;
+        assert_eq!(
+            recorder
+                .decide(&[3; 16], UNTIL, check("tok"))
+                .await
+                .unwrap(),
+            Outcome::Replayed
+        );
+        assert_eq!(
+            recorder
+                .decide(&[5; 16], UNTIL, check("tok"))
+                .await
+                .unwrap(),
+            valid()
+        );
     }
 }

@@ -216,19 +216,39 @@ pub struct Officer(pub String);
 impl FromRequestParts<AppState> for Officer {
     type Rejection = Error;
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
-        use sqlx::Row;
         let token = bearer(&parts.headers).ok_or(Error::Unauthorized)?;
-        // One query: the session and the officer's state (every officer request pays it).
-        let row = sqlx::query(
-            "SELECT o.username FROM tokens t JOIN officers o ON o.username = t.subject
-             WHERE t.token_hash = $1 AND t.kind = 'officer' AND t.expires_at > $2 AND o.disabled = 0",
-        )
-        .bind(token_hash(token))
-        .bind(state.now())
-        .fetch_optional(&state.db.pool)
-        .await?
-        .ok_or(Error::Unauthorized)?;
-        Ok(Officer(row.get(0)))
+        officer_session(state, token).await
+    }
+}
+
+/// The officer whose session `token` is; [`Error::Unauthorized`] when it is none (expired,
+/// signed out, or the officer disabled).
+pub async fn officer_session(state: &AppState, token: &str) -> Result<Officer, Error> {
+    use sqlx::Row;
+    // One query: the session and the officer's state (every officer request pays it).
+    let row = sqlx::query(
+        "SELECT o.username FROM tokens t JOIN officers o ON o.username = t.subject
+         WHERE t.token_hash = $1 AND t.kind = 'officer' AND t.expires_at > $2 AND o.disabled = 0",
+    )
+    .bind(token_hash(token))
+    .bind(state.now())
+    .fetch_optional(&state.db.pool)
+    .await?
+    .ok_or(Error::Unauthorized)?;
+    Ok(Officer(row.get(0)))
+}
+
+/// An officer's bearer token, present but not looked up yet: `/verify` has its session
+/// checked in the same batch as its nonce ([`crate::verifications`]), or by
+/// [`officer_session`] when the QR is refused before that.
+#[derive(Debug)]
+pub struct OfficerToken(pub String);
+
+impl FromRequestParts<AppState> for OfficerToken {
+    type Rejection = Error;
+    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Error> {
+        let token = bearer(&parts.headers).ok_or(Error::Unauthorized)?;
+        Ok(OfficerToken(token.to_owned()))
     }
 }
 

@@ -1,29 +1,29 @@
 //! Credentials and verification: the published keys, the citizen's credential (issued at
 //! login, re-issued on request), and online verification of an identity QR: every offline
 //! check of ikd-core, then the revocation checks only the service can make (credential on
-//! record, device released, account locked), then the replay cache in the database (shared
-//! by all instances). A valid verification's nonce and its entry in the citizen's activity
-//! log are committed together, in a batch with the other verifications of that moment
-//! ([`crate::verifications`]).
+//! record, device released, account locked) and the replay cache in the database (shared
+//! by all instances). Those, the officer's session and, when valid, the entry in the
+//! citizen's activity log are decided and committed in one batch with the other
+//! verifications of that moment ([`crate::verifications`]).
 
 use axum::Json;
 use axum::extract::State;
 use ikd_core::api::{ApiError, CredentialView, PortraitCheck, VerifyQr, VerifyResult};
 use ikd_core::crypto::sha256;
 use ikd_core::records::Photo;
-use ikd_core::wire::{Credential, Element, ElementValue, Fresh, claims_from_ktp};
+use ikd_core::wire::{Credential, Element, ElementValue, claims_from_ktp};
 use ikd_core::{ErrorBody, Nik, UserError};
 use sqlx::Row;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{ApiJson, Citizen, Officer};
+use super::{ApiJson, Citizen, OfficerToken, officer_session};
 use crate::app::AppState;
 use crate::error::{Error, Result};
 use crate::keys::CREDENTIAL_SECS;
 use crate::registry::{self, RegistryPhoto};
-use crate::security::b64u;
-use crate::verifications::Entry;
+use crate::security::{b64u, token_hash};
+use crate::verifications::{Check, Outcome, Revocation};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -139,21 +139,26 @@ fn refused(state: &AppState, body: ErrorBody, stage: &str) -> Json<VerifyResult>
     })
 }
 
-/// A QR refused by a revocation check, with its stable `code` and the message in Bahasa
-/// Indonesia and English: its nonce is spent all the same (without an access-log entry),
-/// so a QR refused while the account is locked cannot be accepted once the lock ends.
-async fn refused_revoked(
-    state: &AppState,
-    fresh: &Fresh,
-    code: &str,
-    id: &str,
-    en: &str,
-) -> Json<VerifyResult> {
-    let (nonce, forget_after) = fresh.nonce();
-    if let Err(e) = state.verifications.record(nonce, forget_after, None).await {
-        // The refusal stands; only the spending failed, and the QR expires within 100 s.
-        tracing::warn!(error = %e, "a refused QR's nonce was not recorded");
-    }
+/// A QR refused by a revocation check ([`Revocation`]), with its stable `code` and the
+/// message in Bahasa Indonesia and English. Its nonce was spent all the same.
+fn refused_revoked(state: &AppState, why: Revocation) -> Json<VerifyResult> {
+    let (code, id, en) = match why {
+        Revocation::UnknownCredential => (
+            "QR_UNKNOWN_CREDENTIAL",
+            "KTP digital ini tidak tercatat di layanan Dukcapil.",
+            "This digital KTP is not on record at the Dukcapil service.",
+        ),
+        Revocation::DeviceReleased => (
+            "QR_DEVICE_RELEASED",
+            "Perangkat ini sudah dilepas dari akun IKD pemiliknya. Jangan terima identitas ini.",
+            "This device has been released from the holder's IKD account. Do not accept this identity.",
+        ),
+        Revocation::AccountLocked => (
+            "QR_ACCOUNT_LOCKED",
+            "Akun IKD pemilik sedang terkunci. Minta pemilik membuka kuncinya lebih dulu.",
+            "The holder's IKD account is locked. Ask them to unlock it first.",
+        ),
+    };
     let body = ErrorBody {
         code: code.to_owned(),
         message: id.to_owned(),
@@ -170,13 +175,23 @@ async fn refused_revoked(
     ))]
 async fn verify(
     State(state): State<AppState>,
-    officer: Officer,
-    ApiJson(req): ApiJson<VerifyQr>,
+    OfficerToken(token): OfficerToken,
+    body: std::result::Result<ApiJson<VerifyQr>, Error>,
 ) -> Result<Json<VerifyResult>> {
+    // The session is checked with the nonce, in the writer's batch; a request refused before
+    // that has it checked here, so that it is still answered 401 when it is not an officer's.
+    let req = match body {
+        Ok(ApiJson(req)) => req,
+        Err(e) => {
+            officer_session(&state, &token).await?;
+            return Err(e);
+        }
+    };
     let at = state.now();
     let fresh = match state.verifier.verify(&req.qr, at) {
         Ok(f) => f,
         Err(e) => {
+            officer_session(&state, &token).await?;
             let stage = serde_json::to_value(e.stage()).map_err(Error::internal)?;
             return Ok(refused(
                 &state,
@@ -185,69 +200,29 @@ async fn verify(
             ));
         }
     };
-    // The revocation checks come before the nonce is spent, so that the nonce and the
-    // access-log entry are written together (crate::verifications, group commit).
+    // The session, the revocation checks, the nonce and the access-log entry: one batch of
+    // the writer (crate::verifications, group commit).
     let (credential_id, profile) = fresh.credential();
-    let id: String = credential_id.iter().map(|b| format!("{b:02x}")).collect();
-    let row = sqlx::query(
-        "SELECT c.nik, c.device_key, a.device_key, a.locked_hard, a.locked_until, r.photo FROM credentials c
-         LEFT JOIN accounts a ON a.nik = c.nik LEFT JOIN residents r ON r.nik = c.nik WHERE c.id = $1",
-    )
-    .bind(&id)
-    .fetch_optional(&state.db.pool)
-    .await?;
-    let Some(row) = row else {
-        return Ok(refused_revoked(
-            &state,
-            &fresh,
-            "QR_UNKNOWN_CREDENTIAL",
-            "KTP digital ini tidak tercatat di layanan Dukcapil.",
-            "This digital KTP is not on record at the Dukcapil service.",
-        )
-        .await);
+    let cache = state.verifications.replay_cache(Check {
+        officer_token: token_hash(&token),
+        credential_id: credential_id.iter().map(|b| format!("{b:02x}")).collect(),
+        at,
+        profile,
+    });
+    let checked = fresh.check_replay_async(&cache, at).await;
+    let (v, nik, photo) = match (checked, cache.outcome()) {
+        (Ok(v), Some(Outcome::Valid { nik, photo })) => (v, nik.clone(), photo.clone()),
+        (_, Some(Outcome::Unauthorized)) => return Err(Error::Unauthorized),
+        (_, Some(Outcome::Revoked(why))) => return Ok(refused_revoked(&state, *why)),
+        (Err(e), _) => return Ok(refused(&state, e.body(), "replay")),
+        // Valid only with Outcome::Valid (Decided's contract).
+        (Ok(_), _) => return Err(Error::internal("a verification valid without its outcome")),
     };
-    let nik: String = row.get(0);
-    let bound: Option<Vec<u8>> = row.get(2);
-    if bound.as_deref() != Some(row.get::<Vec<u8>, _>(1).as_slice()) {
-        return Ok(refused_revoked(
-            &state,
-            &fresh,
-            "QR_DEVICE_RELEASED",
-            "Perangkat ini sudah dilepas dari akun IKD pemiliknya. Jangan terima identitas ini.",
-            "This device has been released from the holder's IKD account. Do not accept this identity.",
-        )
-        .await);
-    }
-    if row.get::<Option<i64>, _>(3).unwrap_or(0) != 0
-        || row.get::<Option<i64>, _>(4).is_some_and(|u| u > at)
-    {
-        return Ok(refused_revoked(
-            &state,
-            &fresh,
-            "QR_ACCOUNT_LOCKED",
-            "Akun IKD pemilik sedang terkunci. Minta pemilik membuka kuncinya lebih dulu.",
-            "The holder's IKD account is locked. Ask them to unlock it first.",
-        )
-        .await);
-    }
     let nik = Nik::parse(&nik).map_err(Error::internal)?;
-    // Read with the credential; only a synthetic resident's portrait may still be undrawn.
-    let photo = match row.get::<Option<Vec<u8>>, _>(5) {
+    // Read in the batch; only a synthetic resident's portrait may still be undrawn.
+    let photo = match photo {
         Some(p) => RegistryPhoto::OnRecord(p),
         None => state.registry_photo(&nik).await?,
-    };
-    let entry = Entry {
-        nik: nik.as_str().to_owned(),
-        at,
-        actor: officer.0,
-        profile,
-    };
-    let v = match fresh
-        .check_replay_async(&state.verifications.replay_cache(entry), at)
-        .await
-    {
-        Ok(v) => v,
-        Err(e) => return Ok(refused(&state, e.body(), "replay")),
     };
     let (portrait, photo) = portrait_check(v.disclosed.get(&Element::PortraitSha256), photo);
     tracing::info!(profile = v.profile.id(), "identity QR verified");
