@@ -30,6 +30,9 @@ pub struct AppState {
     /// This instance's writer of verifications' nonces and access-log entries
     /// ([`crate::verifications`], group commit).
     pub verifications: crate::verifications::Recorder,
+    /// Officer sessions confirmed lately: the gate in front of `/verify`'s crypto
+    /// ([`crate::routes::OfficerBearer`]).
+    pub officer_sessions: Arc<crate::routes::RecentSessions>,
     /// Wakes this instance's sender of queued security notices ([`crate::notices`]).
     pub notices: crate::notices::Queue,
     /// Unix seconds for the request paths ([`crate::clock`]): a test moves it forward.
@@ -84,6 +87,7 @@ impl AppState {
             verifier: Arc::new(verifier),
             cpu: crate::cpu::permits(),
             verifications: crate::verifications::Recorder::spawn(db.clone()),
+            officer_sessions: Arc::default(),
             notices: crate::notices::Queue::default(),
             clock: crate::clock::Clock::default(),
             #[cfg(feature = "test-hooks")]

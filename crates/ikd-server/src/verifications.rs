@@ -18,11 +18,11 @@
 //!    account's state and the registry photo, and one multi-row insert of the entries of
 //!    the verifications that are valid.
 //!
-//! Each request is answered only after that commit. Reading the revocation state after the
-//! nonce's insert, in the same transaction, also closes a check-then-act gap: a device
-//! released or an account locked before the commit is seen (on SQLite the write lock is
-//! held from the insert on; on PostgreSQL each statement reads what was committed before
-//! it).
+//! Each request is answered only after that commit. The revocation state is read after the
+//! nonce's insert, in the same transaction: on SQLite the write lock is held from the
+//! insert to the commit, so a device released or an account locked before the commit is
+//! seen; on PostgreSQL (read committed) the read sees what was committed before it, which
+//! narrows that gap to the few statements of the batch.
 //!
 //! Correctness does not depend on the batching: a nonce is new only if the database
 //! inserted it (the primary key decides, across instances), a nonce twice in one batch is
@@ -89,9 +89,11 @@ pub enum Outcome {
     /// Valid: the nonce and the access-log entry (`verified`, by this officer) committed.
     Valid {
         nik: String,
-        /// The registry photo; `None` when none is stored (not on record, or a synthetic
-        /// resident's portrait not drawn yet).
+        /// The registry photo; `None` when none is stored (not on record, the resident no
+        /// longer in the registry, or a synthetic resident's portrait not drawn yet).
         photo: Option<Vec<u8>>,
+        /// A resident made by `seed`, whose portrait is drawn at first use.
+        synthetic: bool,
     },
 }
 
@@ -252,6 +254,7 @@ struct OnRecord {
     locked_hard: bool,
     locked_until: Option<i64>,
     photo: Option<Vec<u8>>,
+    synthetic: bool,
 }
 
 /// The signed-in officers among `batch`'s tokens: token hash → (username, the session's
@@ -333,7 +336,8 @@ async fn commit(db: &Db, batch: &[Job]) -> Result<Vec<Outcome>, sqlx::Error> {
         .filter_map(|(j, s)| s.then_some(j.check.credential_id.as_str()))
         .collect();
     let sql = format!(
-        "SELECT c.id, c.nik, c.device_key, a.device_key, a.locked_hard, a.locked_until, r.photo
+        "SELECT c.id, c.nik, c.device_key, a.device_key, a.locked_hard, a.locked_until, r.photo,
+                r.synthetic
          FROM credentials c LEFT JOIN accounts a ON a.nik = c.nik
          LEFT JOIN residents r ON r.nik = c.nik WHERE c.id IN ({})",
         list(ids.len())
@@ -354,6 +358,7 @@ async fn commit(db: &Db, batch: &[Job]) -> Result<Vec<Outcome>, sqlx::Error> {
                 locked_hard: r.try_get::<Option<i64>, _>(4)?.unwrap_or(0) != 0,
                 locked_until: r.try_get(5)?,
                 photo: r.try_get(6)?,
+                synthetic: r.try_get::<Option<i64>, _>(7)?.unwrap_or(0) != 0,
             },
         );
     }
@@ -378,6 +383,7 @@ async fn commit(db: &Db, batch: &[Job]) -> Result<Vec<Outcome>, sqlx::Error> {
                 Outcome::Valid {
                     nik: c.nik.clone(),
                     photo: c.photo.clone(),
+                    synthetic: c.synthetic,
                 }
             } else {
                 Outcome::Replayed
@@ -385,17 +391,16 @@ async fn commit(db: &Db, batch: &[Job]) -> Result<Vec<Outcome>, sqlx::Error> {
         })
         .collect();
 
-    let logged: Vec<(&Job, &str, &str)> = batch
-        .iter()
-        .zip(&outcomes)
-        .filter_map(|(j, o)| match o {
-            Outcome::Valid { nik, .. } => {
-                let officer = sessions.get(&j.check.officer_token)?.0.as_str();
-                Some((j, nik.as_str(), officer))
-            }
-            _ => None,
-        })
-        .collect();
+    let mut logged: Vec<(&Job, &str, &str)> = Vec::new();
+    for (j, o) in batch.iter().zip(&outcomes) {
+        if let Outcome::Valid { nik, .. } = o {
+            // Valid only when signed in: the session was read above.
+            let (officer, _) = sessions.get(&j.check.officer_token).ok_or_else(|| {
+                sqlx::Error::Protocol("a valid verification without its session".into())
+            })?;
+            logged.push((j, nik.as_str(), officer.as_str()));
+        }
+    }
     if !logged.is_empty() {
         let sql = format!(
             "INSERT INTO access_log (nik, at, actor, profile, kind) VALUES {}",
@@ -492,7 +497,94 @@ mod tests {
         Outcome::Valid {
             nik: NIK.into(),
             photo: None,
+            synthetic: false,
         }
+    }
+
+    /// A job as the writer takes it (its answer is not awaited).
+    fn job(token: &str, nonce: u8, credential: &str, profile: Profile) -> Job {
+        let mut check = check(token);
+        check.credential_id = credential.into();
+        check.profile = profile;
+        Job {
+            nonce: [nonce; 16],
+            forget_after: UNTIL,
+            check,
+            done: oneshot::channel().0,
+        }
+    }
+
+    #[tokio::test]
+    async fn one_batch_decides_each_job_by_its_own_session_credential_and_nonce() {
+        let (_dir, db, _recorder) = writer().await;
+        run(&db, "INSERT INTO officers (username, password_hash, created_at) VALUES ('petugas2', 'x', 0)").await;
+        for (token, kind, subject) in [("tok2", "officer", "petugas2"), ("citizen", "session", NIK)]
+        {
+            sqlx::query("INSERT INTO tokens (token_hash, kind, subject, expires_at) VALUES ($1, $2, $3, $4)")
+                .bind(crate::security::token_hash(token))
+                .bind(kind)
+                .bind(subject)
+                .bind(AT + 3600)
+                .execute(&db.pool)
+                .await
+                .unwrap();
+        }
+        // c3: another resident's credential, whose account is locked until an officer unlocks it.
+        run(&db, "INSERT INTO accounts (nik, device_key, email, phone, activated_at, locked_hard) VALUES ('3171011708850011', x'03', 'c@contoh.id', '+6281234567891', 0, 1)").await;
+        run(&db, &format!("INSERT INTO credentials (id, nik, device_key, issued_at, expires_at) VALUES ('c3', '3171011708850011', x'03', 0, {UNTIL})")).await;
+        run(&db, &format!("INSERT INTO residents (nik, nomor_kk, record, photo, synthetic) VALUES ('{NIK}', '3171010101010001', '{{}}', x'FFD8FF', 0)")).await;
+        let batch = [
+            job("nobody", 1, "c1", Profile::Minimal),
+            // Not a replay: the job before with the same nonce is no officer's.
+            job("tok", 1, "c1", Profile::Minimal),
+            job("tok2", 1, "c1", Profile::Minimal),
+            job("tok2", 2, "c3", Profile::Minimal),
+            // A citizen's session is not an officer's.
+            job("citizen", 3, "c1", Profile::Minimal),
+            job("tok2", 4, "c1", Profile::AgeOver17),
+            // Revoked comes before replayed.
+            job("tok", 2, "c3", Profile::Minimal),
+        ];
+        let outcomes = commit(&db, &batch).await.unwrap();
+        let valid = Outcome::Valid {
+            nik: NIK.into(),
+            photo: Some(vec![0xFF, 0xD8, 0xFF]),
+            synthetic: false,
+        };
+        let locked = Outcome::Revoked(Revocation::AccountLocked);
+        assert_eq!(
+            outcomes,
+            [
+                Outcome::Unauthorized,
+                valid.clone(),
+                Outcome::Replayed,
+                locked.clone(),
+                Outcome::Unauthorized,
+                valid,
+                locked,
+            ]
+        );
+        let nonces: Vec<Vec<u8>> = sqlx::query_scalar("SELECT nonce FROM nonces ORDER BY nonce")
+            .fetch_all(&db.pool)
+            .await
+            .unwrap();
+        assert_eq!(nonces, [[1; 16], [2; 16], [4; 16]]);
+        let entries: Vec<(String, String, String)> =
+            sqlx::query("SELECT nik, actor, profile FROM access_log ORDER BY actor")
+                .fetch_all(&db.pool)
+                .await
+                .unwrap()
+                .iter()
+                .map(|r| (r.get(0), r.get(1), r.get(2)))
+                .collect();
+        let entry = |actor: &str, p: Profile| (NIK.to_owned(), actor.to_owned(), p.id().to_owned());
+        assert_eq!(
+            entries,
+            [
+                entry("petugas1", Profile::Minimal),
+                entry("petugas2", Profile::AgeOver17)
+            ]
+        );
     }
 
     #[tokio::test]

@@ -195,9 +195,9 @@ impl Fresh {
     }
 
     /// The credential's opaque id and the disclosure profile: what an online verifier
-    /// needs for its revocation check, which it may make before spending the nonce (so a
-    /// refused QR leaves no nonce, and the nonce and the access-log entry can be written
-    /// in one transaction). No disclosed value is reachable before the replay check.
+    /// needs for its revocation check, which it can then make together with spending the
+    /// nonce (the service does both, and writes the access-log entry, in one transaction).
+    /// No disclosed value is reachable before the replay check.
     pub fn credential(&self) -> (&[u8; 16], Profile) {
         (&self.0.credential_id, self.0.profile)
     }

@@ -17,12 +17,12 @@ use sqlx::Row;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{ApiJson, Citizen, OfficerToken, officer_session};
+use super::{ApiJson, Citizen, OfficerBearer};
 use crate::app::AppState;
 use crate::error::{Error, Result};
 use crate::keys::CREDENTIAL_SECS;
 use crate::registry::{self, RegistryPhoto};
-use crate::security::{b64u, token_hash};
+use crate::security::b64u;
 use crate::verifications::{Check, Outcome, Revocation};
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -175,23 +175,13 @@ fn refused_revoked(state: &AppState, why: Revocation) -> Json<VerifyResult> {
     ))]
 async fn verify(
     State(state): State<AppState>,
-    OfficerToken(token): OfficerToken,
-    body: std::result::Result<ApiJson<VerifyQr>, Error>,
+    OfficerBearer(officer_token): OfficerBearer,
+    ApiJson(req): ApiJson<VerifyQr>,
 ) -> Result<Json<VerifyResult>> {
-    // The session is checked with the nonce, in the writer's batch; a request refused before
-    // that has it checked here, so that it is still answered 401 when it is not an officer's.
-    let req = match body {
-        Ok(ApiJson(req)) => req,
-        Err(e) => {
-            officer_session(&state, &token).await?;
-            return Err(e);
-        }
-    };
     let at = state.now();
     let fresh = match state.verifier.verify(&req.qr, at) {
         Ok(f) => f,
         Err(e) => {
-            officer_session(&state, &token).await?;
             let stage = serde_json::to_value(e.stage()).map_err(Error::internal)?;
             return Ok(refused(
                 &state,
@@ -204,25 +194,42 @@ async fn verify(
     // the writer (crate::verifications, group commit).
     let (credential_id, profile) = fresh.credential();
     let cache = state.verifications.replay_cache(Check {
-        officer_token: token_hash(&token),
+        officer_token,
         credential_id: credential_id.iter().map(|b| format!("{b:02x}")).collect(),
         at,
         profile,
     });
     let checked = fresh.check_replay_async(&cache, at).await;
-    let (v, nik, photo) = match (checked, cache.outcome()) {
-        (Ok(v), Some(Outcome::Valid { nik, photo })) => (v, nik.clone(), photo.clone()),
+    let (v, nik, photo, synthetic) = match (checked, cache.outcome()) {
+        (
+            Ok(v),
+            Some(Outcome::Valid {
+                nik,
+                photo,
+                synthetic,
+            }),
+        ) => (v, nik.clone(), photo.clone(), *synthetic),
         (_, Some(Outcome::Unauthorized)) => return Err(Error::Unauthorized),
         (_, Some(Outcome::Revoked(why))) => return Ok(refused_revoked(&state, *why)),
         (Err(e), _) => return Ok(refused(&state, e.body(), "replay")),
         // Valid only with Outcome::Valid (Decided's contract).
         (Ok(_), _) => return Err(Error::internal("a verification valid without its outcome")),
     };
-    let nik = Nik::parse(&nik).map_err(Error::internal)?;
-    // Read in the batch; only a synthetic resident's portrait may still be undrawn.
+    // From here on the verification is committed: nothing may turn it into an error.
     let photo = match photo {
         Some(p) => RegistryPhoto::OnRecord(p),
-        None => state.registry_photo(&nik).await?,
+        // None on record, or the resident is no longer in the registry.
+        None if !synthetic => RegistryPhoto::NotOnRecord,
+        // A synthetic resident's portrait is drawn at issuance; one undrawn since is drawn
+        // now, and if that fails the officer is told the photo does not match.
+        None => match Nik::parse(&nik).map_err(Error::internal) {
+            Ok(nik) => state.registry_photo(&nik).await,
+            Err(e) => Err(e),
+        }
+        .unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "a verified QR's registry photo could not be drawn");
+            RegistryPhoto::NotOnRecord
+        }),
     };
     let (portrait, photo) = portrait_check(v.disclosed.get(&Element::PortraitSha256), photo);
     tracing::info!(profile = v.profile.id(), "identity QR verified");

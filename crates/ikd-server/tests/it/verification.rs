@@ -226,6 +226,62 @@ async fn tampered_and_foreign_qrs_are_refused_with_the_stage_that_caught_them() 
     );
 }
 
+/// Posts `body` to /verify with `token` as the bearer; the status and the answer.
+async fn verify_as(app: &TestApp, token: &str, body: Value) -> (u16, Value) {
+    let res = app
+        .http
+        .post(format!("{}/verify", app.base))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn a_verification_without_an_officers_session_is_answered_401_and_spends_no_qr() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let r = app.adult(4).clone();
+    let nik = r.ktp.nik.as_str();
+    let phone = Phone::new();
+    onboard(&app, &r, &phone, "v@contoh.id", "135790").await;
+    let (qr, citizen) = show_qr(&app, &phone, nik, "135790", Profile::Minimal).await;
+    // A made-up token and a citizen's own session, with a valid QR, a damaged one and a
+    // body that is not a verification.
+    for token in ["bukan-token-petugas", citizen.as_str()] {
+        for body in [
+            json!({"qr": qr}),
+            json!({"qr": "IKD2:X"}),
+            json!({"kode": 1}),
+        ] {
+            let (status, v) = verify_as(&app, token, body).await;
+            assert_eq!(
+                (status, v["error"]["code"].as_str()),
+                (401, Some("UNAUTHORIZED")),
+                "{v}"
+            );
+        }
+    }
+    // Nothing was spent: the officer's verification of the same QR is valid.
+    let officer = app.officer_token().await;
+    let (status, v) = verify_as(&app, &officer, json!({"qr": qr})).await;
+    assert_eq!((status, v["valid"].as_bool()), (200, Some(true)), "{v}");
+
+    // A session that ends is refused at once, though the gate in front of the crypto
+    // remembers it for a few seconds: the batch reads the session again.
+    sqlx::query("DELETE FROM tokens WHERE kind = 'officer'")
+        .execute(&app.running.state.db.pool)
+        .await
+        .unwrap();
+    let (qr, _) = show_qr(&app, &phone, nik, "135790", Profile::Minimal).await;
+    let (status, v) = verify_as(&app, &officer, json!({"qr": qr})).await;
+    assert_eq!(status, 401, "{v}");
+    let (status, v) = verify_as(&app, &app.officer_token().await, json!({"qr": qr})).await;
+    assert_eq!((status, v["valid"].as_bool()), (200, Some(true)), "{v}");
+}
+
 #[tokio::test]
 async fn no_nik_name_email_or_phone_of_the_residents_used_appears_in_the_service_log() {
     let app = spawn_app(Backend::Sqlite).await;
