@@ -493,6 +493,14 @@ mod tests {
         sqlx::query_scalar(sql).fetch_one(&db.pool).await.unwrap()
     }
 
+    /// The signed-in officer's verification of credential `c1` with nonce `[nonce; 16]`.
+    async fn officer_decides(recorder: &Recorder, nonce: u8) -> Outcome {
+        recorder
+            .decide(&[nonce; 16], UNTIL, check("tok"))
+            .await
+            .unwrap()
+    }
+
     fn valid() -> Outcome {
         Outcome::Valid {
             nik: NIK.into(),
@@ -620,13 +628,7 @@ mod tests {
             51
         );
         // Recorded before: refused, nothing more written.
-        assert_eq!(
-            recorder
-                .decide(&[7; 16], UNTIL, check("tok"))
-                .await
-                .unwrap(),
-            Outcome::Replayed
-        );
+        assert_eq!(officer_decides(&recorder, 7).await, Outcome::Replayed);
         assert_eq!(count(&db, "SELECT COUNT(*) FROM access_log").await, 51);
     }
 
@@ -660,13 +662,7 @@ mod tests {
         assert_eq!(count(&db, "SELECT COUNT(*) FROM nonces").await, 0);
         // Signed in, the same QR is still valid.
         run(&db, "UPDATE officers SET disabled = 0").await;
-        assert_eq!(
-            recorder
-                .decide(&[1; 16], UNTIL, check("tok"))
-                .await
-                .unwrap(),
-            valid()
-        );
+        assert_eq!(officer_decides(&recorder, 1).await, valid());
     }
 
     #[tokio::test]
@@ -687,18 +683,12 @@ mod tests {
         )
         .await;
         assert_eq!(
-            recorder
-                .decide(&[3; 16], UNTIL, check("tok"))
-                .await
-                .unwrap(),
+            officer_decides(&recorder, 3).await,
             Outcome::Revoked(Revocation::AccountLocked)
         );
         run(&db, "UPDATE accounts SET device_key = x'02'").await;
         assert_eq!(
-            recorder
-                .decide(&[4; 16], UNTIL, check("tok"))
-                .await
-                .unwrap(),
+            officer_decides(&recorder, 4).await,
             Outcome::Revoked(Revocation::DeviceReleased)
         );
         assert_eq!(count(&db, "SELECT COUNT(*) FROM nonces").await, 3);
@@ -709,19 +699,7 @@ mod tests {
             "UPDATE accounts SET device_key = x'01', locked_until = NULL",
         )
         .await;
-        assert_eq!(
-            recorder
-                .decide(&[3; 16], UNTIL, check("tok"))
-                .await
-                .unwrap(),
-            Outcome::Replayed
-        );
-        assert_eq!(
-            recorder
-                .decide(&[5; 16], UNTIL, check("tok"))
-                .await
-                .unwrap(),
-            valid()
-        );
+        assert_eq!(officer_decides(&recorder, 3).await, Outcome::Replayed);
+        assert_eq!(officer_decides(&recorder, 5).await, valid());
     }
 }
