@@ -53,7 +53,7 @@ const QUEUE: usize = 4 * MAX_BATCH;
 pub const COMMIT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// What the writer needs of one verification besides its nonce.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Check {
     /// SHA-256 of the officer's bearer token ([`crate::security::token_hash`]).
     pub officer_token: Vec<u8>,
@@ -63,6 +63,16 @@ pub struct Check {
     pub at: i64,
     /// The disclosure profile, for the access-log entry.
     pub profile: Profile,
+}
+
+impl std::fmt::Debug for Check {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Check")
+            .field("credential_id", &self.credential_id)
+            .field("at", &self.at)
+            .field("profile", &self.profile)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Why a QR that passed the offline checks is refused online.
@@ -177,8 +187,8 @@ pub struct Decided<'a> {
 
 impl Decided<'_> {
     /// The writer's outcome, once `insert_if_new` has answered `Ok`.
-    pub fn outcome(&self) -> Option<&Outcome> {
-        self.outcome.get()
+    pub fn into_outcome(self) -> Option<Outcome> {
+        self.outcome.into_inner()
     }
 }
 
@@ -282,6 +292,9 @@ async fn sessions(db: &Db, batch: &[Job]) -> Result<HashMap<Vec<u8>, (String, i6
 
 /// One transaction for `batch`; answers each job's outcome, in order.
 async fn commit(db: &Db, batch: &[Job]) -> Result<Vec<Outcome>, sqlx::Error> {
+    if batch.is_empty() {
+        return Ok(Vec::new());
+    }
     let sessions = sessions(db, batch).await?;
     let signed_in: Vec<bool> = batch
         .iter()

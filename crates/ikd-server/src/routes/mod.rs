@@ -217,20 +217,20 @@ impl FromRequestParts<AppState> for Officer {
     type Rejection = Error;
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
         let token = bearer(&parts.headers).ok_or(Error::Unauthorized)?;
-        officer_session(state, token).await
+        officer_session(state, &token_hash(token)).await
     }
 }
 
-/// The officer whose session `token` is; [`Error::Unauthorized`] when it is none (expired,
-/// signed out, or the officer disabled).
-pub async fn officer_session(state: &AppState, token: &str) -> Result<Officer, Error> {
+/// The officer whose session has the token hash `hash` ([`token_hash`]);
+/// [`Error::Unauthorized`] when it is none (expired, signed out, or the officer disabled).
+pub async fn officer_session(state: &AppState, hash: &[u8]) -> Result<Officer, Error> {
     use sqlx::Row;
     // One query: the session and the officer's state (every officer request pays it).
     let row = sqlx::query(
         "SELECT o.username FROM tokens t JOIN officers o ON o.username = t.subject
          WHERE t.token_hash = $1 AND t.kind = 'officer' AND t.expires_at > $2 AND o.disabled = 0",
     )
-    .bind(token_hash(token))
+    .bind(hash)
     .bind(state.now())
     .fetch_optional(&state.db.pool)
     .await?
@@ -241,8 +241,9 @@ pub async fn officer_session(state: &AppState, token: &str) -> Result<Officer, E
 /// An officer's bearer token for `/verify`, by its SHA-256 ([`token_hash`]): one that was a
 /// signed-in officer's session a moment ago ([`RecentSessions`]), or is now. Only a gate in
 /// front of the crypto, so that a caller who is not an officer costs one indexed read and
-/// is answered 401 before the body is read: the writer's batch reads the session again
-/// with the nonce ([`crate::verifications`]) and decides.
+/// is answered 401 before the body is read. It does not authorise: the writer's batch
+/// reads the session again with the nonce ([`crate::verifications`]), and a QR refused
+/// before the batch has it read again before its refusal is told.
 pub struct OfficerBearer(pub Vec<u8>);
 
 impl std::fmt::Debug for OfficerBearer {
@@ -258,7 +259,7 @@ impl FromRequestParts<AppState> for OfficerBearer {
         let hash = token_hash(token);
         let now = state.now();
         if !state.officer_sessions.seen(&hash, now) {
-            officer_session(state, token).await?;
+            officer_session(state, &hash).await?;
             state.officer_sessions.confirm(&hash, now);
         }
         Ok(OfficerBearer(hash))
@@ -267,16 +268,24 @@ impl FromRequestParts<AppState> for OfficerBearer {
 
 /// Officer sessions confirmed in the last [`RecentSessions::SECS`] seconds, by token hash:
 /// what [`OfficerBearer`] lets through without a read. At most [`RecentSessions::MAX`]
-/// entries (only confirmed sessions are added, so an attacker cannot fill it); a sign-out or
-/// a disabled officer is still refused at once, by the batch.
-#[derive(Debug, Default)]
+/// entries (only confirmed sessions are added, so an attacker cannot fill it; when full of
+/// live ones, a session is read every time instead). A sign-out here forgets its token; a
+/// sign-out on another instance or a disabled officer is refused by the reads behind it.
+#[derive(Default)]
 pub struct RecentSessions(std::sync::Mutex<std::collections::HashMap<Vec<u8>, i64>>);
+
+impl std::fmt::Debug for RecentSessions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RecentSessions(..)")
+    }
+}
 
 impl RecentSessions {
     pub const SECS: i64 = 10;
     pub const MAX: usize = 4096;
 
-    fn seen(&self, hash: &[u8], now: i64) -> bool {
+    /// Whether `hash` was confirmed less than [`Self::SECS`] before `now` (unix seconds).
+    pub fn seen(&self, hash: &[u8], now: i64) -> bool {
         let seen = self
             .0
             .lock()
@@ -284,7 +293,8 @@ impl RecentSessions {
         seen.get(hash).is_some_and(|until| *until > now)
     }
 
-    fn confirm(&self, hash: &[u8], now: i64) {
+    /// Records `hash` as an officer's session at `now`.
+    pub fn confirm(&self, hash: &[u8], now: i64) {
         let mut seen = self
             .0
             .lock()
@@ -295,6 +305,15 @@ impl RecentSessions {
         if seen.len() < Self::MAX {
             seen.insert(hash.to_vec(), now + Self::SECS);
         }
+    }
+
+    /// Forgets `hash`: its session ended (a sign-out, or a read found it gone).
+    pub fn forget(&self, hash: &[u8]) {
+        let mut seen = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        seen.remove(hash);
     }
 }
 
@@ -360,4 +379,38 @@ pub async fn activity(
         .execute(exec)
         .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RecentSessions;
+
+    #[test]
+    fn a_session_is_seen_for_ten_seconds_after_it_is_confirmed_and_not_after_it_is_forgotten() {
+        let recent = RecentSessions::default();
+        assert!(!recent.seen(b"a", 100));
+        recent.confirm(b"a", 100);
+        assert!(recent.seen(b"a", 100));
+        assert!(recent.seen(b"a", 109));
+        assert!(!recent.seen(b"a", 110));
+        assert!(!recent.seen(b"b", 100));
+        recent.forget(b"a");
+        assert!(!recent.seen(b"a", 100));
+    }
+
+    #[test]
+    fn a_full_map_makes_room_from_expired_entries_only() {
+        let recent = RecentSessions::default();
+        for i in 0..RecentSessions::MAX {
+            recent.confirm(&i.to_be_bytes(), 100);
+        }
+        // Full of live sessions: a new one is not kept (it is read each time instead).
+        recent.confirm(b"new", 105);
+        assert!(!recent.seen(b"new", 105));
+        assert!(recent.seen(&0usize.to_be_bytes(), 105));
+        // Once they expire, the next confirmation clears them and is kept.
+        recent.confirm(b"new", 110);
+        assert!(recent.seen(b"new", 110));
+        assert!(!recent.seen(&0usize.to_be_bytes(), 110));
+    }
 }

@@ -120,13 +120,15 @@ async fn logout(
     headers: axum::http::HeaderMap,
 ) -> Result<StatusCode> {
     let token = bearer(&headers).ok_or(Error::Unauthorized)?;
+    let hash = token_hash(token);
     let mut tx = state.db.pool.begin().await?;
     sqlx::query("DELETE FROM tokens WHERE token_hash = $1")
-        .bind(token_hash(token))
+        .bind(&hash)
         .execute(&mut *tx)
         .await?;
     audit(&mut tx, &officer.0, "logout", "-").await?;
     tx.commit().await?;
+    state.officer_sessions.forget(&hash);
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -17,7 +17,7 @@ use sqlx::Row;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{ApiJson, Citizen, OfficerBearer};
+use super::{ApiJson, Citizen, OfficerBearer, officer_session};
 use crate::app::AppState;
 use crate::error::{Error, Result};
 use crate::keys::CREDENTIAL_SECS;
@@ -182,6 +182,7 @@ async fn verify(
     let fresh = match state.verifier.verify(&req.qr, at) {
         Ok(f) => f,
         Err(e) => {
+            still_signed_in(&state, &officer_token).await?;
             let stage = serde_json::to_value(e.stage()).map_err(Error::internal)?;
             return Ok(refused(
                 &state,
@@ -194,13 +195,13 @@ async fn verify(
     // the writer (crate::verifications, group commit).
     let (credential_id, profile) = fresh.credential();
     let cache = state.verifications.replay_cache(Check {
-        officer_token,
+        officer_token: officer_token.clone(),
         credential_id: credential_id.iter().map(|b| format!("{b:02x}")).collect(),
         at,
         profile,
     });
     let checked = fresh.check_replay_async(&cache, at).await;
-    let (v, nik, photo, synthetic) = match (checked, cache.outcome()) {
+    let (v, nik, photo, synthetic) = match (checked, cache.into_outcome()) {
         (
             Ok(v),
             Some(Outcome::Valid {
@@ -208,30 +209,52 @@ async fn verify(
                 photo,
                 synthetic,
             }),
-        ) => (v, nik.clone(), photo.clone(), *synthetic),
-        (_, Some(Outcome::Unauthorized)) => return Err(Error::Unauthorized),
-        (_, Some(Outcome::Revoked(why))) => return Ok(refused_revoked(&state, *why)),
-        (Err(e), _) => return Ok(refused(&state, e.body(), "replay")),
+        ) => (v, nik, photo, synthetic),
+        (_, Some(Outcome::Unauthorized)) => {
+            state.officer_sessions.forget(&officer_token);
+            return Err(Error::Unauthorized);
+        }
+        (_, Some(Outcome::Revoked(why))) => return Ok(refused_revoked(&state, why)),
+        (Err(e), outcome) => {
+            // No outcome: the batch failed, and its session was not read.
+            if outcome.is_none() {
+                still_signed_in(&state, &officer_token).await?;
+            }
+            return Ok(refused(&state, e.body(), "replay"));
+        }
         // Valid only with Outcome::Valid (Decided's contract).
         (Ok(_), _) => return Err(Error::internal("a verification valid without its outcome")),
     };
     // From here on the verification is committed: nothing may turn it into an error.
-    let photo = match photo {
-        Some(p) => RegistryPhoto::OnRecord(p),
+    let registry = match photo {
+        Some(p) => Some(RegistryPhoto::OnRecord(p)),
         // None on record, or the resident is no longer in the registry.
-        None if !synthetic => RegistryPhoto::NotOnRecord,
+        None if !synthetic => Some(RegistryPhoto::NotOnRecord),
         // A synthetic resident's portrait is drawn at issuance; one undrawn since is drawn
-        // now, and if that fails the officer is told the photo does not match.
+        // now. If that fails, the portrait is not checked (not "changed": nothing says so).
         None => match Nik::parse(&nik).map_err(Error::internal) {
             Ok(nik) => state.registry_photo(&nik).await,
             Err(e) => Err(e),
         }
-        .unwrap_or_else(|e| {
-            tracing::warn!(error = %e, "a verified QR's registry photo could not be drawn");
-            RegistryPhoto::NotOnRecord
-        }),
+        .inspect_err(
+            |e| tracing::warn!(error = %e, "a verified QR's registry photo could not be drawn"),
+        )
+        .ok(),
     };
-    let (portrait, photo) = portrait_check(v.disclosed.get(&Element::PortraitSha256), photo);
+    let (mut portrait, photo) = match registry {
+        Some(registry) => portrait_check(v.disclosed.get(&Element::PortraitSha256), registry),
+        None => (PortraitCheck::NotChecked, None),
+    };
+    // Stored photos were checked when stored (size, not empty); one that is not is shown as
+    // no photo, with the portrait unchecked.
+    let photo = match photo.map(Photo::new).transpose() {
+        Ok(p) => p,
+        Err(e) => {
+            tracing::warn!(error = %e, "a verified QR's registry photo cannot be sent");
+            portrait = PortraitCheck::NotChecked;
+            None
+        }
+    };
     tracing::info!(profile = v.profile.id(), "identity QR verified");
     state.metrics.verification("valid");
     Ok(Json(VerifyResult {
@@ -242,9 +265,24 @@ async fn verify(
             .iter()
             .map(|(k, val)| (k.id().to_owned(), val.to_string()))
             .collect(),
-        photo: photo.map(Photo::new).transpose().map_err(Error::internal)?,
+        photo,
         portrait,
         error: None,
         failed_stage: None,
     }))
+}
+
+/// Reads the session of `officer_token` (a token hash) again before a refusal made outside
+/// the batch is told, since [`OfficerBearer`] may have let it through from memory: a session
+/// that ended gets 401 (and is forgotten), not the QR's refusal.
+async fn still_signed_in(state: &AppState, officer_token: &[u8]) -> Result<()> {
+    match officer_session(state, officer_token).await {
+        Ok(_) => Ok(()),
+        Err(e) => {
+            if matches!(e, Error::Unauthorized) {
+                state.officer_sessions.forget(officer_token);
+            }
+            Err(e)
+        }
+    }
 }
