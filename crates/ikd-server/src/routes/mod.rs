@@ -294,7 +294,7 @@ impl RecentSessions {
     }
 
     /// Records `hash` as an officer's session at `now`.
-    pub fn confirm(&self, hash: &[u8], now: i64) {
+    pub(crate) fn confirm(&self, hash: &[u8], now: i64) {
         let mut seen = self
             .0
             .lock()
@@ -307,8 +307,10 @@ impl RecentSessions {
         }
     }
 
-    /// Forgets `hash`: its session ended (a sign-out, or a read found it gone).
-    pub fn forget(&self, hash: &[u8]) {
+    /// Forgets `hash`: its session ended (a sign-out, or a read found it gone). A request
+    /// that read the session just before may confirm it again; the reads behind the gate
+    /// still refuse it.
+    pub(crate) fn forget(&self, hash: &[u8]) {
         let mut seen = self
             .0
             .lock()
@@ -401,16 +403,18 @@ mod tests {
     #[test]
     fn a_full_map_makes_room_from_expired_entries_only() {
         let recent = RecentSessions::default();
+        let key = |i: usize| i.to_be_bytes();
         for i in 0..RecentSessions::MAX {
-            recent.confirm(&i.to_be_bytes(), 100);
+            recent.confirm(&key(i), if i % 2 == 0 { 100 } else { 105 });
         }
         // Full of live sessions: a new one is not kept (it is read each time instead).
         recent.confirm(b"new", 105);
         assert!(!recent.seen(b"new", 105));
-        assert!(recent.seen(&0usize.to_be_bytes(), 105));
-        // Once they expire, the next confirmation clears them and is kept.
+        assert!(recent.seen(&key(0), 105));
+        // Once half of them expire, the next confirmation makes room from those alone.
         recent.confirm(b"new", 110);
         assert!(recent.seen(b"new", 110));
-        assert!(!recent.seen(&0usize.to_be_bytes(), 110));
+        assert!(!recent.seen(&key(0), 110));
+        assert!(recent.seen(&key(1), 110), "a live session stays");
     }
 }

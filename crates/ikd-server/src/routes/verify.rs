@@ -176,8 +176,15 @@ fn refused_revoked(state: &AppState, why: Revocation) -> Json<VerifyResult> {
 async fn verify(
     State(state): State<AppState>,
     OfficerBearer(officer_token): OfficerBearer,
-    ApiJson(req): ApiJson<VerifyQr>,
+    body: std::result::Result<ApiJson<VerifyQr>, Error>,
 ) -> Result<Json<VerifyResult>> {
+    let req = match body {
+        Ok(ApiJson(req)) => req,
+        Err(e) => {
+            still_signed_in(&state, &officer_token).await?;
+            return Err(e);
+        }
+    };
     let at = state.now();
     let fresh = match state.verifier.verify(&req.qr, at) {
         Ok(f) => f,
@@ -215,15 +222,20 @@ async fn verify(
             return Err(Error::Unauthorized);
         }
         (_, Some(Outcome::Revoked(why))) => return Ok(refused_revoked(&state, why)),
-        (Err(e), outcome) => {
-            // No outcome: the batch failed, and its session was not read.
-            if outcome.is_none() {
-                still_signed_in(&state, &officer_token).await?;
+        (Err(e), Some(Outcome::Replayed)) => return Ok(refused(&state, e.body(), "replay")),
+        // The batch failed (its session unread): "try again", unless the session has ended.
+        (Err(e), None) => {
+            if let Err(Error::Unauthorized) = still_signed_in(&state, &officer_token).await {
+                return Err(Error::Unauthorized);
             }
             return Ok(refused(&state, e.body(), "replay"));
         }
-        // Valid only with Outcome::Valid (Decided's contract).
-        (Ok(_), _) => return Err(Error::internal("a verification valid without its outcome")),
+        // Valid only with Outcome::Valid (Decided's contract), and Valid only with Ok.
+        (Ok(_), _) | (Err(_), Some(Outcome::Valid { .. })) => {
+            return Err(Error::internal(
+                "a verification's outcome and check disagree",
+            ));
+        }
     };
     // From here on the verification is committed: nothing may turn it into an error.
     let registry = match photo {
@@ -276,13 +288,12 @@ async fn verify(
 /// the batch is told, since [`OfficerBearer`] may have let it through from memory: a session
 /// that ended gets 401 (and is forgotten), not the QR's refusal.
 async fn still_signed_in(state: &AppState, officer_token: &[u8]) -> Result<()> {
-    match officer_session(state, officer_token).await {
-        Ok(_) => Ok(()),
-        Err(e) => {
+    officer_session(state, officer_token)
+        .await
+        .map(drop)
+        .inspect_err(|e| {
             if matches!(e, Error::Unauthorized) {
                 state.officer_sessions.forget(officer_token);
             }
-            Err(e)
-        }
-    }
+        })
 }

@@ -270,6 +270,27 @@ async fn a_verification_without_an_officers_session_is_answered_401_and_spends_n
     assert_eq!((status, v["valid"].as_bool()), (200, Some(true)), "{v}");
 }
 
+/// Whether the gate in front of /verify's crypto remembers `token` as an officer's session.
+fn remembered(app: &TestApp, token: &str) -> bool {
+    let state = &app.running.state;
+    let hash = ikd_server::security::token_hash(token);
+    state.officer_sessions.seen(&hash, state.now())
+}
+
+/// A fresh officer session, confirmed at the gate by a valid verification of `qr`, then
+/// ended in the database (as a sign-out on another instance does); its token.
+async fn ended_after(app: &TestApp, qr: &str) -> String {
+    let officer = app.officer_token().await;
+    let (status, v) = verify_as(app, &officer, json!({"qr": qr})).await;
+    assert_eq!((status, v["valid"].as_bool()), (200, Some(true)), "{v}");
+    sqlx::query("DELETE FROM tokens WHERE kind = 'officer'")
+        .execute(&app.running.state.db.pool)
+        .await
+        .unwrap();
+    assert!(remembered(app, &officer), "the gate remembers it");
+    officer
+}
+
 #[tokio::test]
 async fn an_officers_session_that_ends_is_refused_at_once_though_the_gate_remembers_it() {
     let app = spawn_app(Backend::Sqlite).await;
@@ -277,34 +298,36 @@ async fn an_officers_session_that_ends_is_refused_at_once_though_the_gate_rememb
     let nik = r.ktp.nik.as_str();
     let phone = Phone::new();
     onboard(&app, &r, &phone, "w@contoh.id", "135790").await;
-    // Every QR first: the gate remembers a session for 10 s, and a login takes a while.
     let mut qrs = Vec::new();
-    for _ in 0..3 {
+    for _ in 0..4 {
         qrs.push(
             show_qr(&app, &phone, nik, "135790", Profile::Minimal)
                 .await
                 .0,
         );
     }
-    let end_sessions = || {
-        sqlx::query("DELETE FROM tokens WHERE kind = 'officer'").execute(&app.running.state.db.pool)
-    };
-    // A QR refused by the offline checks: the session is read again before the refusal.
-    let officer = app.officer_token().await;
-    let (status, v) = verify_as(&app, &officer, json!({"qr": qrs[0]})).await;
-    assert_eq!((status, v["valid"].as_bool()), (200, Some(true)), "{v}");
-    end_sessions().await.unwrap();
+    // Refused outside the batch (a wrong body, a damaged QR): the session is read again.
+    let officer = ended_after(&app, &qrs[0]).await;
+    let (status, v) = verify_as(&app, &officer, json!({"kode": 1})).await;
+    assert_eq!(status, 401, "{v}");
+    assert!(!remembered(&app, &officer), "a 401 forgets it");
+    let officer = ended_after(&app, &qrs[1]).await;
     let (status, v) = verify_as(&app, &officer, json!({"qr": "IKD2:X"})).await;
     assert_eq!(status, 401, "{v}");
     // A valid QR: the batch reads the session with the nonce, and spends nothing.
-    let officer = app.officer_token().await;
-    let (status, v) = verify_as(&app, &officer, json!({"qr": qrs[1]})).await;
-    assert_eq!((status, v["valid"].as_bool()), (200, Some(true)), "{v}");
-    end_sessions().await.unwrap();
-    let (status, v) = verify_as(&app, &officer, json!({"qr": qrs[2]})).await;
+    let officer = ended_after(&app, &qrs[2]).await;
+    let (status, v) = verify_as(&app, &officer, json!({"qr": qrs[3]})).await;
     assert_eq!(status, 401, "{v}");
-    let (status, v) = verify_as(&app, &app.officer_token().await, json!({"qr": qrs[2]})).await;
+    let (status, v) = verify_as(&app, &app.officer_token().await, json!({"qr": qrs[3]})).await;
     assert_eq!((status, v["valid"].as_bool()), (200, Some(true)), "{v}");
+
+    // A sign-out forgets the token on its instance at once.
+    let officer = app.officer_token().await;
+    let (status, _) = verify_as(&app, &officer, json!({"qr": "IKD2:X"})).await;
+    assert!(status == 200 && remembered(&app, &officer));
+    let (status, _) = app.post("/officer/logout", json!({}), Some(&officer)).await;
+    assert_eq!(status, 204);
+    assert!(!remembered(&app, &officer));
 }
 
 #[tokio::test]
