@@ -275,8 +275,11 @@ async fn sessions(db: &Db, batch: &[Job]) -> Result<HashMap<Vec<u8>, (String, i6
         .map(|j| j.check.officer_token.as_slice())
         .collect();
     let sql = format!(
-        "SELECT t.token_hash, o.username, t.expires_at FROM tokens t JOIN officers o ON o.username = t.subject
-         WHERE t.kind = 'officer' AND o.disabled = 0 AND t.token_hash IN ({})",
+        concat!(
+            "SELECT t.token_hash, o.username, t.expires_at FROM ",
+            crate::routes::officer_sessions!(),
+            " AND t.token_hash IN ({})"
+        ),
         list(tokens.len())
     );
     let mut read = sqlx::query(&sql).persistent(false);

@@ -221,15 +221,26 @@ impl FromRequestParts<AppState> for Officer {
     }
 }
 
+/// What makes a token an officer's session, as SQL (`FROM` and the start of `WHERE`, `t`
+/// the token, `o` the officer): one text for [`officer_session`] and the verification
+/// writer's batch ([`crate::verifications`]), which add the token and the time.
+macro_rules! officer_sessions {
+    () => {
+        "tokens t JOIN officers o ON o.username = t.subject WHERE t.kind = 'officer' AND o.disabled = 0"
+    };
+}
+pub(crate) use officer_sessions;
+
 /// The officer whose session has the token hash `hash` ([`token_hash`]);
 /// [`Error::Unauthorized`] when it is none (expired, signed out, or the officer disabled).
 pub async fn officer_session(state: &AppState, hash: &[u8]) -> Result<Officer, Error> {
     use sqlx::Row;
     // One query: the session and the officer's state (every officer request pays it).
-    let row = sqlx::query(
-        "SELECT o.username FROM tokens t JOIN officers o ON o.username = t.subject
-         WHERE t.token_hash = $1 AND t.kind = 'officer' AND t.expires_at > $2 AND o.disabled = 0",
-    )
+    let row = sqlx::query(concat!(
+        "SELECT o.username FROM ",
+        officer_sessions!(),
+        " AND t.token_hash = $1 AND t.expires_at > $2"
+    ))
     .bind(hash)
     .bind(state.now())
     .fetch_optional(&state.db.pool)
